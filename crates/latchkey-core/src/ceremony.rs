@@ -1,0 +1,291 @@
+//! WebAuthn ceremonies through webauthn-rs: options out, verified credentials in.
+//!
+//! The options are sent to the browser as a JSON string (the `nonce` of a verification);
+//! the matching webauthn-rs state is serialised for the store, which hands it back once.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::Value;
+use std::time::Duration;
+use webauthn_rs_core::WebauthnCore;
+use webauthn_rs_core::error::WebauthnError;
+use webauthn_rs_core::internals::AuthenticatorData;
+use webauthn_rs_core::proto::{
+    Authentication, AuthenticationState, Credential, PublicKeyCredential,
+    RegisterPublicKeyCredential, RegistrationState, UserVerificationPolicy,
+};
+
+use crate::error::{Error, Result};
+use crate::settings::{Settings, UserVerification};
+
+/// The form field that carries credentials.
+const CREDENTIAL_PARAM: &str = "public_key_credential";
+
+/// Starts and finishes registration and authentication ceremonies for one relying party.
+pub struct Ceremonies {
+    core: WebauthnCore,
+    policy: UserVerificationPolicy,
+}
+
+/// A credential that passed registration.
+#[derive(Debug, Clone)]
+pub struct RegisteredCredential {
+    pub credential_id: Vec<u8>,
+    /// The webauthn-rs credential, serialised for storage.
+    pub credential: String,
+    pub aaguid: Option<String>,
+    pub backed_up: bool,
+    pub transports: Vec<String>,
+}
+
+/// The stored credential after a successful assertion.
+#[derive(Debug, Clone)]
+pub struct UsedCredential {
+    pub credential: String,
+    pub backed_up: bool,
+}
+
+/// A ceremony's options (for the browser) and state (for the store).
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub options_json: String,
+    pub state: String,
+}
+
+impl Ceremonies {
+    /// Ceremonies for the relying party of `settings`.
+    pub fn new(settings: &Settings) -> Self {
+        let timeout = Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
+        let core = WebauthnCore::new_unsafe_experts_only(
+            &settings.rp_name,
+            &settings.rp_id,
+            settings.origins.clone(),
+            timeout,
+            Some(false),
+            Some(false),
+        );
+        let policy = match settings.user_verification {
+            UserVerification::Required => UserVerificationPolicy::Required,
+            UserVerification::Preferred => UserVerificationPolicy::Preferred,
+        };
+        Self { core, policy }
+    }
+
+    /// Creation options for a discoverable credential (`residentKey: required`) that
+    /// exclude the user's existing credentials.
+    pub fn start_registration(
+        &self,
+        user_handle: &[u8],
+        user_name: &str,
+        exclude: Vec<Vec<u8>>,
+    ) -> Result<Challenge> {
+        let builder = self
+            .core
+            .new_challenge_register_builder(user_handle, user_name, user_name)
+            .map_err(Error::internal)?
+            .require_resident_key(true)
+            .user_verification_policy(self.policy)
+            .exclude_credentials(Some(exclude.into_iter().map(Into::into).collect()));
+        let (options, state) = self
+            .core
+            .generate_challenge_register(builder)
+            .map_err(Error::internal)?;
+        Ok(Challenge {
+            options_json: options_json(&options.public_key)?,
+            state: serde_json::to_string(&state).map_err(Error::internal)?,
+        })
+    }
+
+    /// Verifies a registration response against its state.
+    pub fn finish_registration(
+        &self,
+        credential: &RegisterPublicKeyCredential,
+        state: &str,
+    ) -> Result<RegisteredCredential> {
+        let state: RegistrationState = serde_json::from_str(state).map_err(Error::internal)?;
+        let attested = inspect_attestation(&credential.response.attestation_object)?;
+        let verified = self
+            .core
+            .register_credential(credential, &state, None)
+            .map_err(|err| match err {
+                // webauthn-rs reports a credential from `excludeCredentials` this way.
+                WebauthnError::CredentialAlteredAlgFromRequest => Error::PasskeyAlreadyExists,
+                other => map_webauthn_error(other),
+            })?;
+        let transports = credential
+            .response
+            .transports
+            .iter()
+            .flatten()
+            .filter_map(|t| serde_json::to_value(t).ok())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        Ok(RegisteredCredential {
+            credential_id: verified.cred_id.to_vec(),
+            backed_up: verified.backup_state,
+            credential: serde_json::to_string(&verified).map_err(Error::internal)?,
+            aaguid: attested.aaguid,
+            transports,
+        })
+    }
+
+    /// Request options listing `allow` (empty for discoverable and autofill sign-in).
+    pub fn start_authentication(&self, allow: Vec<Credential>) -> Result<Challenge> {
+        let builder = self
+            .core
+            .new_challenge_authenticate_builder(allow, Some(self.policy))
+            .map_err(Error::internal)?
+            .allow_backup_eligible_upgrade(true);
+        let (options, state) = self
+            .core
+            .generate_challenge_authenticate(builder)
+            .map_err(Error::internal)?;
+        Ok(Challenge {
+            options_json: options_json(&options.public_key)?,
+            state: serde_json::to_string(&state).map_err(Error::internal)?,
+        })
+    }
+
+    /// Verifies an assertion made with `stored` (a serialised credential) against its state,
+    /// and returns the credential with its new counter and backup flags.
+    pub fn finish_authentication(
+        &self,
+        assertion: &PublicKeyCredential,
+        state: &str,
+        stored: &str,
+    ) -> Result<UsedCredential> {
+        let state: AuthenticationState = serde_json::from_str(state).map_err(Error::internal)?;
+        let mut credential: Credential = serde_json::from_str(stored).map_err(Error::internal)?;
+        // A passkey that becomes (or stops being) synced changes its backup-eligibility
+        // flag; webauthn-rs treats that as inconsistent, so align the stored flag with
+        // the signed authenticator data before verifying. The signature still proves
+        // possession of the key.
+        let flags = AuthenticatorData::<Authentication>::try_from(
+            assertion.response.authenticator_data.as_slice(),
+        )
+        .map_err(|_| Error::InvalidCredential("authenticator data cannot be parsed".into()))?;
+        credential.backup_eligible = flags.backup_eligible;
+        let result = self
+            .core
+            .authenticate_single_credential(assertion, &state, &credential)
+            .map_err(map_webauthn_error)?;
+        credential.counter = credential.counter.max(result.counter());
+        credential.backup_state = result.backup_state();
+        credential.backup_eligible = result.backup_eligible();
+        Ok(UsedCredential {
+            backed_up: result.backup_state(),
+            credential: serde_json::to_string(&credential).map_err(Error::internal)?,
+        })
+    }
+}
+
+/// Parses `public_key_credential` as a registration response.
+pub fn parse_registration(json: &str) -> Result<RegisterPublicKeyCredential> {
+    serde_json::from_str(json).map_err(format_error)
+}
+
+/// Parses `public_key_credential` as an assertion.
+pub fn parse_assertion(json: &str) -> Result<PublicKeyCredential> {
+    serde_json::from_str(json).map_err(format_error)
+}
+
+/// The credential id of a stored webauthn-rs credential.
+pub fn stored_credential(stored: &str) -> Result<Credential> {
+    serde_json::from_str(stored).map_err(Error::internal)
+}
+
+fn format_error(err: serde_json::Error) -> Error {
+    Error::FormParamFormatInvalid {
+        param: CREDENTIAL_PARAM,
+        reason: err.to_string(),
+    }
+}
+
+fn map_webauthn_error(err: WebauthnError) -> Error {
+    match err {
+        WebauthnError::MismatchedChallenge => Error::ChallengeMismatch,
+        other => Error::InvalidCredential(format!("{other:?}")),
+    }
+}
+
+/// What Latchkey reads from an attestation object itself.
+struct Attested {
+    aaguid: Option<String>,
+}
+
+/// Reads the AAGUID from the attested credential data (WebAuthn §6.5.1): authData is
+/// rpIdHash(32) flags(1) signCount(4) then, with the AT flag, aaguid(16).
+fn inspect_attestation(attestation_object: &[u8]) -> Result<Attested> {
+    let invalid = |what: &str| Error::InvalidCredential(format!("attestation object: {what}"));
+    let value: serde_cbor_2::Value =
+        serde_cbor_2::from_slice(attestation_object).map_err(|_| invalid("not CBOR"))?;
+    let serde_cbor_2::Value::Map(map) = value else {
+        return Err(invalid("not a map"));
+    };
+    let auth_data = map
+        .iter()
+        .find_map(|(k, v)| match (k, v) {
+            (serde_cbor_2::Value::Text(k), serde_cbor_2::Value::Bytes(b)) if k == "authData" => {
+                Some(b)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| invalid("no authData"))?;
+    const ATTESTED: u8 = 0x40;
+    let aaguid = match auth_data.get(32) {
+        Some(flags) if flags & ATTESTED != 0 && auth_data.len() >= 53 => {
+            let bytes: [u8; 16] = auth_data[37..53].try_into().map_err(|_| invalid("aaguid"))?;
+            (bytes != [0u8; 16]).then(|| uuid::Uuid::from_bytes(bytes).to_string())
+        }
+        _ => None,
+    };
+    Ok(Attested { aaguid })
+}
+
+/// Serialises options in their JSON form, dropping `null` members, which
+/// `PublicKeyCredential.parse*OptionsFromJSON` rejects for sequences.
+fn options_json(options: &impl serde::Serialize) -> Result<String> {
+    let mut value = serde_json::to_value(options).map_err(Error::internal)?;
+    drop_nulls(&mut value);
+    serde_json::to_string(&value).map_err(Error::internal)
+}
+
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// base64url without padding, as every binary WebAuthn value travels.
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes base64url without padding.
+pub fn from_b64url(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_are_dropped_everywhere() {
+        let mut v = serde_json::json!({"a": null, "b": {"c": null, "d": 1}, "e": [{"f": null}]});
+        drop_nulls(&mut v);
+        assert_eq!(v, serde_json::json!({"b": {"d": 1}, "e": [{}]}));
+    }
+
+    #[test]
+    fn attestation_without_cbor_is_invalid() {
+        assert!(matches!(
+            inspect_attestation(b"not cbor"),
+            Err(Error::InvalidCredential(_))
+        ));
+    }
+}

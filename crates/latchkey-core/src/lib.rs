@@ -1,0 +1,21 @@
+//! Latchkey's domain: users, passkeys, WebAuthn ceremonies, sign-ins, sign-ups, sessions
+//! and session tokens. Storage is reached only through the [`Store`] trait and time only
+//! through the [`Clock`] trait; nothing here knows HTTP or SQL.
+
+pub mod aaguid;
+pub mod auth;
+pub mod ceremony;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod settings;
+pub mod store;
+pub mod tokens;
+pub mod validate;
+
+pub use auth::{Auth, RequestContext};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use settings::Settings;
+pub use store::Store;

@@ -1,0 +1,305 @@
+//! The records Latchkey keeps. Timestamps are Unix milliseconds.
+
+/// A person with an account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    /// The WebAuthn user handle: 16 random bytes, never the id or a name.
+    pub user_handle: Vec<u8>,
+    pub username: Option<String>,
+    pub email: Option<EmailAddress>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl User {
+    /// The name shown by authenticators: the username, else the email, else the id.
+    pub fn display_name(&self) -> &str {
+        self.username
+            .as_deref()
+            .or(self.email.as_ref().map(|e| e.email_address.as_str()))
+            .unwrap_or(&self.id)
+    }
+}
+
+/// A user's email address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailAddress {
+    pub id: String,
+    pub email_address: String,
+}
+
+/// A passkey: unverified while its registration ceremony is open, then verified and named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passkey {
+    pub id: String,
+    pub user_id: String,
+    pub name: Option<String>,
+    /// Set once verified; unique across all users.
+    pub credential_id: Option<Vec<u8>>,
+    /// The verified credential as webauthn-rs serialises it (public key, counter, flags).
+    pub credential: Option<String>,
+    pub aaguid: Option<String>,
+    pub backed_up: bool,
+    pub transports: Vec<String>,
+    pub verified: bool,
+    pub last_used_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The state of a verification (a WebAuthn ceremony).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    Unverified,
+    Verified,
+    Failed,
+    Expired,
+}
+
+impl VerificationStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            _ => Self::Unverified,
+        }
+    }
+}
+
+/// The public side of a ceremony owned by a sign-in, sign-up or passkey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub owner_id: String,
+    pub status: VerificationStatus,
+    /// The WebAuthn options in their JSON form while unverified.
+    pub nonce: Option<String>,
+    pub attempts: i64,
+    pub expire_at: i64,
+}
+
+/// The server-side half of a ceremony, consumed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CeremonyState {
+    /// The webauthn-rs state, serialised.
+    pub state: String,
+    pub expire_at: i64,
+}
+
+/// Status of a sign-in attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInStatus {
+    NeedsIdentifier,
+    NeedsFirstFactor,
+    Complete,
+    Abandoned,
+}
+
+impl SignInStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NeedsIdentifier => "needs_identifier",
+            Self::NeedsFirstFactor => "needs_first_factor",
+            Self::Complete => "complete",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "needs_identifier" => Self::NeedsIdentifier,
+            "complete" => Self::Complete,
+            "abandoned" => Self::Abandoned,
+            _ => Self::NeedsFirstFactor,
+        }
+    }
+}
+
+/// A sign-in attempt of one client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignIn {
+    pub id: String,
+    pub client_id: String,
+    pub status: SignInStatus,
+    pub identifier: Option<String>,
+    /// The user named by the identifier (identifier-first flow).
+    pub user_id: Option<String>,
+    pub created_session_id: Option<String>,
+    pub abandon_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Status of a sign-up attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignUpStatus {
+    MissingRequirements,
+    Complete,
+    Abandoned,
+}
+
+impl SignUpStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingRequirements => "missing_requirements",
+            Self::Complete => "complete",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "complete" => Self::Complete,
+            "abandoned" => Self::Abandoned,
+            _ => Self::MissingRequirements,
+        }
+    }
+}
+
+/// A sign-up attempt of one client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignUp {
+    pub id: String,
+    pub client_id: String,
+    pub status: SignUpStatus,
+    pub username: Option<String>,
+    pub email_address: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// The user handle of the account a passkey-first sign-up will create.
+    pub user_handle: Option<Vec<u8>>,
+    pub created_user_id: Option<String>,
+    pub created_session_id: Option<String>,
+    pub abandon_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Session status as stored; `expired` and `abandoned` are derived from time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    Active,
+    Pending,
+    Ended,
+    Expired,
+    Removed,
+    Revoked,
+    Abandoned,
+}
+
+impl SessionStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Pending => "pending",
+            Self::Ended => "ended",
+            Self::Expired => "expired",
+            Self::Removed => "removed",
+            Self::Revoked => "revoked",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => Self::Pending,
+            "ended" => Self::Ended,
+            "expired" => Self::Expired,
+            "removed" => Self::Removed,
+            "revoked" => Self::Revoked,
+            "abandoned" => Self::Abandoned,
+            _ => Self::Active,
+        }
+    }
+
+    /// Active and pending sessions are live; every other status is final.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Active | Self::Pending)
+    }
+}
+
+/// A signed-in session of a user on one client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub status: SessionStatus,
+    pub last_active_at: i64,
+    pub expire_at: i64,
+    pub abandon_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Session {
+    /// The status at `now`: a live session past its expiry or inactivity limit is
+    /// `expired` or `abandoned`.
+    pub fn status_at(&self, now: i64) -> SessionStatus {
+        if !self.status.is_live() {
+            self.status
+        } else if now >= self.expire_at {
+            SessionStatus::Expired
+        } else if now >= self.abandon_at {
+            SessionStatus::Abandoned
+        } else {
+            self.status
+        }
+    }
+}
+
+/// A browser or app, known by its client token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    pub id: String,
+    pub sign_in_id: Option<String>,
+    pub sign_up_id: Option<String>,
+    pub last_active_session_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A signing key for session tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SigningKey {
+    pub kid: String,
+    /// The P-256 private scalar, base64url; encrypted when a key-encryption key is set.
+    pub private_key: String,
+    pub created_at: i64,
+}
+
+/// A security event, written with the change it records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: String,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub passkey_id: Option<String>,
+    pub session_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    /// Event details as a JSON object.
+    pub data: String,
+}

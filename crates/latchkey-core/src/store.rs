@@ -1,0 +1,160 @@
+//! The storage contract. Every method is one atomic step; the composite `complete_*`
+//! methods write everything a successful ceremony changes in one transaction.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::{
+    AuditEvent, CeremonyState, Client, Passkey, Session, SignIn, SignUp, SigningKey, User,
+    Verification, VerificationStatus,
+};
+
+/// What a successful sign-up writes.
+#[derive(Debug, Clone)]
+pub struct SignUpCompletion {
+    pub sign_up: SignUp,
+    pub user: User,
+    /// The verified passkey of a passkey-first sign-up.
+    pub passkey: Option<Passkey>,
+    pub session: Session,
+    pub events: Vec<AuditEvent>,
+}
+
+/// What a successful passkey sign-in writes.
+#[derive(Debug, Clone)]
+pub struct SignInCompletion {
+    pub sign_in: SignIn,
+    pub session: Session,
+    pub passkey_id: String,
+    /// The credential with its new counter and flags.
+    pub credential: String,
+    pub backed_up: bool,
+    pub now: i64,
+    pub events: Vec<AuditEvent>,
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Persistent state of Latchkey. Implementations map unique violations on usernames and
+/// email addresses to `Error::IdentifierExists` and on credential ids to
+/// `Error::PasskeyAlreadyExists`, and connection failures to `Error::Unavailable`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Stores a new client with the SHA-256 of its token.
+    async fn insert_client(&self, client: &Client, token_hash: &[u8]) -> Result<()>;
+    /// The client whose token has this SHA-256.
+    async fn find_client_by_token(&self, token_hash: &[u8]) -> Result<Option<Client>>;
+    async fn find_client(&self, id: &str) -> Result<Option<Client>>;
+    /// Saves the client's current sign-in, sign-up and last active session.
+    async fn update_client(&self, client: &Client) -> Result<()>;
+
+    /// Stores a new user.
+    async fn insert_user(&self, user: &User) -> Result<()>;
+    async fn find_user(&self, id: &str) -> Result<Option<User>>;
+    /// The user with this username or email address (both stored lower-case).
+    async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>>;
+    /// Users whose username or email starts with `query`, newest first, and their count.
+    async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)>;
+    /// Deletes the user, its passkeys and sessions' ability to act; returns whether it existed.
+    async fn delete_user(&self, id: &str, now: i64, event: &AuditEvent) -> Result<bool>;
+
+    /// Stores an unverified passkey with its registration ceremony.
+    async fn insert_passkey(
+        &self,
+        passkey: &Passkey,
+        verification: &Verification,
+        ceremony: &CeremonyState,
+    ) -> Result<()>;
+    /// The user's passkey (verified or not).
+    async fn find_passkey(&self, user_id: &str, id: &str) -> Result<Option<Passkey>>;
+    /// The verified passkey with this credential id.
+    async fn find_passkey_by_credential_id(&self, credential_id: &[u8]) -> Result<Option<Passkey>>;
+    /// The user's verified passkeys, newest first.
+    async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
+    /// Marks a passkey verified with its credential; with `activate`, the user's pending
+    /// sessions become active.
+    async fn complete_passkey_registration(
+        &self,
+        passkey: &Passkey,
+        activate: bool,
+        event: &AuditEvent,
+    ) -> Result<()>;
+    /// Renames a verified passkey.
+    async fn rename_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()>;
+    /// Deletes the user's passkey; returns whether it existed.
+    async fn delete_passkey(&self, user_id: &str, id: &str, event: &AuditEvent) -> Result<bool>;
+
+    /// Creates or replaces the ceremony of an owner (sign-in, sign-up or passkey).
+    async fn upsert_verification(
+        &self,
+        verification: &Verification,
+        ceremony: &CeremonyState,
+    ) -> Result<()>;
+    async fn find_verification(&self, owner_id: &str) -> Result<Option<Verification>>;
+    /// Takes the owner's ceremony state exactly once: of concurrent callers at most one
+    /// gets `Some`. Counts the attempt.
+    async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
+    /// Records the outcome of a ceremony (`verified` clears the nonce).
+    async fn set_verification_status(&self, owner_id: &str, status: VerificationStatus) -> Result<()>;
+
+    /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in.
+    async fn insert_sign_in(
+        &self,
+        sign_in: &SignIn,
+        ceremony: Option<(&Verification, &CeremonyState)>,
+    ) -> Result<()>;
+    async fn find_sign_in(&self, client_id: &str, id: &str) -> Result<Option<SignIn>>;
+    async fn update_sign_in(&self, sign_in: &SignIn) -> Result<()>;
+    /// Writes a successful sign-in.
+    async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<()>;
+
+    /// Stores a sign-up (and its ceremony) and makes it the client's current sign-up.
+    async fn insert_sign_up(
+        &self,
+        sign_up: &SignUp,
+        ceremony: Option<(&Verification, &CeremonyState)>,
+    ) -> Result<()>;
+    async fn find_sign_up(&self, client_id: &str, id: &str) -> Result<Option<SignUp>>;
+    /// Writes a successful sign-up: the user, its passkey and session.
+    async fn complete_sign_up(&self, completion: &SignUpCompletion) -> Result<()>;
+
+    async fn find_session(&self, id: &str) -> Result<Option<Session>>;
+    /// The client's active and pending sessions, newest first.
+    async fn list_client_sessions(&self, client_id: &str) -> Result<Vec<Session>>;
+    /// Sessions filtered by user and stored status, newest first.
+    async fn list_sessions(
+        &self,
+        user_id: Option<&str>,
+        status: Option<&str>,
+        page: Page,
+    ) -> Result<(Vec<Session>, i64)>;
+    /// Saves a session's status and activity times, with an optional audit event.
+    async fn update_session(&self, session: &Session, event: Option<&AuditEvent>) -> Result<()>;
+
+    /// Signing keys, newest first.
+    async fn list_signing_keys(&self) -> Result<Vec<SigningKey>>;
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<()>;
+    /// Deletes every signing key but the newest `keep`; returns how many went.
+    async fn prune_signing_keys(&self, keep: i64) -> Result<u64>;
+
+    /// A stored setting.
+    async fn find_setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores a setting unless one exists; returns whether it was stored.
+    async fn insert_setting(&self, key: &str, value: &str) -> Result<bool>;
+
+    /// Records a security event on its own (failed attempts).
+    async fn insert_audit_event(&self, event: &AuditEvent) -> Result<()>;
+    /// Events newest first, optionally of one user.
+    async fn list_audit_events(&self, user_id: Option<&str>, page: Page) -> Result<(Vec<AuditEvent>, i64)>;
+
+    /// Deletes ceremonies, sign-ins and sign-ups past `before`; returns rows removed.
+    async fn delete_expired(&self, before: i64) -> Result<u64>;
+}
