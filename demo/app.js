@@ -114,7 +114,11 @@ function render() {
   view.loading.hidden = latchkey.isLoaded;
   view.signedIn.hidden = !latchkey.isLoaded || !user;
   view.signedOut.hidden = !latchkey.isLoaded || Boolean(user);
-  if (!user) return;
+  if (!user) {
+    view.who.textContent = '';
+    view.passkeys.replaceChildren();
+    return;
+  }
   // A background autofill request has nothing to do once someone is signed in.
   if (autofillPending) latchkey.cancelCeremony();
   view.who.textContent = user.username ?? user.id;
@@ -157,8 +161,11 @@ function startAutofill() {
     })
     .catch((error) => {
       autofillPending = false;
-      // Aborted means another ceremony took over: not the user's problem.
-      if (!(error instanceof LatchkeyWebAuthnError && error.code === 'passkey_operation_aborted')) {
+      // Aborted: another ceremony took over. Cancelled: no passkey was picked
+      // (browsers without suggestions to show may end the request this way).
+      // Neither is an error the user needs to read.
+      const quiet = ['passkey_operation_aborted', 'passkey_retrieval_cancelled'];
+      if (!(error instanceof LatchkeyWebAuthnError && quiet.includes(error.code))) {
         showError(error);
       }
     });

@@ -7,6 +7,7 @@ import {
   alertText,
   button,
   createPasskey,
+  credentials,
   launchBrowser,
   openDemo,
   signOut,
@@ -14,6 +15,7 @@ import {
   signUpWithUsername,
   startServer,
   unique,
+  until,
   waitForText,
   waitForVisibleText,
   withPage,
@@ -42,6 +44,9 @@ describe('demo app', () => {
       await page.getByPlaceholder('Username', { exact: true }).waitFor();
       await button(page, 'Sign up with a passkey').waitFor();
       assert.equal(await page.locator('input[autocomplete="username webauthn"]').count(), 1);
+      // The background autofill request shows nothing while no passkey is picked.
+      await page.waitForTimeout(500);
+      assert.equal(await alertText(page).isVisible(), false);
 
       await signUpWithUsername(page, username);
       await page.getByText('Passkeys:').waitFor();
@@ -91,23 +96,34 @@ describe('demo app', () => {
   });
 
   test('delete a passkey, then sign-in with it is refused on the page', async (t) => {
-    await withPage(browser, t, async ({ page }) => {
+    await withPage(browser, t, async ({ page, cdp, authenticatorId }) => {
       const username = unique('linus');
       await openDemo(page, server.url);
       await signUpWithUsername(page, username);
       const passkey = await createPasskey(page);
       await page.getByText('Passkey deleted: No').waitFor();
 
+      const [credential] = await credentials(cdp, authenticatorId);
+      assert.ok(credential);
+
       await page.getByPlaceholder('Enter the passkey ID').fill(passkey.id);
       await button(page, 'Delete passkey').click();
       await page.getByText('Passkey deleted: Yes').waitFor();
       await page.waitForFunction(() => document.querySelectorAll('#passkeys li').length === 0);
+      // Signal API: the SDK told the provider which credentials remain (none),
+      // and Chromium's virtual authenticator drops the deleted one.
+      await until(async () => (await credentials(cdp, authenticatorId)).length === 0, 'credential removed by signalAllAcceptedCredentials');
 
+      // Put the deleted credential back, as a provider without the Signal API
+      // would still have it: the server must refuse it.
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
       await signOut(page);
       await button(page, 'Sign in with a passkey').click();
       await waitForText(alertText(page), 'passkey_not_registered');
       assert.equal(await button(page, 'Sign in with a passkey').isVisible(), true);
-      assert.equal(await page.getByText(`Signed in as ${username}`).count(), 0);
+      assert.equal(await page.getByText(`Signed in as ${username}`).isVisible(), false);
+      // ...and the SDK reported it with signalUnknownCredential.
+      await until(async () => (await credentials(cdp, authenticatorId)).length === 0, 'credential removed by signalUnknownCredential');
     });
   });
 
@@ -161,7 +177,7 @@ describe('demo app', () => {
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
       await button(page, 'Sign in with a passkey').click();
       await waitForText(alertText(page), 'passkey_retrieval_cancelled');
-      assert.equal(await page.getByText(`Signed in as ${username}`).count(), 0);
+      assert.equal(await page.getByText(`Signed in as ${username}`).isVisible(), false);
 
       // Once the user verifies again, the same button works.
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });

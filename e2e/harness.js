@@ -325,3 +325,26 @@ export async function signOut(page) {
 export function alertText(page) {
   return page.getByRole('alert');
 }
+
+/**
+ * The virtual authenticator's credentials.
+ * @param {import('playwright-core').CDPSession} cdp
+ * @param {string} authenticatorId
+ */
+export async function credentials(cdp, authenticatorId) {
+  return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+}
+
+/**
+ * Poll `check` until it returns true.
+ * @param {() => Promise<boolean>} check
+ * @param {string} what
+ * @param {number} [timeout]
+ */
+export async function until(check, what, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
