@@ -21,6 +21,7 @@ const view = {
   username: /** @type {HTMLInputElement} */ ($('username')),
   autofill: /** @type {HTMLInputElement} */ ($('autofill')),
   who: $('who'),
+  task: $('task'),
   passkeys: $('passkeys'),
   noPasskeys: $('no-passkeys'),
   passkeyId: /** @type {HTMLInputElement} */ ($('passkey-id')),
@@ -122,6 +123,8 @@ function render() {
   // A background autofill request has nothing to do once someone is signed in.
   if (autofillPending) latchkey.cancelCeremony();
   view.who.textContent = user.username ?? user.id;
+  // A pending session (sessions.require_passkey) asks for a passkey first.
+  view.task.hidden = latchkey.session?.currentTask?.key !== 'setup-passkey';
   view.passkeys.replaceChildren(...user.passkeys.map(passkeyItem));
   view.noPasskeys.hidden = user.passkeys.length > 0;
 }
