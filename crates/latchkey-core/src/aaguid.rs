@@ -78,16 +78,33 @@ mod tests {
         // Google Password Manager
         let p = provider("ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4").expect("in the list");
         assert_eq!(p.name, "Google Password Manager");
-        assert!(p.icon_light.as_deref().unwrap_or("").starts_with("data:image/"));
+        assert!(
+            p.icon_light
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("data:image/")
+        );
     }
 
     #[test]
     fn user_agents_give_browser_and_platform() {
         let cases = [
-            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36", "Chrome on Linux"),
-            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0", "Edge on Windows"),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0", "Firefox on macOS"),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0",
+                "Firefox on macOS",
+            ),
         ];
         for (ua, name) in cases {
             assert_eq!(name_from_user_agent(ua).as_deref(), Some(name), "{ua}");
@@ -96,7 +113,10 @@ mod tests {
 
     #[test]
     fn unknown_everything_is_passkey() {
-        assert_eq!(passkey_name(Some("00000000-0000-0000-0000-000000000000"), Some("curl/8")), "Passkey");
+        assert_eq!(
+            passkey_name(Some("00000000-0000-0000-0000-000000000000"), Some("curl/8")),
+            "Passkey"
+        );
         assert_eq!(passkey_name(None, None), "Passkey");
     }
 }

@@ -106,7 +106,11 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 
 impl Auth {
     /// Loads (or on first start generates) the signing keys and builds the use cases.
-    pub async fn new(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Self> {
+    pub async fn new(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         let keys = load_keys(store.as_ref(), clock.now_ms()).await?;
         Ok(Self {
             ceremonies: Ceremonies::new(&settings),
@@ -163,7 +167,9 @@ impl Auth {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_client(&client, &token_hash(&token)).await?;
+        self.store
+            .insert_client(&client, &token_hash(&token))
+            .await?;
         Ok((client, token))
     }
 
@@ -193,7 +199,12 @@ impl Auth {
             },
             None => None,
         };
-        Ok(Some(ClientView { client, sessions, sign_in, sign_up }))
+        Ok(Some(ClientView {
+            client,
+            sessions,
+            sign_in,
+            sign_up,
+        }))
     }
 
     /// Ends every session of the client and forgets its attempts (`DELETE /v1/client`).
@@ -203,7 +214,14 @@ impl Auth {
             if session.status.is_live() {
                 session.status = SessionStatus::Ended;
                 session.updated_at = now;
-                let event = self.event("session.ended", ctx, Some(&session.user_id), None, Some(&session.id), json!({}));
+                let event = self.event(
+                    "session.ended",
+                    ctx,
+                    Some(&session.user_id),
+                    None,
+                    Some(&session.id),
+                    json!({}),
+                );
                 self.store.update_session(&session, Some(&event)).await?;
             }
         }
@@ -221,12 +239,36 @@ impl Auth {
 
     /// `POST /v1/client/sign_ups`: a username sign-up completes at once; a passkey-first
     /// sign-up returns creation options.
-    pub async fn create_sign_up(&self, client: &Client, input: SignUpInput, ctx: &RequestContext) -> Result<SignUpView> {
+    pub async fn create_sign_up(
+        &self,
+        client: &Client,
+        input: SignUpInput,
+        ctx: &RequestContext,
+    ) -> Result<SignUpView> {
         let now = self.now();
-        let username = input.username.as_deref().map(validate::username).transpose()?;
-        let email_address = input.email_address.as_deref().filter(|e| !e.trim().is_empty()).map(validate::email_address).transpose()?;
-        let first_name = input.first_name.as_deref().map(|n| validate::person_name("first_name", n)).transpose()?.flatten();
-        let last_name = input.last_name.as_deref().map(|n| validate::person_name("last_name", n)).transpose()?.flatten();
+        let username = input
+            .username
+            .as_deref()
+            .map(validate::username)
+            .transpose()?;
+        let email_address = input
+            .email_address
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(validate::email_address)
+            .transpose()?;
+        let first_name = input
+            .first_name
+            .as_deref()
+            .map(|n| validate::person_name("first_name", n))
+            .transpose()?
+            .flatten();
+        let last_name = input
+            .last_name
+            .as_deref()
+            .map(|n| validate::person_name("last_name", n))
+            .transpose()?
+            .flatten();
         let with_passkey = match input.strategy.as_deref() {
             None | Some("") => false,
             Some(PASSKEY) => true,
@@ -266,10 +308,14 @@ impl Auth {
                 .clone()
                 .or_else(|| sign_up.email_address.clone())
                 .unwrap_or_else(|| format!("{} account", self.settings.application_name));
-            let challenge = self.ceremonies.start_registration(&handle, &name, Vec::new())?;
+            let challenge = self
+                .ceremonies
+                .start_registration(&handle, &name, Vec::new())?;
             sign_up.user_handle = Some(handle);
             let (verification, ceremony) = self.new_verification(&sign_up.id, challenge);
-            self.store.insert_sign_up(&sign_up, Some((&verification, &ceremony))).await?;
+            self.store
+                .insert_sign_up(&sign_up, Some((&verification, &ceremony)))
+                .await?;
             return self.sign_up_view(sign_up).await;
         }
         if sign_up.username.is_none() {
@@ -281,10 +327,23 @@ impl Auth {
         sign_up.status = SignUpStatus::Complete;
         sign_up.created_user_id = Some(user.id.clone());
         sign_up.created_session_id = Some(session.id.clone());
-        let events = vec![self.event("user.created", ctx, Some(&user.id), None, Some(&session.id), json!({ "strategy": "username" }))];
+        let events = vec![self.event(
+            "user.created",
+            ctx,
+            Some(&user.id),
+            None,
+            Some(&session.id),
+            json!({ "strategy": "username" }),
+        )];
         self.store.insert_sign_up(&sign_up, None).await?;
         self.store
-            .complete_sign_up(&SignUpCompletion { sign_up: sign_up.clone(), user, passkey: None, session, events })
+            .complete_sign_up(&SignUpCompletion {
+                sign_up: sign_up.clone(),
+                user,
+                passkey: None,
+                session,
+                events,
+            })
             .await?;
         self.sign_up_view(sign_up).await
     }
@@ -301,23 +360,35 @@ impl Auth {
     ) -> Result<SignUpView> {
         require_passkey_strategy(strategy)?;
         let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
-        let sign_up = self.store.find_sign_up(&client.id, id).await?.ok_or(Error::NotFound("sign_up"))?;
+        let sign_up = self
+            .store
+            .find_sign_up(&client.id, id)
+            .await?
+            .ok_or(Error::NotFound("sign_up"))?;
         if sign_up.status != SignUpStatus::MissingRequirements {
             return Err(Error::AlreadyVerified);
         }
-        let handle = sign_up.user_handle.clone().ok_or_else(|| Error::FormParamValueInvalid {
-            param: STRATEGY,
-            reason: "this sign-up was not started with a passkey".into(),
-        })?;
+        let handle = sign_up
+            .user_handle
+            .clone()
+            .ok_or_else(|| Error::FormParamValueInvalid {
+                param: STRATEGY,
+                reason: "this sign-up was not started with a passkey".into(),
+            })?;
         let state = self.consume(&sign_up.id).await?;
         let outcome = async {
             let response = ceremony::parse_registration(credential)?;
-            let registered = self.ceremonies.finish_registration(&response, &state.state)?;
-            self.ensure_credential_new(&registered.credential_id).await?;
+            let registered = self
+                .ceremonies
+                .finish_registration(&response, &state.state)?;
+            self.ensure_credential_new(&registered.credential_id)
+                .await?;
             Ok(registered)
         }
         .await;
-        let registered = self.settle(&sign_up.id, outcome, "sign_up.failed", ctx, None).await?;
+        let registered = self
+            .settle(&sign_up.id, outcome, "sign_up.failed", ctx, None)
+            .await?;
         let now = self.now();
         let user = self.new_user(&sign_up, handle);
         let passkey = self.registered_passkey(self.new_passkey(&user.id), registered, ctx);
@@ -330,11 +401,31 @@ impl Auth {
             ..sign_up
         };
         let events = vec![
-            self.event("user.created", ctx, Some(&user.id), None, Some(&session.id), json!({ "strategy": PASSKEY })),
-            self.event("passkey.created", ctx, Some(&user.id), Some(&passkey.id), Some(&session.id), json!({ "name": passkey.name })),
+            self.event(
+                "user.created",
+                ctx,
+                Some(&user.id),
+                None,
+                Some(&session.id),
+                json!({ "strategy": PASSKEY }),
+            ),
+            self.event(
+                "passkey.created",
+                ctx,
+                Some(&user.id),
+                Some(&passkey.id),
+                Some(&session.id),
+                json!({ "name": passkey.name }),
+            ),
         ];
         self.store
-            .complete_sign_up(&SignUpCompletion { sign_up: sign_up.clone(), user, passkey: Some(passkey), session, events })
+            .complete_sign_up(&SignUpCompletion {
+                sign_up: sign_up.clone(),
+                user,
+                passkey: Some(passkey),
+                session,
+                events,
+            })
             .await?;
         self.sign_up_view(sign_up).await
     }
@@ -347,7 +438,11 @@ impl Auth {
     }
 
     async fn ensure_credential_new(&self, credential_id: &[u8]) -> Result<()> {
-        match self.store.find_passkey_by_credential_id(credential_id).await? {
+        match self
+            .store
+            .find_passkey_by_credential_id(credential_id)
+            .await?
+        {
             Some(_) => Err(Error::PasskeyAlreadyExists),
             None => Ok(()),
         }
@@ -390,10 +485,21 @@ impl Auth {
             updated_at: now,
         };
         if let Some(identifier) = identifier {
-            let user = match self.store.find_user_by_identifier(&identifier.to_lowercase()).await? {
+            let user = match self
+                .store
+                .find_user_by_identifier(&identifier.to_lowercase())
+                .await?
+            {
                 Some(user) => user,
                 None => {
-                    let event = self.event("sign_in.failed", ctx, None, None, None, json!({ "code": "form_identifier_not_found" }));
+                    let event = self.event(
+                        "sign_in.failed",
+                        ctx,
+                        None,
+                        None,
+                        None,
+                        json!({ "code": "form_identifier_not_found" }),
+                    );
                     self.store.insert_audit_event(&event).await?;
                     return Err(Error::IdentifierNotFound("identifier"));
                 }
@@ -408,15 +514,26 @@ impl Auth {
         }
         let challenge = self.ceremonies.start_authentication(Vec::new())?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
-        self.store.insert_sign_in(&sign_in, Some((&verification, &ceremony))).await?;
+        self.store
+            .insert_sign_in(&sign_in, Some((&verification, &ceremony)))
+            .await?;
         self.sign_in_view(sign_in).await
     }
 
     /// `POST /v1/client/sign_ins/{id}/prepare_first_factor`: request options that allow
     /// the identified user's passkeys.
-    pub async fn prepare_sign_in(&self, client: &Client, id: &str, strategy: Option<&str>) -> Result<SignInView> {
+    pub async fn prepare_sign_in(
+        &self,
+        client: &Client,
+        id: &str,
+        strategy: Option<&str>,
+    ) -> Result<SignInView> {
         require_passkey_strategy(strategy)?;
-        let sign_in = self.store.find_sign_in(&client.id, id).await?.ok_or(Error::NotFound("sign_in"))?;
+        let sign_in = self
+            .store
+            .find_sign_in(&client.id, id)
+            .await?
+            .ok_or(Error::NotFound("sign_in"))?;
         if sign_in.status == SignInStatus::Complete {
             return Err(Error::AlreadyVerified);
         }
@@ -432,11 +549,16 @@ impl Auth {
             None => Vec::new(),
         };
         if sign_in.user_id.is_some() && allow.is_empty() {
-            return Err(Error::FormParamValueInvalid { param: STRATEGY, reason: "this account has no passkey".into() });
+            return Err(Error::FormParamValueInvalid {
+                param: STRATEGY,
+                reason: "this account has no passkey".into(),
+            });
         }
         let challenge = self.ceremonies.start_authentication(allow)?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
-        self.store.upsert_verification(&verification, &ceremony).await?;
+        self.store
+            .upsert_verification(&verification, &ceremony)
+            .await?;
         self.sign_in_view(sign_in).await
     }
 
@@ -452,7 +574,11 @@ impl Auth {
     ) -> Result<SignInView> {
         require_passkey_strategy(strategy)?;
         let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
-        let sign_in = self.store.find_sign_in(&client.id, id).await?.ok_or(Error::NotFound("sign_in"))?;
+        let sign_in = self
+            .store
+            .find_sign_in(&client.id, id)
+            .await?
+            .ok_or(Error::NotFound("sign_in"))?;
         if sign_in.status == SignInStatus::Complete {
             return Err(Error::AlreadyVerified);
         }
@@ -464,25 +590,48 @@ impl Auth {
                 .find_passkey_by_credential_id(&assertion.raw_id)
                 .await?
                 .ok_or(Error::PasskeyNotRegistered)?;
-            let owner = self.store.find_user(&passkey.user_id).await?.ok_or(Error::PasskeyNotRegistered)?;
+            let owner = self
+                .store
+                .find_user(&passkey.user_id)
+                .await?
+                .ok_or(Error::PasskeyNotRegistered)?;
             match assertion.response.user_handle.as_deref() {
                 Some(handle) if handle != owner.user_handle.as_slice() => {
-                    return Err(Error::InvalidCredential("the user handle does not match the passkey".into()));
+                    return Err(Error::InvalidCredential(
+                        "the user handle does not match the passkey".into(),
+                    ));
                 }
                 None if sign_in.user_id.is_none() => {
-                    return Err(Error::InvalidCredential("a discoverable sign-in needs a user handle".into()));
+                    return Err(Error::InvalidCredential(
+                        "a discoverable sign-in needs a user handle".into(),
+                    ));
                 }
                 _ => {}
             }
             if sign_in.user_id.as_ref().is_some_and(|u| *u != owner.id) {
-                return Err(Error::InvalidCredential("this passkey is not allowed for this sign-in".into()));
+                return Err(Error::InvalidCredential(
+                    "this passkey is not allowed for this sign-in".into(),
+                ));
             }
-            let stored = passkey.credential.as_deref().ok_or(Error::PasskeyNotVerified)?;
-            let used = self.ceremonies.finish_authentication(&assertion, &state.state, stored)?;
+            let stored = passkey
+                .credential
+                .as_deref()
+                .ok_or(Error::PasskeyNotVerified)?;
+            let used = self
+                .ceremonies
+                .finish_authentication(&assertion, &state.state, stored)?;
             Ok((passkey, owner, used))
         }
         .await;
-        let (passkey, owner, used) = self.settle(&sign_in.id, outcome, "sign_in.failed", ctx, sign_in.user_id.as_deref()).await?;
+        let (passkey, owner, used) = self
+            .settle(
+                &sign_in.id,
+                outcome,
+                "sign_in.failed",
+                ctx,
+                sign_in.user_id.as_deref(),
+            )
+            .await?;
         let now = self.now();
         let session = self.new_session(&client.id, &owner.id, true);
         let sign_in = SignIn {
@@ -493,8 +642,22 @@ impl Auth {
             ..sign_in
         };
         let events = vec![
-            self.event("passkey.used", ctx, Some(&owner.id), Some(&passkey.id), Some(&session.id), json!({})),
-            self.event("sign_in.succeeded", ctx, Some(&owner.id), Some(&passkey.id), Some(&session.id), json!({ "strategy": PASSKEY })),
+            self.event(
+                "passkey.used",
+                ctx,
+                Some(&owner.id),
+                Some(&passkey.id),
+                Some(&session.id),
+                json!({}),
+            ),
+            self.event(
+                "sign_in.succeeded",
+                ctx,
+                Some(&owner.id),
+                Some(&passkey.id),
+                Some(&session.id),
+                json!({ "strategy": PASSKEY }),
+            ),
         ];
         self.store
             .complete_sign_in(&SignInCompletion {
@@ -533,23 +696,38 @@ impl Auth {
         session.last_active_at = now;
         session.updated_at = now;
         self.store.update_session(&session, None).await?;
-        let client = Client { last_active_session_id: Some(session.id.clone()), updated_at: now, ..client.clone() };
+        let client = Client {
+            last_active_session_id: Some(session.id.clone()),
+            updated_at: now,
+            ..client.clone()
+        };
         self.store.update_client(&client).await?;
         self.session_view(session).await
     }
 
     /// `POST /v1/client/sessions/{id}/tokens`: a fresh session token; refreshing keeps the
     /// session from being abandoned.
-    pub async fn session_token(&self, client: &Client, id: &str, ctx: &RequestContext) -> Result<String> {
+    pub async fn session_token(
+        &self,
+        client: &Client,
+        id: &str,
+        ctx: &RequestContext,
+    ) -> Result<String> {
         let now = self.now();
         let mut session = self.client_session(client, id).await?;
         session.last_active_at = now;
-        session.abandon_at = (now + self.settings.session_inactivity_secs * 1000).min(session.expire_at);
+        session.abandon_at =
+            (now + self.settings.session_inactivity_secs * 1000).min(session.expire_at);
         session.updated_at = now;
         self.store.update_session(&session, None).await?;
         let iat = now / 1000;
         let claims = Claims {
-            iss: self.settings.public_url.as_str().trim_end_matches('/').to_owned(),
+            iss: self
+                .settings
+                .public_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
             sub: session.user_id.clone(),
             sid: session.id.clone(),
             iat,
@@ -564,12 +742,24 @@ impl Auth {
     }
 
     /// `POST /v1/client/sessions/{id}/end`: signs the session out.
-    pub async fn end_session(&self, client: &Client, id: &str, ctx: &RequestContext) -> Result<SessionView> {
+    pub async fn end_session(
+        &self,
+        client: &Client,
+        id: &str,
+        ctx: &RequestContext,
+    ) -> Result<SessionView> {
         let now = self.now();
         let mut session = self.client_session(client, id).await?;
         session.status = SessionStatus::Ended;
         session.updated_at = now;
-        let event = self.event("session.ended", ctx, Some(&session.user_id), None, Some(&session.id), json!({}));
+        let event = self.event(
+            "session.ended",
+            ctx,
+            Some(&session.user_id),
+            None,
+            Some(&session.id),
+            json!({}),
+        );
         self.store.update_session(&session, Some(&event)).await?;
         if client.last_active_session_id.as_deref() == Some(id) {
             let next = self
@@ -579,19 +769,29 @@ impl Auth {
                 .into_iter()
                 .find(|s| s.id != id && s.status_at(now).is_live())
                 .map(|s| s.id);
-            let client = Client { last_active_session_id: next, updated_at: now, ..client.clone() };
+            let client = Client {
+                last_active_session_id: next,
+                updated_at: now,
+                ..client.clone()
+            };
             self.store.update_client(&client).await?;
         }
         self.session_view(session).await
     }
 
     /// The session `/v1/me` acts on: the one named, else the client's last active one.
-    pub async fn current_session(&self, client: Option<&Client>, session_id: Option<&str>) -> Result<Session> {
+    pub async fn current_session(
+        &self,
+        client: Option<&Client>,
+        session_id: Option<&str>,
+    ) -> Result<Session> {
         let client = client.ok_or(Error::AuthenticationInvalid)?;
         let id = session_id
             .or(client.last_active_session_id.as_deref())
             .ok_or(Error::AuthenticationInvalid)?;
-        self.client_session(client, id).await.map_err(|_| Error::AuthenticationInvalid)
+        self.client_session(client, id)
+            .await
+            .map_err(|_| Error::AuthenticationInvalid)
     }
 
     /// `GET /v1/me`.
@@ -604,7 +804,14 @@ impl Auth {
         let now = self.now();
         let (sessions, _) = self
             .store
-            .list_sessions(Some(&session.user_id), None, Page { limit: 500, offset: 0 })
+            .list_sessions(
+                Some(&session.user_id),
+                None,
+                Page {
+                    limit: 500,
+                    offset: 0,
+                },
+            )
             .await?;
         let mut views = Vec::new();
         for s in sessions.into_iter().filter(|s| s.status_at(now).is_live()) {
@@ -614,7 +821,12 @@ impl Auth {
     }
 
     /// `POST /v1/me/sessions/{id}/revoke`: revokes one of the user's sessions.
-    pub async fn revoke_my_session(&self, session: &Session, id: &str, ctx: &RequestContext) -> Result<SessionView> {
+    pub async fn revoke_my_session(
+        &self,
+        session: &Session,
+        id: &str,
+        ctx: &RequestContext,
+    ) -> Result<SessionView> {
         let target = self
             .store
             .find_session(id)
@@ -629,7 +841,14 @@ impl Auth {
         if target.status.is_live() {
             target.status = SessionStatus::Revoked;
             target.updated_at = self.now();
-            let event = self.event("session.revoked", ctx, Some(&target.user_id), None, Some(&target.id), json!({}));
+            let event = self.event(
+                "session.revoked",
+                ctx,
+                Some(&target.user_id),
+                None,
+                Some(&target.id),
+                json!({}),
+            );
             self.store.update_session(&target, Some(&event)).await?;
         }
         self.session_view(target).await
@@ -642,17 +861,29 @@ impl Auth {
         if !self.settings.passkey_enabled {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
-        let user = self.store.find_user(&session.user_id).await?.ok_or(Error::AuthenticationInvalid)?;
+        let user = self
+            .store
+            .find_user(&session.user_id)
+            .await?
+            .ok_or(Error::AuthenticationInvalid)?;
         let existing = self.store.list_passkeys(&user.id).await?;
         self.ensure_quota(existing.len())?;
-        let exclude = existing.into_iter().filter_map(|p| p.credential_id).collect();
-        let challenge = self
-            .ceremonies
-            .start_registration(&user.user_handle, user.display_name(), exclude)?;
+        let exclude = existing
+            .into_iter()
+            .filter_map(|p| p.credential_id)
+            .collect();
+        let challenge =
+            self.ceremonies
+                .start_registration(&user.user_handle, user.display_name(), exclude)?;
         let passkey = self.new_passkey(&user.id);
         let (verification, ceremony) = self.new_verification(&passkey.id, challenge);
-        self.store.insert_passkey(&passkey, &verification, &ceremony).await?;
-        Ok(PasskeyView { passkey, verification: Some(verification) })
+        self.store
+            .insert_passkey(&passkey, &verification, &ceremony)
+            .await?;
+        Ok(PasskeyView {
+            passkey,
+            verification: Some(verification),
+        })
     }
 
     /// `POST /v1/me/passkeys/{id}/attempt_verification`: verifies and names the passkey.
@@ -666,7 +897,11 @@ impl Auth {
     ) -> Result<PasskeyView> {
         require_passkey_strategy(strategy)?;
         let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
-        let passkey = self.store.find_passkey(&session.user_id, id).await?.ok_or(Error::NotFound("passkey"))?;
+        let passkey = self
+            .store
+            .find_passkey(&session.user_id, id)
+            .await?
+            .ok_or(Error::NotFound("passkey"))?;
         if passkey.verified {
             return Err(Error::AlreadyVerified);
         }
@@ -674,34 +909,88 @@ impl Auth {
         let outcome = async {
             let response = ceremony::parse_registration(credential)?;
             self.ensure_quota(self.store.list_passkeys(&session.user_id).await?.len())?;
-            let registered = self.ceremonies.finish_registration(&response, &state.state)?;
-            self.ensure_credential_new(&registered.credential_id).await?;
+            let registered = self
+                .ceremonies
+                .finish_registration(&response, &state.state)?;
+            self.ensure_credential_new(&registered.credential_id)
+                .await?;
             Ok(registered)
         }
         .await;
-        let registered = self.settle(&passkey.id, outcome, "passkey.failed", ctx, Some(&session.user_id)).await?;
+        let registered = self
+            .settle(
+                &passkey.id,
+                outcome,
+                "passkey.failed",
+                ctx,
+                Some(&session.user_id),
+            )
+            .await?;
         let passkey = self.registered_passkey(passkey, registered, ctx);
-        let event = self.event("passkey.created", ctx, Some(&session.user_id), Some(&passkey.id), Some(&session.id), json!({ "name": passkey.name }));
-        self.store.complete_passkey_registration(&passkey, self.settings.require_passkey, &event).await?;
+        let event = self.event(
+            "passkey.created",
+            ctx,
+            Some(&session.user_id),
+            Some(&passkey.id),
+            Some(&session.id),
+            json!({ "name": passkey.name }),
+        );
+        self.store
+            .complete_passkey_registration(&passkey, self.settings.require_passkey, &event)
+            .await?;
         self.passkey_view(passkey).await
     }
 
     /// `PATCH /v1/me/passkeys/{id}`: renames a verified passkey.
-    pub async fn rename_passkey(&self, session: &Session, id: &str, name: Option<&str>, ctx: &RequestContext) -> Result<PasskeyView> {
+    pub async fn rename_passkey(
+        &self,
+        session: &Session,
+        id: &str,
+        name: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<PasskeyView> {
         let name = validate::passkey_name(name.ok_or(Error::FormParamMissing("name"))?)?;
-        let passkey = self.store.find_passkey(&session.user_id, id).await?.ok_or(Error::NotFound("passkey"))?;
+        let passkey = self
+            .store
+            .find_passkey(&session.user_id, id)
+            .await?
+            .ok_or(Error::NotFound("passkey"))?;
         if !passkey.verified {
             return Err(Error::PasskeyNotVerified);
         }
-        let passkey = Passkey { name: Some(name), updated_at: self.now(), ..passkey };
-        let event = self.event("passkey.renamed", ctx, Some(&session.user_id), Some(&passkey.id), Some(&session.id), json!({ "name": passkey.name }));
+        let passkey = Passkey {
+            name: Some(name),
+            updated_at: self.now(),
+            ..passkey
+        };
+        let event = self.event(
+            "passkey.renamed",
+            ctx,
+            Some(&session.user_id),
+            Some(&passkey.id),
+            Some(&session.id),
+            json!({ "name": passkey.name }),
+        );
         self.store.rename_passkey(&passkey, &event).await?;
         self.passkey_view(passkey).await
     }
 
     /// `DELETE /v1/me/passkeys/{id}`: deletes the passkey; it is unusable at once.
-    pub async fn delete_passkey(&self, user_id: &str, id: &str, session_id: Option<&str>, ctx: &RequestContext) -> Result<()> {
-        let event = self.event("passkey.deleted", ctx, Some(user_id), Some(id), session_id, json!({}));
+    pub async fn delete_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        session_id: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        let event = self.event(
+            "passkey.deleted",
+            ctx,
+            Some(user_id),
+            Some(id),
+            session_id,
+            json!({}),
+        );
         if self.store.delete_passkey(user_id, id, &event).await? {
             Ok(())
         } else {
@@ -722,15 +1011,29 @@ impl Auth {
 
     /// A user with their passkeys.
     pub async fn user_view(&self, user_id: &str) -> Result<UserView> {
-        let user = self.store.find_user(user_id).await?.ok_or(Error::NotFound("user"))?;
+        let user = self
+            .store
+            .find_user(user_id)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         let passkeys = self.store.list_passkeys(&user.id).await?;
         Ok(UserView { user, passkeys })
     }
 
     /// Creates a user without a session (Backend API).
     pub async fn create_user(&self, input: SignUpInput, ctx: &RequestContext) -> Result<UserView> {
-        let username = validate::username(input.username.as_deref().ok_or(Error::FormParamMissing("username"))?)?;
-        let email_address = input.email_address.as_deref().filter(|e| !e.trim().is_empty()).map(validate::email_address).transpose()?;
+        let username = validate::username(
+            input
+                .username
+                .as_deref()
+                .ok_or(Error::FormParamMissing("username"))?,
+        )?;
+        let email_address = input
+            .email_address
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(validate::email_address)
+            .transpose()?;
         self.ensure_identifier_free(&username, "username").await?;
         if let Some(email) = &email_address {
             self.ensure_identifier_free(email, "email_address").await?;
@@ -741,8 +1044,18 @@ impl Auth {
             status: SignUpStatus::Complete,
             username: Some(username),
             email_address,
-            first_name: input.first_name.as_deref().map(|n| validate::person_name("first_name", n)).transpose()?.flatten(),
-            last_name: input.last_name.as_deref().map(|n| validate::person_name("last_name", n)).transpose()?.flatten(),
+            first_name: input
+                .first_name
+                .as_deref()
+                .map(|n| validate::person_name("first_name", n))
+                .transpose()?
+                .flatten(),
+            last_name: input
+                .last_name
+                .as_deref()
+                .map(|n| validate::person_name("last_name", n))
+                .transpose()?
+                .flatten(),
             user_handle: None,
             created_user_id: None,
             created_session_id: None,
@@ -752,7 +1065,14 @@ impl Auth {
         };
         let user = self.new_user(&draft, random_bytes(16));
         self.store.insert_user(&user).await?;
-        let event = self.event("user.created", ctx, Some(&user.id), None, None, json!({ "strategy": "backend" }));
+        let event = self.event(
+            "user.created",
+            ctx,
+            Some(&user.id),
+            None,
+            None,
+            json!({ "strategy": "backend" }),
+        );
         self.store.insert_audit_event(&event).await?;
         self.user_view(&user.id).await
     }
@@ -778,26 +1098,48 @@ impl Auth {
 
     async fn passkey_view(&self, passkey: Passkey) -> Result<PasskeyView> {
         let verification = self.store.find_verification(&passkey.id).await?;
-        Ok(PasskeyView { passkey, verification: verification.map(|v| self.current(v)) })
+        Ok(PasskeyView {
+            passkey,
+            verification: verification.map(|v| self.current(v)),
+        })
     }
 
     async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
-        let verification = self.store.find_verification(&sign_in.id).await?.map(|v| self.current(v));
+        let verification = self
+            .store
+            .find_verification(&sign_in.id)
+            .await?
+            .map(|v| self.current(v));
         let passkey_supported = match &sign_in.user_id {
-            Some(user_id) if sign_in.status != SignInStatus::Complete => !self.store.list_passkeys(user_id).await?.is_empty(),
+            Some(user_id) if sign_in.status != SignInStatus::Complete => {
+                !self.store.list_passkeys(user_id).await?.is_empty()
+            }
             _ => self.settings.passkey_enabled,
         };
-        Ok(SignInView { sign_in, verification, passkey_supported })
+        Ok(SignInView {
+            sign_in,
+            verification,
+            passkey_supported,
+        })
     }
 
     async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
-        let verification = self.store.find_verification(&sign_up.id).await?.map(|v| self.current(v));
-        Ok(SignUpView { sign_up, verification })
+        let verification = self
+            .store
+            .find_verification(&sign_up.id)
+            .await?
+            .map(|v| self.current(v));
+        Ok(SignUpView {
+            sign_up,
+            verification,
+        })
     }
 
     /// A verification as of now: an open one past its expiry shows `expired`.
     fn current(&self, mut verification: Verification) -> Verification {
-        if verification.status == VerificationStatus::Unverified && self.now() >= verification.expire_at {
+        if verification.status == VerificationStatus::Unverified
+            && self.now() >= verification.expire_at
+        {
             verification.status = VerificationStatus::Expired;
         }
         verification
@@ -805,7 +1147,11 @@ impl Auth {
 
     // ----- building blocks -----
 
-    fn new_verification(&self, owner_id: &str, challenge: Challenge) -> (Verification, CeremonyState) {
+    fn new_verification(
+        &self,
+        owner_id: &str,
+        challenge: Challenge,
+    ) -> (Verification, CeremonyState) {
         let expire_at = self.now() + self.settings.challenge_ttl_secs * 1000;
         let verification = Verification {
             owner_id: owner_id.to_owned(),
@@ -814,14 +1160,26 @@ impl Auth {
             attempts: 0,
             expire_at,
         };
-        (verification, CeremonyState { state: challenge.state, expire_at })
+        (
+            verification,
+            CeremonyState {
+                state: challenge.state,
+                expire_at,
+            },
+        )
     }
 
     /// Takes the ceremony state of an attempt once, refusing a used or expired challenge.
     async fn consume(&self, owner_id: &str) -> Result<CeremonyState> {
-        let state = self.store.consume_ceremony(owner_id).await?.ok_or(Error::AlreadyVerified)?;
+        let state = self
+            .store
+            .consume_ceremony(owner_id)
+            .await?
+            .ok_or(Error::AlreadyVerified)?;
         if self.now() >= state.expire_at {
-            self.store.set_verification_status(owner_id, VerificationStatus::Expired).await?;
+            self.store
+                .set_verification_status(owner_id, VerificationStatus::Expired)
+                .await?;
             return Err(Error::VerificationExpired);
         }
         Ok(state)
@@ -839,12 +1197,23 @@ impl Auth {
     ) -> Result<T> {
         match outcome {
             Ok(value) => {
-                self.store.set_verification_status(owner_id, VerificationStatus::Verified).await?;
+                self.store
+                    .set_verification_status(owner_id, VerificationStatus::Verified)
+                    .await?;
                 Ok(value)
             }
             Err(err) => {
-                self.store.set_verification_status(owner_id, VerificationStatus::Failed).await?;
-                let event = self.event(failure_event, ctx, user_id, None, None, json!({ "code": err.code() }));
+                self.store
+                    .set_verification_status(owner_id, VerificationStatus::Failed)
+                    .await?;
+                let event = self.event(
+                    failure_event,
+                    ctx,
+                    user_id,
+                    None,
+                    None,
+                    json!({ "code": err.code() }),
+                );
                 self.store.insert_audit_event(&event).await?;
                 Err(err)
             }
@@ -857,10 +1226,13 @@ impl Auth {
             id: new_id(Kind::User),
             user_handle,
             username: sign_up.username.clone(),
-            email: sign_up.email_address.clone().map(|email_address| EmailAddress {
-                id: new_id(Kind::Email),
-                email_address,
-            }),
+            email: sign_up
+                .email_address
+                .clone()
+                .map(|email_address| EmailAddress {
+                    id: new_id(Kind::Email),
+                    email_address,
+                }),
             first_name: sign_up.first_name.clone(),
             last_name: sign_up.last_name.clone(),
             last_sign_in_at: Some(now),
@@ -887,9 +1259,17 @@ impl Auth {
         }
     }
 
-    fn registered_passkey(&self, passkey: Passkey, registered: ceremony::RegisteredCredential, ctx: &RequestContext) -> Passkey {
+    fn registered_passkey(
+        &self,
+        passkey: Passkey,
+        registered: ceremony::RegisteredCredential,
+        ctx: &RequestContext,
+    ) -> Passkey {
         Passkey {
-            name: Some(aaguid::passkey_name(registered.aaguid.as_deref(), ctx.user_agent.as_deref())),
+            name: Some(aaguid::passkey_name(
+                registered.aaguid.as_deref(),
+                ctx.user_agent.as_deref(),
+            )),
             credential_id: Some(registered.credential_id),
             credential: Some(registered.credential),
             aaguid: registered.aaguid,
@@ -947,7 +1327,10 @@ impl Auth {
 }
 
 fn invalid_strategy() -> Error {
-    Error::FormParamValueInvalid { param: STRATEGY, reason: "the only strategy is 'passkey'".into() }
+    Error::FormParamValueInvalid {
+        param: STRATEGY,
+        reason: "the only strategy is 'passkey'".into(),
+    }
 }
 
 fn require_passkey_strategy(strategy: Option<&str>) -> Result<()> {

@@ -54,7 +54,8 @@ pub struct Challenge {
 impl Ceremonies {
     /// Ceremonies for the relying party of `settings`.
     pub fn new(settings: &Settings) -> Self {
-        let timeout = Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
+        let timeout =
+            Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
         let core = WebauthnCore::new_unsafe_experts_only(
             &settings.rp_name,
             &settings.rp_id,
@@ -233,7 +234,9 @@ fn inspect_attestation(attestation_object: &[u8]) -> Result<Attested> {
     const ATTESTED: u8 = 0x40;
     let aaguid = match auth_data.get(32) {
         Some(flags) if flags & ATTESTED != 0 && auth_data.len() >= 53 => {
-            let bytes: [u8; 16] = auth_data[37..53].try_into().map_err(|_| invalid("aaguid"))?;
+            let bytes: [u8; 16] = auth_data[37..53]
+                .try_into()
+                .map_err(|_| invalid("aaguid"))?;
             (bytes != [0u8; 16]).then(|| uuid::Uuid::from_bytes(bytes).to_string())
         }
         _ => None,

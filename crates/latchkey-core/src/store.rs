@@ -103,7 +103,11 @@ pub trait Store: Send + Sync + 'static {
     /// gets `Some`. Counts the attempt.
     async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
     /// Records the outcome of a ceremony (`verified` clears the nonce).
-    async fn set_verification_status(&self, owner_id: &str, status: VerificationStatus) -> Result<()>;
+    async fn set_verification_status(
+        &self,
+        owner_id: &str,
+        status: VerificationStatus,
+    ) -> Result<()>;
 
     /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in.
     async fn insert_sign_in(
@@ -153,7 +157,11 @@ pub trait Store: Send + Sync + 'static {
     /// Records a security event on its own (failed attempts).
     async fn insert_audit_event(&self, event: &AuditEvent) -> Result<()>;
     /// Events newest first, optionally of one user.
-    async fn list_audit_events(&self, user_id: Option<&str>, page: Page) -> Result<(Vec<AuditEvent>, i64)>;
+    async fn list_audit_events(
+        &self,
+        user_id: Option<&str>,
+        page: Page,
+    ) -> Result<(Vec<AuditEvent>, i64)>;
 
     /// Deletes ceremonies, sign-ins and sign-ups past `before`; returns rows removed.
     async fn delete_expired(&self, before: i64) -> Result<u64>;

@@ -49,8 +49,9 @@ impl KeySet {
         let keys = stored
             .iter()
             .map(|k| {
-                let bytes = from_b64url(&k.private_key)
-                    .ok_or_else(|| Error::internal(format!("signing key {} is not base64url", k.kid)))?;
+                let bytes = from_b64url(&k.private_key).ok_or_else(|| {
+                    Error::internal(format!("signing key {} is not base64url", k.kid))
+                })?;
                 let key = SigningKey::from_slice(&bytes).map_err(Error::internal)?;
                 Ok((k.kid.clone(), key))
             })
@@ -63,7 +64,10 @@ impl KeySet {
 
     /// A compact JWS of `claims`, signed by the newest key.
     pub fn sign(&self, claims: &Claims) -> Result<String> {
-        let (kid, key) = self.keys.first().ok_or_else(|| Error::internal("no signing key"))?;
+        let (kid, key) = self
+            .keys
+            .first()
+            .ok_or_else(|| Error::internal("no signing key"))?;
         let header = json!({ "alg": "ES256", "kid": kid, "typ": "JWT" });
         let payload = serde_json::to_vec(claims).map_err(Error::internal)?;
         let signing_input = format!(

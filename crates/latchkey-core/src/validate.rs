@@ -24,11 +24,12 @@ pub fn email_address(raw: &str) -> Result<String> {
     let value = raw.trim().to_lowercase();
     let ok = value.len() <= 254
         && !value.chars().any(char::is_whitespace)
-        && value
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-            });
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if ok {
         Ok(value)
     } else {
@@ -78,7 +79,10 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email_address("Ada@Example.com").ok().as_deref(), Some("ada@example.com"));
+        assert_eq!(
+            email_address("Ada@Example.com").ok().as_deref(),
+            Some("ada@example.com")
+        );
         for bad in ["ada", "@x.com", "ada@x", "a b@x.com", "ada@.com"] {
             assert!(email_address(bad).is_err(), "{bad}");
         }
@@ -86,8 +90,16 @@ mod tests {
 
     #[test]
     fn passkey_names() {
-        assert_eq!(passkey_name("  Work laptop ").ok().as_deref(), Some("Work laptop"));
-        assert_eq!(passkey_name(&"é".repeat(64)).ok().map(|s| s.chars().count()), Some(64));
+        assert_eq!(
+            passkey_name("  Work laptop ").ok().as_deref(),
+            Some("Work laptop")
+        );
+        assert_eq!(
+            passkey_name(&"é".repeat(64))
+                .ok()
+                .map(|s| s.chars().count()),
+            Some(64)
+        );
         assert!(passkey_name(&"é".repeat(65)).is_err());
         assert!(passkey_name("   ").is_err());
         assert!(passkey_name("a\u{0}b").is_err());

@@ -1,0 +1,213 @@
+//! The command line: `serve`, `migrate`, `check-config`, `keys` and `users`.
+
+use clap::{Args, Parser, Subcommand};
+use latchkey_core::store::Page;
+use latchkey_core::tokens::KeySet;
+use latchkey_core::{Clock, RequestContext, Store, SystemClock};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::app::{Application, StartError, open_store};
+use crate::config::Config;
+
+/// Latchkey: a self-hosted, passkey-first authentication server.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version)]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (creates and migrates the database).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Validate the configuration and print it with secrets masked.
+    CheckConfig,
+    /// Manage the keys that sign session tokens.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Inspect and delete users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// Flags of `serve`, overriding the file and the environment.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (server.listen).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Public URL of the server (server.public_url).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Database URL (database.url).
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// `latchkey keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys, newest (the signer) first.
+    List,
+    /// Add a new signing key; new tokens use it, old keys still verify.
+    Rotate,
+    /// Remove every signing key but the newest.
+    Prune,
+}
+
+/// `latchkey users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users, newest first.
+    List {
+        /// Username or email prefix.
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Show one user with their passkeys.
+    Show { id: String },
+    /// Delete a user, their passkeys and sessions.
+    Delete { id: String },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    let overrides = match &cli.command {
+        Command::Serve(args) => [
+            ("server.listen", &args.listen),
+            ("server.public_url", &args.public_url),
+            ("database.url", &args.database_url),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), toml::Value::String(v))))
+        .collect(),
+        _ => Vec::new(),
+    };
+    let config = Config::load(cli.config.as_deref(), std::env::vars(), overrides)?;
+    crate::telemetry::init(config.server.log_format == "json");
+    match cli.command {
+        Command::Serve(_) => serve(config).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            let mut shown = config.clone();
+            shown.backend.secret_keys = shown
+                .backend
+                .secret_keys
+                .iter()
+                .map(|_| "********".to_owned())
+                .collect();
+            println!(
+                "configuration is valid\n\n{}",
+                toml::to_string_pretty(&shown).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Keys(command) => keys(&config, command).await,
+        Command::Users(command) => users(&config, command).await,
+    }
+}
+
+async fn serve(config: Config) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind(config.listen_addr()?).await?;
+    let public_url = config.server.public_url.clone();
+    let app = Application::build(config, listener, Arc::new(SystemClock)).await?;
+    println!(
+        "Latchkey is listening on {} — open {public_url}",
+        app.local_addr()?
+    );
+    if let Some(key) = &app.generated_secret_key {
+        println!("Backend API secret key (shown once, keep it safe): {key}");
+    }
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
+    let store = open_store(config).await?;
+    match command {
+        KeysCommand::List => {}
+        KeysCommand::Rotate => {
+            let key = KeySet::generate(SystemClock.now_ms());
+            store.insert_signing_key(&key).await?;
+            println!("new signing key {}", key.kid);
+        }
+        KeysCommand::Prune => {
+            let removed = store.prune_signing_keys(1).await?;
+            println!("removed {removed} old signing key(s)");
+        }
+    }
+    for (i, key) in store.list_signing_keys().await?.iter().enumerate() {
+        let role = if i == 0 { "signing" } else { "verify-only" };
+        println!("{}\t{}\t{role}", key.kid, key.created_at);
+    }
+    Ok(())
+}
+
+async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError> {
+    let store = Arc::new(open_store(config).await?);
+    let auth =
+        latchkey_core::Auth::new(config.settings()?, store.clone(), Arc::new(SystemClock)).await?;
+    match command {
+        UsersCommand::List { query, limit } => {
+            let (users, total) = store
+                .list_users(query.as_deref(), Page { limit, offset: 0 })
+                .await?;
+            for user in users {
+                println!(
+                    "{}\t{}\t{}",
+                    user.id,
+                    user.username.as_deref().unwrap_or("-"),
+                    user.email.map(|e| e.email_address).unwrap_or_default()
+                );
+            }
+            println!("{total} user(s)");
+        }
+        UsersCommand::Show { id } => {
+            let view = auth.user_view(&id).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::http::resources::user(&view))
+                    .unwrap_or_default()
+            );
+        }
+        UsersCommand::Delete { id } => {
+            auth.delete_user(&id, &RequestContext::default()).await?;
+            println!("deleted {id}");
+        }
+    }
+    Ok(())
+}

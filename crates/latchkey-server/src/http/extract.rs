@@ -1,0 +1,273 @@
+//! Extractors: the form fields of a body (JSON or urlencoded) and the caller (client
+//! token from cookie or bearer header, origin check, request context).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::model::Client;
+use latchkey_core::{Error, RequestContext};
+use serde_json::{Map, Value, json};
+use std::net::SocketAddr;
+
+use super::error::ApiError;
+use super::resources;
+use crate::app::AppState;
+
+/// Bodies above this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The cookie that holds a browser's client token.
+pub const CLIENT_COOKIE: &str = "__client";
+
+/// The fields of a request body, from JSON or `application/x-www-form-urlencoded`.
+#[derive(Debug, Default)]
+pub struct Fields(Map<String, Value>);
+
+impl Fields {
+    /// A field as text: strings as they are, numbers and booleans printed, and objects
+    /// (a credential sent as JSON) as their JSON.
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.0.get(name)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// Parses a body of the given content type.
+    pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Self, Error> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Fields::default());
+        }
+        let mime = content_type
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if mime == "application/json" || mime.ends_with("+json") {
+            return match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(map)) => Ok(Fields(map)),
+                Ok(_) => Err(Error::RequestBodyInvalid(
+                    "the JSON body must be an object".into(),
+                )),
+                Err(e) => Err(Error::RequestBodyInvalid(e.to_string())),
+            };
+        }
+        if mime.is_empty() || mime == "application/x-www-form-urlencoded" {
+            let map = form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect();
+            return Ok(Fields(map));
+        }
+        Err(Error::RequestBodyInvalid(format!(
+            "unsupported content type {mime}"
+        )))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| Error::RequestBodyTooLarge)?;
+        Ok(Fields::parse(content_type.as_deref(), &bytes)?)
+    }
+}
+
+/// Who is calling: their client (if any), how they authenticate and where from.
+pub struct Caller {
+    pub client: Option<Client>,
+    pub ctx: RequestContext,
+    /// `?_is_native=1` or a bearer token: the client token travels in `Authorization`.
+    native: bool,
+    /// A client created during this request, whose token must be handed out.
+    new_token: Option<String>,
+    /// `?_latchkey_session_id=`
+    pub session_id: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let param = |name: &str| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let bearer = bearer_token(&parts.headers);
+        let cookie = cookie(&parts.headers, CLIENT_COOKIE);
+        let native =
+            bearer.is_some() || param("_is_native").is_some_and(|v| v == "1" || v == "true");
+        let origin = parts
+            .headers
+            .get(ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if changes_state && bearer.is_none() {
+            let allowed = origin
+                .as_deref()
+                .is_some_and(|o| state.web_origins.iter().any(|a| a == o));
+            // A cookie-authenticated change needs an allowed Origin; a foreign Origin is
+            // refused even before a cookie exists (login CSRF).
+            if (cookie.is_some() && !allowed) || (origin.is_some() && !allowed) {
+                return Err(Error::OriginInvalid.into());
+            }
+        }
+        let client = match (&bearer, &cookie) {
+            (Some(token), _) => Some(
+                state
+                    .auth
+                    .find_client(token)
+                    .await?
+                    .ok_or(Error::AuthenticationInvalid)?,
+            ),
+            (None, Some(token)) => state.auth.find_client(token).await?,
+            (None, None) => None,
+        };
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Caller {
+            client,
+            ctx: RequestContext {
+                ip,
+                user_agent,
+                origin,
+            },
+            native,
+            new_token: None,
+            session_id: param("_latchkey_session_id"),
+        })
+    }
+}
+
+impl Caller {
+    /// The caller's client, created on the first call that needs one.
+    pub async fn client(&mut self, state: &AppState) -> Result<Client, ApiError> {
+        if let Some(client) = &self.client {
+            return Ok(client.clone());
+        }
+        let (client, token) = state.auth.create_client().await?;
+        self.client = Some(client.clone());
+        self.new_token = Some(token);
+        Ok(client)
+    }
+
+    /// The caller's existing client, or 401.
+    pub fn existing_client(&self) -> Result<&Client, ApiError> {
+        self.client
+            .as_ref()
+            .ok_or(ApiError(Error::AuthenticationInvalid))
+    }
+
+    /// `{ response, client }` with the caller's current client, handing out a new
+    /// client token as a cookie or, for native callers, in `Authorization`.
+    pub async fn respond(&self, state: &AppState, response: Value) -> Result<Response, ApiError> {
+        let client = match &self.client {
+            Some(client) => state
+                .auth
+                .client_view(&client.id)
+                .await?
+                .map(|view| resources::client(&view)),
+            None => None,
+        };
+        let body = json!({ "response": response, "client": client });
+        Ok(self.with_token(axum::Json(body).into_response(), state))
+    }
+
+    /// Adds the new client token to a response.
+    pub fn with_token(&self, mut response: Response, state: &AppState) -> Response {
+        if let Some(token) = &self.new_token {
+            let headers = response.headers_mut();
+            if self.native {
+                if let Ok(value) = HeaderValue::from_str(token) {
+                    headers.insert(AUTHORIZATION, value);
+                }
+            } else {
+                let secure = if state.secure_cookies { "; Secure" } else { "" };
+                let cookie = format!(
+                    "{CLIENT_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
+                );
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    headers.append(header::SET_COOKIE, value);
+                }
+            }
+        }
+        response
+    }
+}
+
+/// `Authorization: Bearer <token>` or a bare token.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value)
+        .trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// The value of a cookie.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_parse_as_json_or_form() {
+        let json = Fields::parse(
+            Some("application/json"),
+            br#"{"username":"ada","n":1,"o":{"a":1}}"#,
+        )
+        .expect("json");
+        assert_eq!(json.text("username").as_deref(), Some("ada"));
+        assert_eq!(json.text("n").as_deref(), Some("1"));
+        assert_eq!(json.text("o").as_deref(), Some(r#"{"a":1}"#));
+        let form = Fields::parse(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"username=ada+l&x=%7B%7D",
+        )
+        .expect("form");
+        assert_eq!(form.text("username").as_deref(), Some("ada l"));
+        assert_eq!(form.text("x").as_deref(), Some("{}"));
+        assert!(Fields::parse(Some("application/json"), b"[1]").is_err());
+        assert!(Fields::parse(Some("application/json"), b"{").is_err());
+        assert!(Fields::parse(Some("text/plain"), b"hello").is_err());
+        assert!(Fields::parse(Some("application/json"), b"").is_ok());
+    }
+}

@@ -1,0 +1,107 @@
+//! Cross-cutting request handling: method tunnelling, request ids, CORS and panics.
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::Error;
+use latchkey_core::ids::random_bytes;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::error::{ApiError, TRACE_ID};
+
+/// The request id header, echoed on every response.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `POST ...?_method=PATCH|DELETE` is treated as that method, so browsers can avoid a
+/// CORS preflight. Runs before routing.
+pub fn override_method(mut req: Request) -> Request {
+    if req.method() == Method::POST {
+        let tunnelled = req.uri().query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "_method")
+                .map(|(_, v)| v.to_ascii_uppercase())
+        });
+        match tunnelled.as_deref() {
+            Some("PATCH") => *req.method_mut() = Method::PATCH,
+            Some("DELETE") => *req.method_mut() = Method::DELETE,
+            Some("PUT") => *req.method_mut() = Method::PUT,
+            _ => {}
+        }
+    }
+    req
+}
+
+/// Gives each request an id (the caller's `x-request-id` when sane), makes it the trace
+/// id of errors, logs the request and echoes the id.
+pub async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| hex(&random_bytes(12)));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let started = std::time::Instant::now();
+    let mut response = TRACE_ID
+        .scope(
+            id.clone(),
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
+        .await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "served"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Credentialed CORS for the configured web origins only.
+pub fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            X_REQUEST_ID.clone(),
+        ])
+        .expose_headers([
+            header::AUTHORIZATION,
+            header::RETRY_AFTER,
+            X_REQUEST_ID.clone(),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// A panic becomes a 500 with the usual error body, never a dropped connection.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError(Error::internal("a handler panicked")).into_response()
+}
+
+/// Unknown routes answer 404 `resource_not_found`.
+pub async fn not_found() -> Response {
+    ApiError(Error::NotFound("route")).into_response()
+}

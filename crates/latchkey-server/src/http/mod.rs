@@ -1,0 +1,10 @@
+//! The HTTP layer: one route table, extractors, the error mapping and the handlers.
+
+pub mod error;
+pub mod extract;
+pub mod frontend;
+pub mod middleware;
+pub mod probes;
+pub mod resources;
+pub mod router;
+pub mod well_known;

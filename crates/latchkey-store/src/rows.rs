@@ -1,0 +1,174 @@
+//! Column lists and row mapping, one function per record.
+
+use latchkey_core::ceremony::from_b64url;
+use latchkey_core::error::{Error, Result};
+use latchkey_core::model::{
+    AuditEvent, CeremonyState, Client, EmailAddress, Passkey, Session, SessionStatus, SignIn,
+    SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification, VerificationStatus,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_address, first_name, last_name, \
+     last_sign_in_at, created_at, updated_at";
+pub const CLIENT_COLUMNS: &str =
+    "id, sign_in_id, sign_up_id, last_active_session_id, created_at, updated_at";
+pub const SESSION_COLUMNS: &str =
+    "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at";
+pub const PASSKEY_COLUMNS: &str = "id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
+     verified, last_used_at, created_at, updated_at";
+pub const SIGN_IN_COLUMNS: &str = "id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at";
+pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_address, first_name, last_name, \
+     user_handle, created_user_id, created_session_id, abandon_at, created_at, updated_at";
+pub const AUDIT_COLUMNS: &str =
+    "id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data";
+
+fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(column).map_err(Error::internal)
+}
+
+fn bytes(row: &AnyRow, column: &str) -> Result<Option<Vec<u8>>> {
+    get::<Option<String>>(row, column)?
+        .map(|text| {
+            from_b64url(&text).ok_or_else(|| Error::internal(format!("{column} is not base64url")))
+        })
+        .transpose()
+}
+
+pub fn user(row: &AnyRow) -> Result<User> {
+    let email = match (
+        get::<Option<String>>(row, "email_id")?,
+        get::<Option<String>>(row, "email_address")?,
+    ) {
+        (Some(id), Some(email_address)) => Some(EmailAddress { id, email_address }),
+        _ => None,
+    };
+    Ok(User {
+        id: get(row, "id")?,
+        user_handle: bytes(row, "user_handle")?.unwrap_or_default(),
+        username: get(row, "username")?,
+        email,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        last_sign_in_at: get(row, "last_sign_in_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn client(row: &AnyRow) -> Result<Client> {
+    Ok(Client {
+        id: get(row, "id")?,
+        sign_in_id: get(row, "sign_in_id")?,
+        sign_up_id: get(row, "sign_up_id")?,
+        last_active_session_id: get(row, "last_active_session_id")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn session(row: &AnyRow) -> Result<Session> {
+    Ok(Session {
+        id: get(row, "id")?,
+        client_id: get(row, "client_id")?,
+        user_id: get(row, "user_id")?,
+        status: SessionStatus::parse(&get::<String>(row, "status")?),
+        last_active_at: get(row, "last_active_at")?,
+        expire_at: get(row, "expire_at")?,
+        abandon_at: get(row, "abandon_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn passkey(row: &AnyRow) -> Result<Passkey> {
+    let transports: String = get(row, "transports")?;
+    Ok(Passkey {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        name: get(row, "name")?,
+        credential_id: bytes(row, "credential_id")?,
+        credential: get(row, "credential")?,
+        aaguid: get(row, "aaguid")?,
+        backed_up: get::<i64>(row, "backed_up")? != 0,
+        transports: serde_json::from_str(&transports).unwrap_or_default(),
+        verified: get::<i64>(row, "verified")? != 0,
+        last_used_at: get(row, "last_used_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn verification(row: &AnyRow) -> Result<Verification> {
+    Ok(Verification {
+        owner_id: get(row, "owner_id")?,
+        status: VerificationStatus::parse(&get::<String>(row, "status")?),
+        nonce: get(row, "nonce")?,
+        attempts: get(row, "attempts")?,
+        expire_at: get(row, "expire_at")?,
+    })
+}
+
+pub fn ceremony(row: &AnyRow) -> Result<CeremonyState> {
+    Ok(CeremonyState {
+        state: get(row, "state")?,
+        expire_at: get(row, "expire_at")?,
+    })
+}
+
+pub fn sign_in(row: &AnyRow) -> Result<SignIn> {
+    Ok(SignIn {
+        id: get(row, "id")?,
+        client_id: get(row, "client_id")?,
+        status: SignInStatus::parse(&get::<String>(row, "status")?),
+        identifier: get(row, "identifier")?,
+        user_id: get(row, "user_id")?,
+        created_session_id: get(row, "created_session_id")?,
+        abandon_at: get(row, "abandon_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn sign_up(row: &AnyRow) -> Result<SignUp> {
+    Ok(SignUp {
+        id: get(row, "id")?,
+        client_id: get(row, "client_id")?,
+        status: SignUpStatus::parse(&get::<String>(row, "status")?),
+        username: get(row, "username")?,
+        email_address: get(row, "email_address")?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        user_handle: bytes(row, "user_handle")?,
+        created_user_id: get(row, "created_user_id")?,
+        created_session_id: get(row, "created_session_id")?,
+        abandon_at: get(row, "abandon_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub fn signing_key(row: &AnyRow) -> Result<SigningKey> {
+    Ok(SigningKey {
+        kid: get(row, "kid")?,
+        private_key: get(row, "private_key")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        id: get(row, "id")?,
+        kind: get(row, "kind")?,
+        user_id: get(row, "user_id")?,
+        passkey_id: get(row, "passkey_id")?,
+        session_id: get(row, "session_id")?,
+        ip: get(row, "ip")?,
+        user_agent: get(row, "user_agent")?,
+        created_at: get(row, "created_at")?,
+        data: get(row, "data")?,
+    })
+}
