@@ -1236,6 +1236,8 @@ export class Latchkey {
     this._tokenRequests = new Map();
     /** @type {Map<string, string>} */
     this._memory = new Map();
+    /** @type {Map<string, string>} */
+    this._sessionStatuses = new Map();
   }
 
   /**
@@ -1388,8 +1390,15 @@ export class Latchkey {
       if (!this._sessionId) writeSessionCookie(null);
     }
     for (const session of this.client?.sessions ?? []) {
+      // A token's `sts` claim carries the session status: when the status
+      // changes (pending → active after the setup-passkey task), drop it.
+      const previous = this._sessionStatuses.get(session.id);
+      if (previous && previous !== session.status) this._tokens.clear(session.id);
+      this._sessionStatuses.set(session.id, session.status);
       const jwt = session.lastActiveToken?.jwt;
-      if (jwt && !this._tokens.get(session.id)) this._tokens.set(session.id, jwt);
+      if (jwt && !this._tokens.get(session.id) && tokenMatchesStatus(jwt, session.status)) {
+        this._tokens.set(session.id, jwt);
+      }
     }
   }
 
@@ -1635,6 +1644,20 @@ export class Latchkey {
     } else if (deleted.credentialId) {
       await sendSignal('signalUnknownCredential', { rpId, credentialId: deleted.credentialId });
     }
+  }
+}
+
+/**
+ * Whether a session token was minted for a session in this status.
+ * @param {string} jwt
+ * @param {string} status
+ * @returns {boolean}
+ */
+function tokenMatchesStatus(jwt, status) {
+  try {
+    return decodeJwtClaims(jwt).sts === status;
+  } catch {
+    return false;
   }
 }
 

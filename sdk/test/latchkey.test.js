@@ -545,6 +545,39 @@ describe('session tokens', () => {
     assert.match(writes[writes.length - 1], /^__session=; path=\/; Max-Age=0/);
   });
 
+  test('a session whose status changes gets a new token', async () => {
+    let status = 'pending';
+    let minted = 0;
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const { latchkey } = await loaded(
+      [
+        { method: 'POST', path: '/v1/client/sessions/sess_1/tokens', body: () => ({ object: 'token', jwt: fakeJwt({ exp, sts: status, n: ++minted }) }) },
+        { method: 'GET', path: '/v1/me', body: () => env(wireUser(), wireClient({ sessions: [wireSession({ status })] })) },
+      ],
+      wireClient({ sessions: [wireSession({ status: 'pending', tasks: [{ key: 'setup-passkey' }] })] }),
+    );
+    await latchkey.session?.getToken();
+    await latchkey.session?.getToken();
+    assert.equal(minted, 1);
+    status = 'active';
+    await latchkey.user?.reload();
+    assert.equal(latchkey.session?.status, 'active');
+    await latchkey.session?.getToken();
+    assert.equal(minted, 2);
+  });
+
+  test('last_active_token seeds the cache only when it matches the session status', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const jwt = fakeJwt({ exp, sts: 'active' });
+    let minted = 0;
+    const { latchkey } = await loaded(
+      [{ method: 'POST', path: '/v1/client/sessions/sess_1/tokens', body: () => ({ object: 'token', jwt: fakeJwt({ exp, sts: 'active', n: ++minted }) }) }],
+      wireClient({ sessions: [wireSession({ last_active_token: { object: 'token', jwt } })] }),
+    );
+    assert.equal(await latchkey.session?.getToken(), jwt);
+    assert.equal(minted, 0);
+  });
+
   test('a token the server refuses is not cached', async () => {
     const { latchkey } = await loaded([
       { method: 'POST', path: '/v1/client/sessions/sess_1/tokens', status: 401, body: { errors: [{ code: 'authentication_invalid', message: 'no', long_message: 'no', meta: {} }] } },
