@@ -6,7 +6,9 @@ import { webcrypto } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  CHROME_LINUX_UA,
   alertText,
+  credentials,
   launchBrowser,
   openDemo,
   signOut,
@@ -96,6 +98,51 @@ describe('SDK from a page', () => {
       await page.reload();
       await page.getByText(`Signed in as ${username}`).waitFor();
       assert.equal(await alertText(page).isVisible(), false);
+    });
+  });
+
+  test('sessions on two clients: list them, revoke the other one', async (t) => {
+    await withPage(browser, t, async ({ page, cdp, authenticatorId }) => {
+      const username = unique('radia');
+      await openDemo(page, server.url);
+      await signUpWithPasskey(page, username);
+
+      // A second browser (its own client cookie) holding the same passkey.
+      const other = await browser.newContext({ userAgent: CHROME_LINUX_UA });
+      try {
+        const page2 = await other.newPage();
+        const cdp2 = await other.newCDPSession(page2);
+        await cdp2.send('WebAuthn.enable');
+        const { authenticatorId: second } = await cdp2.send('WebAuthn.addVirtualAuthenticator', {
+          options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+        });
+        const [credential] = await credentials(cdp, authenticatorId);
+        await cdp2.send('WebAuthn.addCredential', { authenticatorId: second, credential });
+        await openDemo(page2, server.url);
+        // The page load's autofill request signs the second browser in.
+        await page2.getByText(`Signed in as ${username}`).waitFor();
+
+        const result = await page.evaluate(async () => {
+          const { Latchkey } = await import('/sdk/latchkey.js');
+          const latchkey = new Latchkey();
+          await latchkey.load();
+          const mine = latchkey.session?.id;
+          const sessions = (await latchkey.user?.getSessions()) ?? [];
+          const foreign = sessions.find((s) => s.id !== mine);
+          const revoked = await foreign?.revoke();
+          return { mine, ids: sessions.map((s) => s.id), revoked: revoked?.status, stillMine: latchkey.session?.id };
+        });
+        assert.equal(result.ids.length, 2);
+        assert.ok(result.ids.includes(String(result.mine)));
+        assert.equal(result.revoked, 'revoked');
+        assert.equal(result.stillMine, result.mine);
+
+        await page2.reload();
+        await page2.getByRole('button', { name: 'Sign in with a passkey', exact: true }).waitFor();
+        assert.equal(await page2.getByText(`Signed in as ${username}`).isVisible(), false);
+      } finally {
+        await other.close();
+      }
     });
   });
 

@@ -129,6 +129,8 @@ export interface UserResource {
   createPasskey(): Promise<PasskeyResource>;
   /** Fetch the user again and update the SDK's state. */
   reload(): Promise<UserResource>;
+  /** The user's active sessions on every client. */
+  getSessions(): Promise<SessionResource[]>;
 }
 
 export type SessionStatus = 'active' | 'pending' | 'ended' | 'expired' | 'removed' | 'revoked' | 'abandoned';
@@ -152,7 +154,11 @@ export interface SessionResource {
    * `__session` cookie of the page's origin.
    */
   getToken(options?: { skipCache?: boolean }): Promise<string | null>;
+  /** End this session (sign out of it). */
   end(): Promise<SessionResource>;
+  /** Revoke this session, on whichever client it lives. */
+  revoke(): Promise<SessionResource>;
+  /** Make it the client's last active session. */
   touch(): Promise<SessionResource>;
 }
 

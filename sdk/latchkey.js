@@ -845,6 +845,16 @@ export class UserResource {
   async reload() {
     return this._latchkey._reloadUser();
   }
+
+  /**
+   * The user's active sessions on every client (`GET /v1/me/sessions`).
+   * @returns {Promise<SessionResource[]>}
+   */
+  async getSessions() {
+    const lk = this._latchkey;
+    const data = await lk._request('GET', '/me/sessions', { me: true });
+    return (Array.isArray(data) ? data : []).map((s) => new SessionResource(lk, s));
+  }
 }
 
 /** A session of the signed-in user on this client. */
@@ -901,6 +911,17 @@ export class SessionResource {
   async end() {
     const lk = this._latchkey;
     const data = await lk._request('POST', `/client/sessions/${encodeURIComponent(this.id)}/end`);
+    lk._forgetToken(this.id);
+    return new SessionResource(lk, data);
+  }
+
+  /**
+   * Revoke this session, on whichever client it lives (`POST /v1/me/sessions/{id}/revoke`).
+   * @returns {Promise<SessionResource>}
+   */
+  async revoke() {
+    const lk = this._latchkey;
+    const data = await lk._request('POST', `/me/sessions/${encodeURIComponent(this.id)}/revoke`, { me: true });
     lk._forgetToken(this.id);
     return new SessionResource(lk, data);
   }

@@ -438,6 +438,22 @@ describe('requests', () => {
     assert.equal(calls[calls.length - 1].url.searchParams.get('_latchkey_session_id'), 'sess_1');
   });
 
+  test('user.getSessions() lists sessions and session.revoke() revokes one', async () => {
+    const other = wireSession({ id: 'sess_7' });
+    const { latchkey, calls } = await loaded([
+      { method: 'GET', path: '/v1/me/sessions', body: env([wireSession(), other]) },
+      { method: 'POST', path: '/v1/me/sessions/sess_7/revoke', body: env(wireSession({ id: 'sess_7', status: 'revoked' })) },
+    ]);
+    const sessions = (await latchkey.user?.getSessions()) ?? [];
+    assert.deepEqual(sessions.map((s) => s.id), ['sess_1', 'sess_7']);
+    const revoked = await sessions[1].revoke();
+    assert.equal(revoked.status, 'revoked');
+    const call = calls[calls.length - 1];
+    assert.equal(call.method, 'POST');
+    assert.equal(call.url.searchParams.get('_latchkey_session_id'), 'sess_1');
+    assert.equal(latchkey.session?.id, 'sess_1');
+  });
+
   test('an error response throws LatchkeyAPIResponseError', async () => {
     const { latchkey } = await loaded([
       {
