@@ -1,1 +1,9 @@
-pub fn x() {}
+//! Test helpers: [`TestApp`] boots the real server on port 0 with a fresh database and a
+//! movable clock; [`SoftAuthenticator`] is a software passkey written on p256, independent
+//! of webauthn-rs, that can also misbehave on purpose.
+
+mod app;
+mod authenticator;
+
+pub use app::{Browser, Reply, TestApp};
+pub use authenticator::{Ceremony, SoftAuthenticator, flip_bit};

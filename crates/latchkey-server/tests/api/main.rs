@@ -1,0 +1,33 @@
+//! Integration tests: the real server on port 0, a fresh database per test, driven over
+//! HTTP with an independent software authenticator.
+
+mod ceremonies;
+mod flows;
+mod sessions;
+mod wire;
+
+use latchkey_testkit::{Browser, SoftAuthenticator, TestApp};
+use serde_json::Value;
+
+/// A signed-up user with one passkey on `authenticator`; returns the browser and passkey.
+pub async fn user_with_passkey(
+    app: &TestApp,
+    username: &str,
+) -> (Browser, SoftAuthenticator, Value) {
+    let browser = app.browser();
+    browser.sign_up(username).await.ok();
+    let mut authenticator = SoftAuthenticator::new();
+    let passkey = browser
+        .register_passkey(&mut authenticator, &app.url)
+        .await
+        .ok()["response"]
+        .clone();
+    (browser, authenticator, passkey)
+}
+
+/// The number of live sessions the browser's client holds.
+pub async fn session_count(browser: &Browser) -> usize {
+    browser.get("/v1/client").await.body["client"]["sessions"]
+        .as_array()
+        .map_or(0, Vec::len)
+}

@@ -1,0 +1,299 @@
+//! Sessions, tokens, sign-out and revocation.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_testkit::{Browser, TestApp};
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use serde_json::Value;
+
+use crate::{session_count, user_with_passkey};
+
+/// The claims of a JWT, unverified.
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap_or("");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap_or_default())
+        .unwrap_or(Value::Null)
+}
+
+/// Verifies an ES256 JWT against a JWKS; returns whether the signature holds.
+pub fn verifies(jwt: &str, jwks: &Value) -> bool {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    let Some(jwk) = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == header["kid"]))
+    else {
+        return false;
+    };
+    let mut sec1 = vec![4u8];
+    sec1.extend(
+        URL_SAFE_NO_PAD
+            .decode(jwk["x"].as_str().unwrap_or(""))
+            .unwrap_or_default(),
+    );
+    sec1.extend(
+        URL_SAFE_NO_PAD
+            .decode(jwk["y"].as_str().unwrap_or(""))
+            .unwrap_or_default(),
+    );
+    let (Ok(key), Ok(sig)) = (
+        VerifyingKey::from_sec1_bytes(&sec1),
+        Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap_or_default()),
+    ) else {
+        return false;
+    };
+    header["alg"] == "ES256"
+        && header["typ"] == "JWT"
+        && key
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+            .is_ok()
+}
+
+async fn signed_in(app: &TestApp) -> (Browser, String) {
+    signed_in_as(app, "ada").await
+}
+
+async fn signed_in_as(app: &TestApp, username: &str) -> (Browser, String) {
+    let browser = app.browser();
+    let reply = browser.sign_up(username).await;
+    let id = reply.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    (browser, id)
+}
+
+async fn token(browser: &Browser, session: &str) -> latchkey_testkit::Reply {
+    browser
+        .post(&format!("/v1/client/sessions/{session}/tokens"), &[])
+        .await
+}
+
+#[tokio::test]
+async fn session_token_has_the_contract_claims_and_verifies_with_the_jwks() {
+    let app = TestApp::spawn().await;
+    let (browser, session) = signed_in(&app).await;
+    let reply = token(&browser, &session).await;
+    assert_eq!(reply.ok()["object"], "token");
+    assert!(reply.body.get("client").is_none(), "bare token");
+    let jwt = reply.body["jwt"].as_str().expect("jwt");
+    let c = claims(jwt);
+    assert_eq!(c["iss"], app.url.as_str());
+    assert_eq!(c["sid"], session.as_str());
+    assert!(c["sub"].as_str().unwrap_or("").starts_with("user_"));
+    let iat = c["iat"].as_i64().expect("iat");
+    assert!(iat < 100_000_000_000, "seconds");
+    assert_eq!(c["nbf"].as_i64(), Some(iat - 5));
+    assert_eq!(c["exp"].as_i64(), Some(iat + 60));
+    assert_eq!(c["azp"], app.url.as_str());
+    assert_eq!(c["sts"], "active");
+    assert_eq!(c["v"], 1);
+    assert!(c["jti"].as_str().is_some_and(|j| !j.is_empty()));
+    let jwks = app.browser().get("/.well-known/jwks.json").await;
+    assert!(verifies(jwt, jwks.ok()));
+    let mut forged_claims = c.clone();
+    forged_claims["sub"] = Value::String("user_someone_else".into());
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(forged_claims.to_string()),
+        parts[2]
+    );
+    assert!(
+        !verifies(&forged, jwks.ok()),
+        "a changed claim breaks the signature"
+    );
+}
+
+#[tokio::test]
+async fn ended_session_cannot_mint_tokens_or_act() {
+    let app = TestApp::spawn().await;
+    let (browser, session) = signed_in(&app).await;
+    let ended = browser
+        .post(&format!("/v1/client/sessions/{session}/end"), &[])
+        .await;
+    assert_eq!(ended.ok()["response"]["status"], "ended");
+    assert_eq!(ended.body["client"]["sessions"], serde_json::json!([]));
+    token(&browser, &session)
+        .await
+        .assert_error(401, "authentication_invalid");
+    browser
+        .get("/v1/me")
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn revoked_session_cannot_mint_tokens() {
+    let app = TestApp::spawn().await;
+    let (browser, _, _) = user_with_passkey(&app, "ada").await;
+    let (_, mut authenticator, _) = user_with_passkey(&app, "bob").await;
+    // Bob signs in on a phone and on a laptop.
+    let phone = app.browser();
+    let signed = phone.sign_in(&mut authenticator, &app.url).await;
+    let phone_session = signed.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    let bob = app.browser();
+    bob.sign_in(&mut authenticator, &app.url).await.ok();
+    let sessions = bob.get("/v1/me/sessions").await;
+    assert_eq!(
+        sessions.ok()["response"].as_array().map(Vec::len),
+        Some(3),
+        "sign-up, phone and this one"
+    );
+    let revoked = bob
+        .post(&format!("/v1/me/sessions/{phone_session}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.ok()["response"]["status"], "revoked");
+    token(&phone, &phone_session)
+        .await
+        .assert_error(401, "authentication_invalid");
+    // Another user's session is not found.
+    let ada_session = browser.get("/v1/client").await.body["client"]["last_active_session_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    bob.post(&format!("/v1/me/sessions/{ada_session}/revoke"), &[])
+        .await
+        .assert_error(404, "resource_not_found");
+    assert_eq!(session_count(&browser).await, 1);
+}
+
+#[tokio::test]
+async fn expired_and_abandoned_sessions_cannot_mint_tokens() {
+    let app = TestApp::spawn_with(|c| {
+        c.sessions.lifetime_secs = 7200;
+        c.sessions.inactivity_secs = 600;
+    })
+    .await;
+    let (browser, session) = signed_in(&app).await;
+    app.clock.advance_secs(500);
+    token(&browser, &session).await.ok();
+    app.clock.advance_secs(500);
+    // Refreshed 500 s ago, inactivity limit 600 s: still alive.
+    token(&browser, &session).await.ok();
+    app.clock.advance_secs(601);
+    token(&browser, &session)
+        .await
+        .assert_error(401, "authentication_invalid");
+    let (browser, session) = signed_in_as(&app, "grace").await;
+    for _ in 0..12 {
+        app.clock.advance_secs(590);
+        token(&browser, &session).await.ok();
+    }
+    app.clock.advance_secs(590);
+    token(&browser, &session)
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn touch_makes_a_session_the_last_active_one() {
+    let app = TestApp::spawn().await;
+    let (browser, first) = signed_in(&app).await;
+    let second = browser
+        .post("/v1/client/sign_ups", &[("username", "grace")])
+        .await;
+    let second = second.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_eq!(
+        browser.get("/v1/me").await.body["response"]["username"],
+        "grace"
+    );
+    let touched = browser
+        .post(&format!("/v1/client/sessions/{first}/touch"), &[])
+        .await;
+    assert_eq!(touched.ok()["response"]["id"], first.as_str());
+    assert_eq!(
+        touched.body["client"]["last_active_session_id"],
+        first.as_str()
+    );
+    assert_eq!(
+        browser.get("/v1/me").await.body["response"]["username"],
+        "ada"
+    );
+    let named = browser
+        .get(&format!("/v1/me?_latchkey_session_id={second}"))
+        .await;
+    assert_eq!(named.ok()["response"]["username"], "grace");
+}
+
+#[tokio::test]
+async fn deleting_the_client_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let (browser, session) = signed_in(&app).await;
+    browser
+        .post("/v1/client/sign_ups", &[("username", "grace")])
+        .await
+        .ok();
+    assert_eq!(session_count(&browser).await, 2);
+    let reply = browser.send("DELETE", "/v1/client", None, Vec::new()).await;
+    assert_eq!(reply.ok()["client"]["sessions"], serde_json::json!([]));
+    token(&browser, &session)
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn another_clients_session_is_not_found() {
+    let app = TestApp::spawn().await;
+    let (_, session) = signed_in(&app).await;
+    let stranger = app.browser();
+    stranger
+        .post("/v1/client/sign_ups", &[("username", "eve")])
+        .await
+        .ok();
+    token(&stranger, &session)
+        .await
+        .assert_error(404, "resource_not_found");
+    stranger
+        .post(&format!("/v1/client/sessions/{session}/end"), &[])
+        .await
+        .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn native_clients_use_a_bearer_token() {
+    let app = TestApp::spawn().await;
+    let mut native = latchkey_testkit::Browser::new(&app.url, None);
+    let reply = native
+        .post("/v1/client/sign_ups?_is_native=1", &[("username", "ada")])
+        .await;
+    reply.ok();
+    assert!(
+        reply.headers.get("set-cookie").is_none(),
+        "no cookie for native callers"
+    );
+    let token = reply
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .expect("token header")
+        .to_owned();
+    assert!(!token.starts_with("Bearer"));
+    let cookieless = latchkey_testkit::Browser::new(&app.url, None);
+    native = cookieless;
+    native.bearer = Some(token.clone());
+    assert_eq!(
+        native.get("/v1/me").await.ok()["response"]["username"],
+        "ada"
+    );
+    // State changes with a bearer token need no Origin.
+    native
+        .register_passkey(&mut latchkey_testkit::SoftAuthenticator::new(), &app.url)
+        .await
+        .ok();
+    native.bearer = Some("not-a-token".into());
+    native
+        .get("/v1/me")
+        .await
+        .assert_error(401, "authentication_invalid");
+}

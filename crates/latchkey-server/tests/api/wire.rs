@@ -1,0 +1,437 @@
+//! Wire conventions: bodies, envelopes, errors, the origin check, CORS, limits and probes.
+
+use latchkey_testkit::{Browser, TestApp};
+use serde_json::json;
+
+use crate::session_count;
+
+#[tokio::test]
+async fn json_and_form_bodies_are_equivalent() {
+    let app = TestApp::spawn().await;
+    let json = app
+        .browser()
+        .post_json(
+            "/v1/client/sign_ups",
+            &json!({ "username": "ada", "email_address": "ada@example.com", "unknown": 1 }),
+        )
+        .await;
+    assert_eq!(json.ok()["response"]["status"], "complete");
+    let form = app
+        .browser()
+        .post(
+            "/v1/client/sign_ups",
+            &[("username", "bob"), ("unknown", "x")],
+        )
+        .await;
+    assert_eq!(form.ok()["response"]["status"], "complete");
+}
+
+#[tokio::test]
+async fn taken_identifiers_are_refused_with_their_field() {
+    let app = TestApp::spawn().await;
+    app.browser()
+        .post(
+            "/v1/client/sign_ups",
+            &[("username", "ada"), ("email_address", "ada@example.com")],
+        )
+        .await
+        .ok();
+    let reply = app.browser().sign_up("ADA").await;
+    reply.assert_error(422, "form_identifier_exists");
+    assert_eq!(reply.param(), "username");
+    let reply = app
+        .browser()
+        .post(
+            "/v1/client/sign_ups",
+            &[("username", "ada2"), ("email_address", "Ada@example.com")],
+        )
+        .await;
+    reply.assert_error(422, "form_identifier_exists");
+    assert_eq!(reply.param(), "email_address");
+    let reply = app
+        .browser()
+        .post(
+            "/v1/client/sign_ups",
+            &[("strategy", "passkey"), ("username", "ada")],
+        )
+        .await;
+    reply.assert_error(422, "form_identifier_exists");
+}
+
+#[tokio::test]
+async fn invalid_sign_up_fields_are_named() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+        (
+            &[("username", "a b")],
+            "form_param_value_invalid",
+            "username",
+        ),
+        (
+            &[("username", "ada"), ("email_address", "not-an-email")],
+            "form_param_format_invalid",
+            "email_address",
+        ),
+        (
+            &[("username", "ada"), ("first_name", &"x".repeat(300))],
+            "form_param_value_invalid",
+            "first_name",
+        ),
+        (
+            &[("strategy", "password"), ("username", "ada")],
+            "form_param_value_invalid",
+            "strategy",
+        ),
+    ];
+    for (form, code, param) in cases {
+        let reply = browser.post("/v1/client/sign_ups", form).await;
+        reply.assert_error(422, code);
+        assert_eq!(reply.param(), param);
+    }
+    assert_eq!(session_count(&browser).await, 0);
+}
+
+#[tokio::test]
+async fn sign_in_errors() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let reply = browser
+        .post("/v1/client/sign_ins", &[("identifier", "nobody")])
+        .await;
+    reply.assert_error(422, "form_identifier_not_found");
+    assert_eq!(reply.param(), "identifier");
+    let reply = browser
+        .post("/v1/client/sign_ins", &[("strategy", "magic_link")])
+        .await;
+    reply.assert_error(422, "form_param_value_invalid");
+    assert_eq!(reply.param(), "strategy");
+    let reply = browser.post("/v1/client/sign_ins", &[]).await;
+    reply.assert_error(422, "form_param_missing");
+    browser.start_sign_in().await;
+    browser
+        .post(
+            "/v1/client/sign_ins/sia_unknown/attempt_first_factor",
+            &[("strategy", "passkey"), ("public_key_credential", "{}")],
+        )
+        .await
+        .assert_error(404, "resource_not_found");
+    // Another client's sign-in is not found either.
+    let (id, _) = app.browser().start_sign_in().await;
+    browser
+        .post(
+            &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+            &[("strategy", "passkey"), ("public_key_credential", "{}")],
+        )
+        .await
+        .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn disabled_strategies_are_refused() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.passkey = false;
+        c.auth.sign_up_with_username = false;
+    })
+    .await;
+    let browser = app.browser();
+    browser
+        .post("/v1/client/sign_ins", &[("strategy", "passkey")])
+        .await
+        .assert_error(422, "strategy_not_enabled");
+    browser
+        .sign_up("ada")
+        .await
+        .assert_error(422, "strategy_not_enabled");
+    browser
+        .post("/v1/client/sign_ups", &[("strategy", "passkey")])
+        .await
+        .assert_error(422, "strategy_not_enabled");
+    assert_eq!(
+        browser.get("/v1/environment").await.body["auth_config"]["passkey"]["enabled"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn cookie_calls_from_a_foreign_origin_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    browser.origin = Some("https://evil.example".into());
+    let reply = browser
+        .post("/v1/client/sign_ups", &[("username", "eve")])
+        .await;
+    reply.assert_error(403, "origin_invalid");
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(403, "origin_invalid");
+    browser.origin = None;
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(403, "origin_invalid");
+    // Reads are not state changes.
+    assert_eq!(
+        browser.get("/v1/me").await.ok()["response"]["username"],
+        "ada"
+    );
+    browser.origin = Some(app.url.clone());
+    assert_eq!(session_count(&browser).await, 1, "nothing was created");
+    // A foreign origin cannot start a client either.
+    let stranger = Browser::new(&app.url, Some("https://evil.example".into()));
+    stranger
+        .sign_up("mallory")
+        .await
+        .assert_error(403, "origin_invalid");
+}
+
+#[tokio::test]
+async fn cors_allows_configured_origins_with_credentials_only() {
+    let app = TestApp::spawn_with(|c| {
+        let own = c.server.public_url.clone();
+        c.webauthn.origins = Some(vec![own, "http://localhost:3000".into()]);
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/client/sign_ins", app.url),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+    };
+    let allowed = preflight("http://localhost:3000").await.expect("preflight");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:3000")
+    );
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-credentials")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    let foreign = preflight("https://evil.example").await.expect("preflight");
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let app_page = Browser::new(&app.url, Some("http://localhost:3000".into()));
+    let reply = app_page.sign_up("ada").await;
+    reply.ok();
+    assert_eq!(
+        reply
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:3000")
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_unparsable_bodies() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let big = format!("username={}", "a".repeat(70 * 1024));
+    browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/x-www-form-urlencoded"),
+            big.into_bytes(),
+        )
+        .await
+        .assert_error(413, "request_body_too_large");
+    browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/json"),
+            b"{\"username\":".to_vec(),
+        )
+        .await
+        .assert_error(400, "request_body_invalid");
+    browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/json"),
+            b"[\"ada\"]".to_vec(),
+        )
+        .await
+        .assert_error(400, "request_body_invalid");
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/json"),
+            deep.into_bytes(),
+        )
+        .await
+        .assert_error(400, "request_body_invalid");
+    browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/octet-stream"),
+            vec![0xff, 0xfe, 0x00],
+        )
+        .await
+        .assert_error(400, "request_body_invalid");
+    let invalid_utf8 = browser
+        .send(
+            "POST",
+            "/v1/client/sign_ups",
+            Some("application/x-www-form-urlencoded"),
+            b"username=%ff%fe".to_vec(),
+        )
+        .await;
+    assert!(invalid_utf8.status == 422, "{}", invalid_utf8.body);
+    assert_eq!(session_count(&browser).await, 0);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_signed_out_calls() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser
+        .get("/v1/nothing")
+        .await
+        .assert_error(404, "resource_not_found");
+    browser
+        .get("/v1/me")
+        .await
+        .assert_error(401, "authentication_invalid");
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(401, "authentication_invalid");
+    browser
+        .get("/v1/me/sessions")
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_and_become_trace_ids() {
+    let app = TestApp::spawn().await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/v1/me", app.url))
+        .header("x-request-id", "req-123")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("req-123")
+    );
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["trace_id"], "req-123");
+}
+
+#[tokio::test]
+async fn probes_sdk_and_demo_are_served() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    assert_eq!(browser.get("/healthz").await.status, 200);
+    assert_eq!(browser.get("/readyz").await.status, 200);
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/sdk/latchkey.js", "text/javascript"),
+        ("/sdk/react.js", "text/javascript"),
+        ("/sdk/latchkey.d.ts", "application/typescript"),
+        ("/app.js", "text/javascript"),
+    ] {
+        let reply = browser.get(path).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let ct = reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        assert_eq!(
+            reply
+                .headers
+                .get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    let html = browser.get("/").await;
+    assert!(
+        html.body
+            .as_str()
+            .unwrap_or("")
+            .contains("Sign in with a passkey")
+            || browser
+                .get("/app.js")
+                .await
+                .body
+                .as_str()
+                .unwrap_or("")
+                .contains("Sign in with a passkey")
+    );
+}
+
+#[tokio::test]
+async fn well_known_documents() {
+    let app = TestApp::spawn_with(|c| {
+        c.webauthn.related_origins = vec!["https://shop.example".into()];
+        c.apps.apple = vec!["TEAMID.com.example.app".into()];
+        c.apps.android = vec![latchkey_server::config::AndroidApp {
+            package_name: "com.example.app".into(),
+            sha256_cert_fingerprints: vec!["AA:BB:CC".into()],
+        }];
+    })
+    .await;
+    let browser = app.browser();
+    let jwks = browser.get("/.well-known/jwks.json").await;
+    assert_eq!(jwks.ok()["keys"][0]["kty"], "EC");
+    assert_eq!(jwks.body["keys"][0]["crv"], "P-256");
+    assert_eq!(
+        browser.get("/.well-known/webauthn").await.ok()["origins"],
+        json!(["https://shop.example"])
+    );
+    let aasa = browser.get("/.well-known/apple-app-site-association").await;
+    assert_eq!(
+        aasa.ok()["webcredentials"]["apps"],
+        json!(["TEAMID.com.example.app"])
+    );
+    assert!(
+        aasa.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
+    let links = browser.get("/.well-known/assetlinks.json").await;
+    let statement = &links.ok()[0];
+    assert_eq!(statement["target"]["namespace"], "android_app");
+    assert_eq!(
+        statement["relation"],
+        json!([
+            "delegate_permission/common.handle_all_urls",
+            "delegate_permission/common.get_login_creds"
+        ])
+    );
+    let bare = TestApp::spawn().await;
+    bare.browser()
+        .get("/.well-known/webauthn")
+        .await
+        .assert_error(404, "resource_not_found");
+}

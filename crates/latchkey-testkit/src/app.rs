@@ -1,0 +1,322 @@
+//! The real server on port 0 with a fresh database, and an HTTP client that behaves like
+//! a browser (cookie jar, `Origin` header).
+
+use latchkey_core::ManualClock;
+use latchkey_server::{Application, Config};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::authenticator::{Ceremony, SoftAuthenticator};
+
+/// A running server for one test.
+pub struct TestApp {
+    /// `http://localhost:<port>`: the public URL, origin and base of requests.
+    pub url: String,
+    pub clock: Arc<ManualClock>,
+    pub config: Config,
+    dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// A server with the default configuration.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server whose configuration `tweak` may change (after the test defaults are set).
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let dir = std::env::temp_dir().join(format!(
+            "latchkey-test-{}",
+            latchkey_core::ids::new_id(latchkey_core::ids::Kind::Key)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("http://localhost:{port}");
+        let mut config = Config::default();
+        config.server.listen = format!("127.0.0.1:{port}");
+        config.server.public_url = url.clone();
+        config.database.url = std::env::var("LATCHKEY_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| format!("sqlite://{}", dir.join("latchkey.db").display()));
+        config.backend.secret_keys = vec!["sk_test_0123456789abcdef".into()];
+        tweak(&mut config);
+        let clock = Arc::new(ManualClock::new());
+        let app = Application::build(config.clone(), listener, clock.clone())
+            .await
+            .expect("build app");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            url,
+            clock,
+            config,
+            dir,
+            stop: Some(stop),
+        }
+    }
+
+    /// A browser on the server's own origin, with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.url, Some(self.url.clone()))
+    }
+
+    /// The Backend API secret key of the test configuration.
+    pub fn secret_key(&self) -> &str {
+        &self.config.backend.secret_keys[0]
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A response: status and JSON body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The first error code, if any.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["code"].as_str().unwrap_or("")
+    }
+
+    /// The first error's `meta.param_name`.
+    pub fn param(&self) -> &str {
+        self.body["errors"][0]["meta"]["param_name"]
+            .as_str()
+            .unwrap_or("")
+    }
+
+    /// The `response` member of a success envelope.
+    pub fn response(&self) -> &Value {
+        &self.body["response"]
+    }
+
+    /// Asserts an error status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "body: {}",
+            self.body
+        );
+        assert!(
+            self.body["trace_id"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
+            "trace id: {}",
+            self.body
+        );
+    }
+
+    /// Asserts success and returns the body.
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, 200, "body: {}", self.body);
+        &self.body
+    }
+}
+
+/// An HTTP client with a cookie jar that sends an `Origin` like a browser.
+#[derive(Clone)]
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    /// The `Origin` header sent on every request, if any.
+    pub origin: Option<String>,
+    /// `Authorization: Bearer` token for native callers.
+    pub bearer: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Browser {
+    /// A browser talking to `base`, sending `origin`.
+    pub fn new(base: &str, origin: Option<String>) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Self {
+            http,
+            base: base.to_owned(),
+            origin,
+            bearer: None,
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36".into(),
+        }
+    }
+
+    /// Any request with a raw body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("user-agent", &self.user_agent);
+        if let Some(origin) = &self.origin {
+            req = req.header("origin", origin);
+        }
+        if let Some(token) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.body(body).send().await.expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, None, Vec::new()).await
+    }
+
+    /// `POST path` with a form body.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+        )
+        .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            "POST",
+            path,
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+
+    /// Signs up with a username; returns the completed sign-up body.
+    pub async fn sign_up(&self, username: &str) -> Reply {
+        self.post("/v1/client/sign_ups", &[("username", username)])
+            .await
+    }
+
+    /// Starts a passkey registration; returns the passkey id and creation options.
+    pub async fn start_passkey(&self) -> (String, String) {
+        let reply = self.post("/v1/me/passkeys", &[]).await;
+        let passkey = reply.ok()["response"].clone();
+        (
+            passkey["id"].as_str().expect("id").to_owned(),
+            passkey["verification"]["nonce"]
+                .as_str()
+                .expect("nonce")
+                .to_owned(),
+        )
+    }
+
+    /// Finishes a passkey registration with a credential.
+    pub async fn finish_passkey(&self, id: &str, credential: &Value) -> Reply {
+        let credential = credential.to_string();
+        self.post(
+            &format!("/v1/me/passkeys/{id}/attempt_verification"),
+            &[
+                ("strategy", "passkey"),
+                ("public_key_credential", &credential),
+            ],
+        )
+        .await
+    }
+
+    /// Registers a passkey of `authenticator` for the signed-in user.
+    pub async fn register_passkey(
+        &self,
+        authenticator: &mut SoftAuthenticator,
+        origin: &str,
+    ) -> Reply {
+        let (id, options) = self.start_passkey().await;
+        let credential = authenticator
+            .create(&options, origin, &Ceremony::default())
+            .expect("create");
+        self.finish_passkey(&id, &credential).await
+    }
+
+    /// Starts a discoverable sign-in; returns its id and request options.
+    pub async fn start_sign_in(&self) -> (String, String) {
+        let reply = self
+            .post("/v1/client/sign_ins", &[("strategy", "passkey")])
+            .await;
+        let sign_in = reply.ok()["response"].clone();
+        (
+            sign_in["id"].as_str().expect("id").to_owned(),
+            sign_in["first_factor_verification"]["nonce"]
+                .as_str()
+                .expect("nonce")
+                .to_owned(),
+        )
+    }
+
+    /// Answers a sign-in with a credential.
+    pub async fn attempt_sign_in(&self, id: &str, credential: &str) -> Reply {
+        self.post(
+            &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+            &[
+                ("strategy", "passkey"),
+                ("public_key_credential", credential),
+            ],
+        )
+        .await
+    }
+
+    /// A complete discoverable sign-in with `authenticator`.
+    pub async fn sign_in(&self, authenticator: &mut SoftAuthenticator, origin: &str) -> Reply {
+        let (id, options) = self.start_sign_in().await;
+        let credential = authenticator
+            .get(&options, origin, &Ceremony::default())
+            .expect("get");
+        self.attempt_sign_in(&id, &credential.to_string()).await
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

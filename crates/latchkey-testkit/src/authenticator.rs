@@ -1,0 +1,299 @@
+//! A software authenticator: ES256 discoverable credentials, "none" attestation, and
+//! knobs to break each rule the server must enforce.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
+use serde_cbor_2::Value as Cbor;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+const UP: u8 = 0x01;
+const UV: u8 = 0x04;
+const BE: u8 = 0x08;
+const BS: u8 = 0x10;
+const AT: u8 = 0x40;
+
+/// One stored credential.
+#[derive(Clone)]
+struct Credential {
+    id: Vec<u8>,
+    key: SigningKey,
+    rp_id: String,
+    user_handle: Vec<u8>,
+    counter: u32,
+}
+
+/// What a ceremony should do differently from a well-behaved authenticator.
+#[derive(Debug, Clone, Default)]
+pub struct Ceremony {
+    /// `clientDataJSON.type` instead of the right one.
+    pub client_data_type: Option<String>,
+    /// Hash this RP ID instead of the options' one.
+    pub rp_id: Option<String>,
+    /// Sign a challenge other than the options' one.
+    pub challenge: Option<Vec<u8>>,
+    /// Report this counter instead of the next one.
+    pub counter: Option<u32>,
+    /// Send this user handle instead of the credential's.
+    pub user_handle: Option<Option<Vec<u8>>>,
+}
+
+/// A software passkey provider with its own credentials.
+pub struct SoftAuthenticator {
+    credentials: Vec<Credential>,
+    pub aaguid: [u8; 16],
+    /// User presence flag.
+    pub user_present: bool,
+    /// User verification flag.
+    pub user_verified: bool,
+    /// Backup eligibility and state flags.
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    /// Whether counters are used (synced passkeys keep them at 0).
+    pub use_counter: bool,
+}
+
+impl Default for SoftAuthenticator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
+}
+
+impl SoftAuthenticator {
+    /// A device-bound authenticator with counters, UP and UV, and an all-zero AAGUID.
+    pub fn new() -> Self {
+        Self {
+            credentials: Vec::new(),
+            aaguid: [0; 16],
+            user_present: true,
+            user_verified: true,
+            backup_eligible: false,
+            backup_state: false,
+            use_counter: true,
+        }
+    }
+
+    /// An authenticator that reports the given AAGUID (e.g. a known provider's).
+    pub fn with_aaguid(aaguid: &str) -> Self {
+        let hex: String = aaguid.chars().filter(|c| *c != '-').collect();
+        let mut bytes = [0u8; 16];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
+        }
+        Self {
+            aaguid: bytes,
+            ..Self::new()
+        }
+    }
+
+    fn flags(&self) -> u8 {
+        let mut flags = 0;
+        if self.user_present {
+            flags |= UP;
+        }
+        if self.user_verified {
+            flags |= UV;
+        }
+        if self.backup_eligible {
+            flags |= BE;
+        }
+        if self.backup_state {
+            flags |= BS;
+        }
+        flags
+    }
+
+    /// The id (base64url) of the newest credential.
+    pub fn last_credential_id(&self) -> Option<String> {
+        self.credentials.last().map(|c| b64(&c.id))
+    }
+
+    /// `navigator.credentials.create()` answered as `PublicKeyCredential.toJSON()`.
+    /// `Err` when a credential of this authenticator is excluded (InvalidStateError).
+    pub fn create(
+        &mut self,
+        options_json: &str,
+        origin: &str,
+        how: &Ceremony,
+    ) -> Result<Value, &'static str> {
+        let options: Value =
+            serde_json::from_str(options_json).map_err(|_| "options are not JSON")?;
+        let rp_id = options["rp"]["id"].as_str().ok_or("no rp.id")?.to_owned();
+        let excluded: Vec<Vec<u8>> = options["excludeCredentials"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|c| c["id"].as_str())
+                    .map(unb64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if self
+            .credentials
+            .iter()
+            .any(|c| c.rp_id == rp_id && excluded.contains(&c.id))
+        {
+            return Err("InvalidStateError");
+        }
+        let challenge = how
+            .challenge
+            .clone()
+            .unwrap_or_else(|| unb64(options["challenge"].as_str().unwrap_or("")));
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let id: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
+        let counter = how.counter.unwrap_or(if self.use_counter { 1 } else { 0 });
+        let point = key.verifying_key().to_encoded_point(false);
+        let mut cose = BTreeMap::new();
+        cose.insert(Cbor::Integer(1), Cbor::Integer(2));
+        cose.insert(Cbor::Integer(3), Cbor::Integer(-7));
+        cose.insert(Cbor::Integer(-1), Cbor::Integer(1));
+        cose.insert(
+            Cbor::Integer(-2),
+            Cbor::Bytes(point.x().map(|x| x.to_vec()).unwrap_or_default()),
+        );
+        cose.insert(
+            Cbor::Integer(-3),
+            Cbor::Bytes(point.y().map(|y| y.to_vec()).unwrap_or_default()),
+        );
+        let cose = serde_cbor_2::to_vec(&Cbor::Map(cose)).map_err(|_| "cbor")?;
+        let mut auth_data =
+            Sha256::digest(how.rp_id.as_deref().unwrap_or(&rp_id).as_bytes()).to_vec();
+        auth_data.push(self.flags() | AT);
+        auth_data.extend(counter.to_be_bytes());
+        auth_data.extend(self.aaguid);
+        auth_data.extend((id.len() as u16).to_be_bytes());
+        auth_data.extend(&id);
+        auth_data.extend(cose);
+        let mut attestation = BTreeMap::new();
+        attestation.insert(Cbor::Text("fmt".into()), Cbor::Text("none".into()));
+        attestation.insert(Cbor::Text("attStmt".into()), Cbor::Map(BTreeMap::new()));
+        attestation.insert(
+            Cbor::Text("authData".into()),
+            Cbor::Bytes(auth_data.clone()),
+        );
+        let attestation = serde_cbor_2::to_vec(&Cbor::Map(attestation)).map_err(|_| "cbor")?;
+        let client_data = client_data(
+            how.client_data_type.as_deref().unwrap_or("webauthn.create"),
+            &challenge,
+            origin,
+        );
+        self.credentials.push(Credential {
+            id: id.clone(),
+            key,
+            rp_id,
+            user_handle: unb64(options["user"]["id"].as_str().unwrap_or("")),
+            counter,
+        });
+        Ok(json!({
+            "id": b64(&id),
+            "rawId": b64(&id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "response": {
+                "clientDataJSON": b64(client_data.as_bytes()),
+                "attestationObject": b64(&attestation),
+                "transports": ["internal", "hybrid"],
+            },
+            "clientExtensionResults": {},
+        }))
+    }
+
+    /// `navigator.credentials.get()` answered as `PublicKeyCredential.toJSON()`, with the
+    /// newest credential for the RP that `allowCredentials` permits.
+    pub fn get(
+        &mut self,
+        options_json: &str,
+        origin: &str,
+        how: &Ceremony,
+    ) -> Result<Value, &'static str> {
+        let options: Value =
+            serde_json::from_str(options_json).map_err(|_| "options are not JSON")?;
+        let rp_id = options["rpId"].as_str().ok_or("no rpId")?.to_owned();
+        let allowed: Vec<Vec<u8>> = options["allowCredentials"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|c| c["id"].as_str())
+                    .map(unb64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let challenge = how
+            .challenge
+            .clone()
+            .unwrap_or_else(|| unb64(options["challenge"].as_str().unwrap_or("")));
+        let flags = self.flags();
+        let use_counter = self.use_counter;
+        let credential = self
+            .credentials
+            .iter_mut()
+            .rev()
+            .find(|c| c.rp_id == rp_id && (allowed.is_empty() || allowed.contains(&c.id)))
+            .ok_or("NotAllowedError")?;
+        if use_counter {
+            credential.counter += 1;
+        }
+        let counter = how.counter.unwrap_or(credential.counter);
+        let mut auth_data =
+            Sha256::digest(how.rp_id.as_deref().unwrap_or(&rp_id).as_bytes()).to_vec();
+        auth_data.push(flags);
+        auth_data.extend(counter.to_be_bytes());
+        let client_data = client_data(
+            how.client_data_type.as_deref().unwrap_or("webauthn.get"),
+            &challenge,
+            origin,
+        );
+        let mut signed = auth_data.clone();
+        signed.extend(Sha256::digest(client_data.as_bytes()));
+        let signature: DerSignature = credential.key.sign(&signed);
+        let user_handle = how
+            .user_handle
+            .clone()
+            .unwrap_or_else(|| Some(credential.user_handle.clone()));
+        Ok(json!({
+            "id": b64(&credential.id),
+            "rawId": b64(&credential.id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "response": {
+                "clientDataJSON": b64(client_data.as_bytes()),
+                "authenticatorData": b64(&auth_data),
+                "signature": b64(signature.as_bytes()),
+                "userHandle": user_handle.map(|h| b64(&h)),
+            },
+            "clientExtensionResults": {},
+        }))
+    }
+
+    /// Forgets the newest credential's private key in favour of a clone with the given
+    /// counter (a cloned authenticator lagging behind).
+    pub fn set_counter(&mut self, counter: u32) {
+        if let Some(c) = self.credentials.last_mut() {
+            c.counter = counter;
+        }
+    }
+}
+
+fn client_data(kind: &str, challenge: &[u8], origin: &str) -> String {
+    json!({ "type": kind, "challenge": b64(challenge), "origin": origin, "crossOrigin": false })
+        .to_string()
+}
+
+/// Flips one bit of a base64url member of a credential's `response` (tampering).
+pub fn flip_bit(credential: &mut Value, member: &str, byte: usize) {
+    let mut bytes = unb64(credential["response"][member].as_str().unwrap_or(""));
+    if let Some(b) = bytes.get_mut(byte) {
+        *b ^= 0x01;
+    }
+    credential["response"][member] = Value::String(b64(&bytes));
+}
