@@ -82,31 +82,31 @@ function formatDate(date) {
   return date ? date.toLocaleString() : 'never';
 }
 
-/** @param {import('/sdk/latchkey.js').PasskeyResource} passkey */
+/**
+ * One passkey: the li's text is exactly `Name: <name> | ID: <id>`; the
+ * provider's icon is an image (its name is the alt text) and the last-used
+ * time is drawn by CSS from `data-last-used`, so neither adds to that text.
+ * @param {import('/sdk/latchkey.js').PasskeyResource} passkey
+ */
 function passkeyItem(passkey) {
   const li = document.createElement('li');
   li.dataset.passkeyId = passkey.id;
+  li.dataset.lastUsed = `last used: ${formatDate(passkey.lastUsedAt)}`;
+  li.title = `Created ${formatDate(passkey.createdAt)}, last used ${formatDate(passkey.lastUsedAt)}`;
   const icon = passkey.provider?.iconLight ?? passkey.provider?.iconDark ?? null;
   if (icon) {
     const img = document.createElement('img');
     img.src = icon;
-    img.alt = '';
+    img.alt = passkey.provider?.name ?? '';
     img.width = 20;
     img.height = 20;
     img.className = 'provider-icon';
-    if (passkey.provider?.iconDark && passkey.provider.iconLight) {
-      img.dataset.dark = passkey.provider.iconDark;
-    }
     li.append(img);
   }
   const label = document.createElement('span');
   label.className = 'passkey-label';
   label.textContent = `Name: ${passkey.name} | ID: ${passkey.id}`;
-  const meta = document.createElement('small');
-  meta.className = 'muted';
-  const provider = passkey.provider ? `${passkey.provider.name} · ` : '';
-  meta.textContent = ` — ${provider}last used: ${formatDate(passkey.lastUsedAt)}`;
-  li.append(label, meta);
+  li.append(label);
   return li;
 }
 
@@ -180,9 +180,18 @@ function setStatus(which, done) {
   view[which].textContent = `${text}: ${done ? 'Yes' : 'No'}`;
 }
 
-/** @param {string} id */
-function findPasskey(id) {
-  const passkey = latchkey.user?.passkeys.find((p) => p.id === id.trim());
+/**
+ * The signed-in user's passkey with this ID, reloading the user once in case
+ * the list is stale (a passkey added in another tab).
+ * @param {string} id
+ */
+async function findPasskey(id) {
+  const wanted = id.trim();
+  let passkey = latchkey.user?.passkeys.find((p) => p.id === wanted);
+  if (!passkey && wanted && latchkey.user) {
+    const user = await latchkey.user.reload();
+    passkey = user.passkeys.find((p) => p.id === wanted);
+  }
   if (!passkey) {
     throw new LatchkeyAPIResponseError(404, [
       {
@@ -231,7 +240,7 @@ $('create-passkey').addEventListener('click', (event) => {
 $('rename-passkey').addEventListener('click', (event) => {
   setStatus('updated', false);
   run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
-    await findPasskey(view.passkeyId.value).update({ name: view.passkeyName.value });
+    await (await findPasskey(view.passkeyId.value)).update({ name: view.passkeyName.value });
     setStatus('updated', true);
   });
 });
@@ -239,7 +248,7 @@ $('rename-passkey').addEventListener('click', (event) => {
 $('delete-passkey').addEventListener('click', (event) => {
   setStatus('deleted', false);
   run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
-    await findPasskey(view.passkeyId.value).delete();
+    await (await findPasskey(view.passkeyId.value)).delete();
     setStatus('deleted', true);
   });
 });

@@ -62,8 +62,9 @@ describe('demo app', () => {
       await button(page, 'Sign in with a passkey').click();
       await waitForVisibleText(page, `Signed in as ${username}`);
       await waitForText(page.locator('#passkeys li'), `Name: ${passkey.name} | ID: ${passkey.id}`);
-      // A sign-in records the passkey's use.
-      await waitForText(page.locator('#passkeys li'), /last used: (?!never)/);
+      // The item's text is exactly the contract's; a sign-in records the passkey's use.
+      assert.equal(await page.locator('#passkeys li').first().textContent(), `Name: ${passkey.name} | ID: ${passkey.id}`);
+      await page.waitForFunction(() => !/never/.test(document.querySelector('#passkeys li')?.getAttribute('data-last-used') ?? 'never'));
       assert.equal(await alertText(page).isVisible(), false);
     });
   });
@@ -91,6 +92,13 @@ describe('demo app', () => {
       await page.getByPlaceholder("Enter the passkey's new name").fill('   ');
       await button(page, 'Rename passkey').click();
       await waitForText(alertText(page), 'form_param_value_invalid');
+      await page.getByText('Passkey updated: No').waitFor();
+
+      // An ID that is not one of the user's passkeys.
+      await page.getByPlaceholder('Enter the passkey ID').fill('pk_doesnotexist');
+      await page.getByPlaceholder("Enter the passkey's new name").fill('Other');
+      await button(page, 'Rename passkey').click();
+      await waitForText(alertText(page), 'resource_not_found');
       await page.getByText('Passkey updated: No').waitFor();
     });
   });
