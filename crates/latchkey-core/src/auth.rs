@@ -461,10 +461,10 @@ impl Auth {
     ) -> Result<SignInView> {
         let now = self.now();
         let strategy = strategy.filter(|s| !s.is_empty());
-        if let Some(strategy) = strategy {
-            if strategy != PASSKEY {
-                return Err(invalid_strategy());
-            }
+        if let Some(strategy) = strategy
+            && strategy != PASSKEY
+        {
+            return Err(invalid_strategy());
         }
         if !self.settings.passkey_enabled {
             return Err(Error::StrategyNotEnabled(STRATEGY));

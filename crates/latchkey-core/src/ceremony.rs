@@ -85,7 +85,7 @@ impl Ceremonies {
             .map_err(Error::internal)?
             .require_resident_key(true)
             .user_verification_policy(self.policy)
-            .exclude_credentials(Some(exclude.into_iter().map(Into::into).collect()));
+            .exclude_credentials(Some(exclude.into_iter().collect()));
         let (options, state) = self
             .core
             .generate_challenge_register(builder)

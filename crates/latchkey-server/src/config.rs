@@ -406,12 +406,11 @@ fn env_value(raw: &str) -> toml::Value {
         || raw == "true"
         || raw == "false"
         || (!raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit()));
-    if looks_typed {
-        if let Ok(table) = toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-            if let Some(value) = table.get("v") {
-                return value.clone();
-            }
-        }
+    if looks_typed
+        && let Ok(table) = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        && let Some(value) = table.get("v")
+    {
+        return value.clone();
     }
     toml::Value::String(raw.to_owned())
 }

@@ -142,12 +142,12 @@ impl SqlStore {
             .await
             .ok()
             .flatten();
-        if let Some(applied) = applied {
-            if applied > known {
-                return Err(Error::internal(format!(
-                    "the database schema (version {applied}) is newer than this binary (version {known})"
-                )));
-            }
+        if let Some(applied) = applied
+            && applied > known
+        {
+            return Err(Error::internal(format!(
+                "the database schema (version {applied}) is newer than this binary (version {known})"
+            )));
         }
         migrator.run(&self.pool).await.map_err(Error::internal)
     }

@@ -40,8 +40,10 @@ impl TestApp {
         let mut config = Config::default();
         config.server.listen = format!("127.0.0.1:{port}");
         config.server.public_url = url.clone();
-        config.database.url = std::env::var("LATCHKEY_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| format!("sqlite://{}", dir.join("latchkey.db").display()));
+        config.database.url = match std::env::var("LATCHKEY_TEST_POSTGRES_URL") {
+            Ok(server) => fresh_postgres_database(&server).await,
+            Err(_) => format!("sqlite://{}", dir.join("latchkey.db").display()),
+        };
         config.backend.secret_keys = vec!["sk_test_0123456789abcdef".into()];
         tweak(&mut config);
         let clock = Arc::new(ManualClock::new());
@@ -79,6 +81,27 @@ impl Drop for TestApp {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Creates an empty database named `latchkey_test_*` on the PostgreSQL server of `url`
+/// and returns its URL. The test command drops these databases after the run.
+pub async fn fresh_postgres_database(url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "latchkey_test_{}",
+        latchkey_core::ids::new_id(latchkey_core::ids::Kind::Key).to_lowercase()
+    );
+    let name = name.replace('-', "_");
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let mut db_url = url::Url::parse(url).expect("postgres url");
+    db_url.set_path(&format!("/{name}"));
+    db_url.to_string()
 }
 
 /// A response: status and JSON body.

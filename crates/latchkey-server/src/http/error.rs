@@ -83,10 +83,10 @@ impl IntoResponse for ApiError {
             "trace_id": trace_id(),
         });
         let mut response = (status, axum::Json(body)).into_response();
-        if let Error::RateLimited { retry_after_secs } = err {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Error::RateLimited { retry_after_secs } = err
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

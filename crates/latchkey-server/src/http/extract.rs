@@ -126,7 +126,7 @@ impl FromRequestParts<AppState> for Caller {
                 .is_some_and(|o| state.web_origins.iter().any(|a| a == o));
             // A cookie-authenticated change needs an allowed Origin; a foreign Origin is
             // refused even before a cookie exists (login CSRF).
-            if (cookie.is_some() && !allowed) || (origin.is_some() && !allowed) {
+            if !allowed && (cookie.is_some() || origin.is_some()) {
                 return Err(Error::OriginInvalid.into());
             }
         }

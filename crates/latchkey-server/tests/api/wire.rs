@@ -62,7 +62,9 @@ async fn taken_identifiers_are_refused_with_their_field() {
 async fn invalid_sign_up_fields_are_named() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let long_name = "x".repeat(300);
+    let cases: [Case; 4] = [
         (
             &[("username", "a b")],
             "form_param_value_invalid",
@@ -74,7 +76,7 @@ async fn invalid_sign_up_fields_are_named() {
             "email_address",
         ),
         (
-            &[("username", "ada"), ("first_name", &"x".repeat(300))],
+            &[("username", "ada"), ("first_name", &long_name)],
             "form_param_value_invalid",
             "first_name",
         ),
