@@ -208,6 +208,26 @@ describe('demo app', () => {
     });
   });
 
+  test('browsers without the WebAuthn JSON helpers use the SDK fallbacks', async (t) => {
+    await withPage(browser, t, async ({ context, page }) => {
+      // As in browsers before parse*OptionsFromJSON and toJSON() (WebAuthn L3).
+      await context.addInitScript(() => {
+        const PKC = /** @type {any} */ (window).PublicKeyCredential;
+        delete PKC.parseCreationOptionsFromJSON;
+        delete PKC.parseRequestOptionsFromJSON;
+        delete PKC.prototype.toJSON;
+      });
+      const username = unique('ida');
+      await openDemo(page, server.url);
+      assert.equal(await page.evaluate(() => 'toJSON' in PublicKeyCredential.prototype), false);
+      await signUpWithPasskey(page, username);
+      await signOut(page);
+      await button(page, 'Sign in with a passkey').click();
+      await waitForVisibleText(page, `Signed in as ${username}`);
+      assert.equal(await alertText(page).isVisible(), false);
+    });
+  });
+
   test('a taken username is shown as an error', async (t) => {
     await withPage(browser, t, async ({ page }) => {
       const username = unique('edsger');
