@@ -1,5 +1,6 @@
 //! The HTTP layer: one route table, extractors, the error mapping and the handlers.
 
+pub mod backend;
 pub mod error;
 pub mod extract;
 pub mod frontend;

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, me, sessions, sign_ins, sign_ups};
 use super::{middleware, probes, well_known};
 use crate::app::AppState;
@@ -47,8 +48,22 @@ pub fn router(state: AppState) -> Router {
             post(me::attempt_passkey),
         );
 
+    let backend = Router::new()
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).delete(users::delete))
+        .route(
+            "/users/{id}/passkeys/{passkey_id}",
+            axum::routing::delete(users::delete_passkey),
+        )
+        .route("/sessions", get(backend_sessions::list))
+        .route("/sessions/{id}", get(backend_sessions::get))
+        .route("/sessions/{id}/revoke", post(backend_sessions::revoke))
+        .route("/jwks", get(backend_sessions::jwks))
+        .route("/audit_events", get(audit_events::list));
+
     Router::new()
         .nest("/v1", frontend)
+        .nest("/backend/v1", backend)
         .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/.well-known/webauthn", get(well_known::webauthn))
         .route("/.well-known/assetlinks.json", get(well_known::assetlinks))
