@@ -49,6 +49,15 @@ export function unique(prefix = 'user') {
 }
 
 /**
+ * The database the e2e servers share instead of a fresh SQLite file each:
+ * `LATCHKEY_E2E_DATABASE_URL`, or `LATCHKEY_E2E_POSTGRES_URL` as scripts/test names it.
+ * @returns {string | undefined}
+ */
+function e2eDatabaseUrl() {
+  return process.env.LATCHKEY_E2E_DATABASE_URL || process.env.LATCHKEY_E2E_POSTGRES_URL || undefined;
+}
+
+/**
  * @typedef {object} LatchkeyServer
  * @property {string} url       the server's public URL, `http://localhost:<port>`
  * @property {number} port
@@ -60,7 +69,7 @@ export function unique(prefix = 'user') {
 
 /**
  * Start `$LATCHKEY_BIN serve` on a free port with a fresh SQLite database
- * (or `$LATCHKEY_E2E_DATABASE_URL`) and wait until `/readyz` answers 200.
+ * (or the database of `$LATCHKEY_E2E_DATABASE_URL`) and wait until `/readyz` answers 200.
  * @param {{ env?: Record<string, string> }} [options]
  * @returns {Promise<LatchkeyServer>}
  */
@@ -77,7 +86,7 @@ export async function startServer(options = {}) {
     LATCHKEY_SERVER__LISTEN: `127.0.0.1:${port}`,
     LATCHKEY_SERVER__PUBLIC_URL: url,
     LATCHKEY_WEBAUTHN__ORIGINS: JSON.stringify([url, origin2]),
-    LATCHKEY_DATABASE__URL: process.env.LATCHKEY_E2E_DATABASE_URL || `sqlite://${dir}/latchkey.db`,
+    LATCHKEY_DATABASE__URL: e2eDatabaseUrl() ?? `sqlite://${dir}/latchkey.db`,
     RUST_LOG: process.env.RUST_LOG ?? 'info',
     ...options.env,
   };
