@@ -1,0 +1,342 @@
+//! The store conformance suite: every test runs against SQLite and, when
+//! `LATCHKEY_TEST_POSTGRES_URL` names a server, against a fresh PostgreSQL database.
+
+use latchkey_core::Error;
+use latchkey_core::ids::{Kind, new_id};
+use latchkey_core::model::*;
+use latchkey_core::store::{Page, SignInCompletion, SignUpCompletion, Store};
+use latchkey_store::{SqlStore, StoreOptions};
+use std::sync::Arc;
+
+/// One store per backend under test.
+async fn stores() -> Vec<(String, Arc<SqlStore>)> {
+    let dir = std::env::temp_dir().join(new_id(Kind::Key));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sqlite = format!("sqlite://{}", dir.join("store.db").display());
+    let mut urls = vec![sqlite];
+    if let Ok(server) = std::env::var("LATCHKEY_TEST_POSTGRES_URL") {
+        use sqlx::Connection;
+        let name = format!("latchkey_test_{}", new_id(Kind::Key).to_lowercase());
+        let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create db");
+        let mut url = url::Url::parse(&server).expect("url");
+        url.set_path(&format!("/{name}"));
+        urls.push(url.to_string());
+    }
+    let mut out = Vec::new();
+    for url in urls {
+        let store = SqlStore::open(&StoreOptions::new(url.clone())).await.expect("open");
+        out.push((url, Arc::new(store)));
+    }
+    out
+}
+
+fn now() -> i64 {
+    1_800_000_000_000
+}
+
+fn user(name: &str) -> User {
+    User {
+        id: new_id(Kind::User),
+        user_handle: name.as_bytes().to_vec(),
+        username: Some(name.to_owned()),
+        email: Some(EmailAddress { id: new_id(Kind::Email), email_address: format!("{name}@example.com") }),
+        first_name: None,
+        last_name: None,
+        last_sign_in_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn client() -> Client {
+    Client { id: new_id(Kind::Client), sign_in_id: None, sign_up_id: None, last_active_session_id: None, created_at: now(), updated_at: now() }
+}
+
+fn passkey(user_id: &str, credential_id: &[u8]) -> Passkey {
+    Passkey {
+        id: new_id(Kind::Passkey),
+        user_id: user_id.to_owned(),
+        name: Some("Key".into()),
+        credential_id: Some(credential_id.to_vec()),
+        credential: Some("{}".into()),
+        aaguid: None,
+        backed_up: false,
+        transports: vec!["internal".into()],
+        verified: true,
+        last_used_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn session(client_id: &str, user_id: &str) -> Session {
+    Session {
+        id: new_id(Kind::Session),
+        client_id: client_id.to_owned(),
+        user_id: user_id.to_owned(),
+        status: SessionStatus::Active,
+        last_active_at: now(),
+        expire_at: now() + 1000,
+        abandon_at: now() + 1000,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn event(kind: &str, user_id: Option<&str>) -> AuditEvent {
+    AuditEvent {
+        id: new_id(Kind::AuditEvent),
+        kind: kind.into(),
+        user_id: user_id.map(str::to_owned),
+        passkey_id: None,
+        session_id: None,
+        ip: Some("127.0.0.1".into()),
+        user_agent: None,
+        created_at: now(),
+        data: "{}".into(),
+    }
+}
+
+fn ceremony(owner: &str, expire_at: i64) -> (Verification, CeremonyState) {
+    (
+        Verification { owner_id: owner.into(), status: VerificationStatus::Unverified, nonce: Some("{\"challenge\":\"x\"}".into()), attempts: 0, expire_at },
+        CeremonyState { state: format!("state of {owner}"), expire_at },
+    )
+}
+
+/// A user signed up on a client with a session, through `complete_sign_up`.
+async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
+    let c = client();
+    store.insert_client(&c, name.as_bytes()).await.expect("client");
+    let u = user(name);
+    let s = session(&c.id, &u.id);
+    let sign_up = SignUp {
+        id: new_id(Kind::SignUp),
+        client_id: c.id.clone(),
+        status: SignUpStatus::Complete,
+        username: u.username.clone(),
+        email_address: None,
+        first_name: None,
+        last_name: None,
+        user_handle: None,
+        created_user_id: Some(u.id.clone()),
+        created_session_id: Some(s.id.clone()),
+        abandon_at: now() + 1000,
+        created_at: now(),
+        updated_at: now(),
+    };
+    store.insert_sign_up(&sign_up, None).await.expect("sign-up");
+    store
+        .complete_sign_up(&SignUpCompletion { sign_up, user: u.clone(), passkey: None, session: s.clone(), events: vec![event("user.created", Some(&u.id))] })
+        .await
+        .expect("complete");
+    (c, u, s)
+}
+
+#[tokio::test]
+async fn clients_users_and_sessions_round_trip() {
+    for (url, store) in stores().await {
+        store.ping().await.expect("ping");
+        let (c, u, s) = signed_up(&store, "ada").await;
+        let found = store.find_client_by_token(b"ada").await.expect("find").expect("client");
+        assert_eq!(found.last_active_session_id.as_deref(), Some(s.id.as_str()), "{url}");
+        assert_eq!(store.find_client(&c.id).await.expect("find"), Some(found.clone()));
+        assert_eq!(store.find_user(&u.id).await.expect("user"), Some(u.clone()), "{url}");
+        assert_eq!(store.find_user_by_identifier("ada@example.com").await.expect("by email").map(|x| x.id), Some(u.id.clone()));
+        assert_eq!(store.find_user_by_identifier("ada").await.expect("by name").map(|x| x.id), Some(u.id.clone()));
+        assert_eq!(store.find_session(&s.id).await.expect("session"), Some(s.clone()));
+        let mut ended = s.clone();
+        ended.status = SessionStatus::Ended;
+        store.update_session(&ended, Some(&event("session.ended", Some(&u.id)))).await.expect("update");
+        assert!(store.list_client_sessions(&c.id).await.expect("list").is_empty(), "{url}: only live sessions");
+        let (all, total) = store.list_sessions(Some(&u.id), Some("ended"), Page { limit: 10, offset: 0 }).await.expect("list");
+        assert_eq!((all.len(), total), (1, 1));
+        let (users, total) = store.list_users(Some("a"), Page { limit: 10, offset: 0 }).await.expect("users");
+        assert_eq!((users.len(), total), (1, 1));
+        let (_, none) = store.list_users(Some("%"), Page { limit: 10, offset: 0 }).await.expect("users");
+        assert_eq!(none, 0, "{url}: LIKE wildcards are escaped");
+    }
+}
+
+#[tokio::test]
+async fn unique_violations_map_to_domain_errors() {
+    for (url, store) in stores().await {
+        let (_, u, _) = signed_up(&store, "ada").await;
+        let mut twin = user("ada");
+        twin.user_handle = b"other".to_vec();
+        assert!(matches!(store.insert_user(&twin).await, Err(Error::IdentifierExists(_))), "{url}");
+        let first = passkey(&u.id, b"cred-1");
+        let (v, c) = ceremony(&first.id, now() + 1000);
+        store.insert_passkey(&first, &v, &c).await.expect("passkey");
+        let (_, bob, _) = signed_up(&store, "bob").await;
+        let copy = passkey(&bob.id, b"cred-1");
+        let (v, c) = ceremony(&copy.id, now() + 1000);
+        assert!(matches!(store.insert_passkey(&copy, &v, &c).await, Err(Error::PasskeyAlreadyExists)), "{url}");
+        assert_eq!(store.list_passkeys(&bob.id).await.expect("list"), vec![], "{url}: nothing half-written");
+    }
+}
+
+#[tokio::test]
+async fn a_ceremony_is_consumed_exactly_once_under_concurrency() {
+    for (url, store) in stores().await {
+        let (v, c) = ceremony("sia_race", now() + 1000);
+        store.upsert_verification(&v, &c).await.expect("upsert");
+        let takes = futures::future::join_all((0..20).map(|_| store.consume_ceremony("sia_race"))).await;
+        let won: Vec<_> = takes.into_iter().filter_map(|r| r.expect("consume")).collect();
+        assert_eq!(won.len(), 1, "{url}");
+        assert_eq!(won[0].state, "state of sia_race");
+        assert_eq!(store.find_verification("sia_race").await.expect("find").map(|v| v.attempts), Some(1));
+        store.set_verification_status("sia_race", VerificationStatus::Verified).await.expect("status");
+        let shown = store.find_verification("sia_race").await.expect("find").expect("exists");
+        assert_eq!((shown.status, shown.nonce), (VerificationStatus::Verified, None));
+        // Preparing again replaces the ceremony.
+        let (v, c) = ceremony("sia_race", now() + 2000);
+        store.upsert_verification(&v, &c).await.expect("upsert");
+        assert_eq!(store.consume_ceremony("sia_race").await.expect("consume").map(|c| c.expire_at), Some(now() + 2000));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_sign_ins_with_one_passkey_all_commit() {
+    for (url, store) in stores().await {
+        let (c, u, _) = signed_up(&store, "ada").await;
+        let pk = passkey(&u.id, b"cred-ada");
+        let (v, cer) = ceremony(&pk.id, now() + 1000);
+        store.insert_passkey(&pk, &v, &cer).await.expect("passkey");
+        let completions: Vec<SignInCompletion> = (0..10)
+            .map(|i| {
+                let sign_in = SignIn {
+                    id: new_id(Kind::SignIn),
+                    client_id: c.id.clone(),
+                    status: SignInStatus::Complete,
+                    identifier: None,
+                    user_id: Some(u.id.clone()),
+                    created_session_id: None,
+                    abandon_at: now() + 1000,
+                    created_at: now(),
+                    updated_at: now(),
+                };
+                SignInCompletion {
+                    sign_in,
+                    session: session(&c.id, &u.id),
+                    passkey_id: pk.id.clone(),
+                    credential: format!("{{\"counter\":{i}}}"),
+                    backed_up: true,
+                    now: now() + i,
+                    events: vec![event("sign_in.succeeded", Some(&u.id))],
+                }
+            })
+            .collect();
+        for completion in &completions {
+            store.insert_sign_in(&completion.sign_in, None).await.expect("sign-in");
+        }
+        let results = futures::future::join_all(completions.iter().map(|c| store.complete_sign_in(c))).await;
+        assert!(results.iter().all(Result::is_ok), "{url}: {results:?}");
+        let stored = store.find_passkey(&u.id, &pk.id).await.expect("find").expect("passkey");
+        assert!(stored.backed_up && stored.last_used_at.is_some(), "{url}");
+        assert_eq!(store.list_client_sessions(&c.id).await.expect("sessions").len(), 11, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_in() {
+    for (url, store) in stores().await {
+        let (c, u, s) = signed_up(&store, "ada").await;
+        let pk = passkey(&u.id, b"cred-ada");
+        let (v, cer) = ceremony(&pk.id, now() + 1000);
+        store.insert_passkey(&pk, &v, &cer).await.expect("passkey");
+        assert!(store.delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id))).await.expect("delete"), "{url}");
+        assert!(!store.delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id))).await.expect("delete"));
+        assert_eq!(store.find_verification(&pk.id).await.expect("v"), None, "{url}: its ceremony goes too");
+        let completion = SignInCompletion {
+            sign_in: SignIn {
+                id: new_id(Kind::SignIn),
+                client_id: c.id.clone(),
+                status: SignInStatus::Complete,
+                identifier: None,
+                user_id: Some(u.id.clone()),
+                created_session_id: None,
+                abandon_at: now(),
+                created_at: now(),
+                updated_at: now(),
+            },
+            session: session(&c.id, &u.id),
+            passkey_id: pk.id.clone(),
+            credential: "{}".into(),
+            backed_up: false,
+            now: now(),
+            events: vec![],
+        };
+        assert!(matches!(store.complete_sign_in(&completion).await, Err(Error::PasskeyNotRegistered)), "{url}");
+        assert_eq!(store.find_session(&completion.session.id).await.expect("find"), None, "{url}: rolled back");
+        let pk2 = passkey(&u.id, b"cred-2");
+        let (v, cer) = ceremony(&pk2.id, now() + 1000);
+        store.insert_passkey(&pk2, &v, &cer).await.expect("passkey");
+        assert!(store.delete_user(&u.id, now(), &event("user.deleted", Some(&u.id))).await.expect("delete user"));
+        assert_eq!(store.find_session(&s.id).await.expect("find"), None, "{url}");
+        assert_eq!(store.find_passkey_by_credential_id(b"cred-2").await.expect("find"), None, "{url}");
+        let (events, _) = store.list_audit_events(Some(&u.id), Page { limit: 50, offset: 0 }).await.expect("events");
+        assert!(events.iter().any(|e| e.kind == "user.deleted"), "{url}: audit events outlive the user");
+    }
+}
+
+#[tokio::test]
+async fn passkey_registration_rename_and_pending_sessions() {
+    for (url, store) in stores().await {
+        let (c, u, _) = signed_up(&store, "ada").await;
+        let mut pending = session(&c.id, &u.id);
+        pending.status = SessionStatus::Pending;
+        let mut pk = passkey(&u.id, b"cred");
+        pk.verified = false;
+        pk.credential_id = None;
+        let (v, cer) = ceremony(&pk.id, now() + 1000);
+        store.insert_passkey(&pk, &v, &cer).await.expect("insert");
+        assert!(store.list_passkeys(&u.id).await.expect("list").is_empty(), "{url}: unverified passkeys are not listed");
+        let mut ended = pending.clone();
+        ended.status = SessionStatus::Ended;
+        store.update_session(&ended, None).await.expect("updating a missing session is a no-op");
+        let verified = Passkey { verified: true, credential_id: Some(b"cred".to_vec()), ..pk.clone() };
+        store.complete_passkey_registration(&verified, true, &event("passkey.created", Some(&u.id))).await.expect("complete");
+        assert_eq!(store.list_passkeys(&u.id).await.expect("list").len(), 1, "{url}");
+        let renamed = Passkey { name: Some("Laptop".into()), ..verified };
+        store.rename_passkey(&renamed, &event("passkey.renamed", Some(&u.id))).await.expect("rename");
+        assert_eq!(store.find_passkey(&u.id, &pk.id).await.expect("find").and_then(|p| p.name), Some("Laptop".into()));
+        assert_eq!(store.find_passkey("user_other", &pk.id).await.expect("find"), None, "{url}: scoped to its user");
+    }
+}
+
+#[tokio::test]
+async fn keys_settings_and_clean_up() {
+    for (url, store) in stores().await {
+        for i in 0..3 {
+            store.insert_signing_key(&SigningKey { kid: format!("key_{i}"), private_key: "k".into(), created_at: now() + i }).await.expect("key");
+        }
+        assert_eq!(store.list_signing_keys().await.expect("keys")[0].kid, "key_2", "{url}: newest first");
+        assert_eq!(store.prune_signing_keys(1).await.expect("prune"), 2);
+        assert_eq!(store.list_signing_keys().await.expect("keys").len(), 1);
+        assert!(store.insert_setting("a", "1").await.expect("set"));
+        assert!(!store.insert_setting("a", "2").await.expect("set"), "{url}: first write wins");
+        assert_eq!(store.find_setting("a").await.expect("get").as_deref(), Some("1"));
+        let (v, c) = ceremony("sia_old", now() - 10);
+        store.upsert_verification(&v, &c).await.expect("upsert");
+        assert!(store.delete_expired(now()).await.expect("clean") >= 1, "{url}");
+        assert_eq!(store.consume_ceremony("sia_old").await.expect("consume"), None);
+        // Running the clean-up twice at once (two replicas) is harmless.
+        let (a, b) = tokio::join!(store.delete_expired(now()), store.delete_expired(now()));
+        assert!(a.is_ok() && b.is_ok(), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_schema_newer_than_the_binary_is_refused() {
+    for (url, store) in stores().await {
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'future', TRUE, $1, 0)")
+            .bind(vec![0u8])
+            .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))
+            .await
+            .expect("record a future migration");
+        let err = store.migrate().await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("newer than this binary"), "{url}: {err}");
+    }
+}
