@@ -1259,6 +1259,8 @@ export class Latchkey {
     this._memory = new Map();
     /** @type {Map<string, string>} */
     this._sessionStatuses = new Map();
+    /** @type {Promise<unknown>} Requests that may create the client, in order. */
+    this._clientCreation = Promise.resolve();
   }
 
   /**
@@ -1447,11 +1449,10 @@ export class Latchkey {
       }
       init.body = form;
     }
-    const fetchImpl = this._fetch ?? globalThis.fetch;
     /** @type {Response} */
     let res;
     try {
-      res = await fetchImpl(url.toString(), init);
+      res = await this._send(url, init);
     } catch (error) {
       throw new LatchkeyAPIResponseError(0, [
         {
@@ -1479,6 +1480,34 @@ export class Latchkey {
       if (!quiet) this._emit();
     }
     return json.response;
+  }
+
+  /**
+   * Send a request. While this browser has no client yet, state-changing
+   * requests go one at a time: each of them may create a client and set its
+   * `__client` cookie, and two racing ones (say a background autofill sign-in
+   * and a sign-up) would create two clients, the later cookie winning and
+   * orphaning the other's session.
+   * @param {URL} url
+   * @param {RequestInit} init
+   * @returns {Promise<Response>}
+   */
+  async _send(url, init) {
+    const fetchImpl = this._fetch ?? globalThis.fetch;
+    if (init.method !== 'POST' || this.client) return fetchImpl(url.toString(), init);
+    const previous = this._clientCreation;
+    /** @type {() => void} */
+    let release = () => {};
+    const mine = new Promise((resolve) => {
+      release = () => resolve(undefined);
+    });
+    this._clientCreation = previous.then(() => mine);
+    await previous;
+    try {
+      return await fetchImpl(url.toString(), init);
+    } finally {
+      release();
+    }
   }
 
   /**

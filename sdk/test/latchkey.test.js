@@ -484,6 +484,32 @@ describe('requests', () => {
     assert.equal(latchkey.user?.username, 'ada', 'state kept after errors');
   });
 
+  test('without a client, state-changing requests do not race (one client cookie)', async () => {
+    /** @type {string[]} */
+    const events = [];
+    const fetch = async (/** @type {string} */ input, /** @type {RequestInit} */ init = {}) => {
+      const { pathname } = new URL(input);
+      if (pathname === '/v1/environment') return new Response(JSON.stringify(ENVIRONMENT));
+      if (init.method === 'GET') return new Response(JSON.stringify({ response: null, client: null }));
+      events.push(`start ${pathname}`);
+      await new Promise((r) => setTimeout(r, pathname.endsWith('sign_ins') ? 30 : 5));
+      events.push(`end ${pathname}`);
+      const body = pathname.endsWith('sign_ins')
+        ? env({ object: 'sign_in_attempt', id: 'sia_1', status: 'needs_first_factor' }, wireClient({ sessions: [], last_active_session_id: null }))
+        : env({ object: 'sign_up_attempt', id: 'sua_1', status: 'complete', created_session_id: 'sess_1' });
+      return new Response(JSON.stringify(body));
+    };
+    const latchkey = new Latchkey({ frontendApi: FRONTEND, fetch: /** @type {any} */ (fetch) });
+    await latchkey.load();
+    await Promise.all([latchkey.signIn.create({ strategy: 'passkey' }), latchkey.signUp.create({ username: 'ada' })]);
+    assert.deepEqual(events, [
+      'start /v1/client/sign_ins',
+      'end /v1/client/sign_ins',
+      'start /v1/client/sign_ups',
+      'end /v1/client/sign_ups',
+    ]);
+  });
+
   test('a network failure is an API error with status 0', async () => {
     const latchkey = new Latchkey({
       frontendApi: FRONTEND,
