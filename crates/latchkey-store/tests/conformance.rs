@@ -18,14 +18,19 @@ async fn stores() -> Vec<(String, Arc<SqlStore>)> {
         use sqlx::Connection;
         let name = format!("latchkey_test_{}", new_id(Kind::Key).to_lowercase());
         let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create db");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create db");
         let mut url = url::Url::parse(&server).expect("url");
         url.set_path(&format!("/{name}"));
         urls.push(url.to_string());
     }
     let mut out = Vec::new();
     for url in urls {
-        let store = SqlStore::open(&StoreOptions::new(url.clone())).await.expect("open");
+        let store = SqlStore::open(&StoreOptions::new(url.clone()))
+            .await
+            .expect("open");
         out.push((url, Arc::new(store)));
     }
     out
@@ -40,7 +45,10 @@ fn user(name: &str) -> User {
         id: new_id(Kind::User),
         user_handle: name.as_bytes().to_vec(),
         username: Some(name.to_owned()),
-        email: Some(EmailAddress { id: new_id(Kind::Email), email_address: format!("{name}@example.com") }),
+        email: Some(EmailAddress {
+            id: new_id(Kind::Email),
+            email_address: format!("{name}@example.com"),
+        }),
         first_name: None,
         last_name: None,
         last_sign_in_at: None,
@@ -50,7 +58,14 @@ fn user(name: &str) -> User {
 }
 
 fn client() -> Client {
-    Client { id: new_id(Kind::Client), sign_in_id: None, sign_up_id: None, last_active_session_id: None, created_at: now(), updated_at: now() }
+    Client {
+        id: new_id(Kind::Client),
+        sign_in_id: None,
+        sign_up_id: None,
+        last_active_session_id: None,
+        created_at: now(),
+        updated_at: now(),
+    }
 }
 
 fn passkey(user_id: &str, credential_id: &[u8]) -> Passkey {
@@ -100,15 +115,27 @@ fn event(kind: &str, user_id: Option<&str>) -> AuditEvent {
 
 fn ceremony(owner: &str, expire_at: i64) -> (Verification, CeremonyState) {
     (
-        Verification { owner_id: owner.into(), status: VerificationStatus::Unverified, nonce: Some("{\"challenge\":\"x\"}".into()), attempts: 0, expire_at },
-        CeremonyState { state: format!("state of {owner}"), expire_at },
+        Verification {
+            owner_id: owner.into(),
+            status: VerificationStatus::Unverified,
+            nonce: Some("{\"challenge\":\"x\"}".into()),
+            attempts: 0,
+            expire_at,
+        },
+        CeremonyState {
+            state: format!("state of {owner}"),
+            expire_at,
+        },
     )
 }
 
 /// A user signed up on a client with a session, through `complete_sign_up`.
 async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
     let c = client();
-    store.insert_client(&c, name.as_bytes()).await.expect("client");
+    store
+        .insert_client(&c, name.as_bytes())
+        .await
+        .expect("client");
     let u = user(name);
     let s = session(&c.id, &u.id);
     let sign_up = SignUp {
@@ -128,7 +155,13 @@ async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
     };
     store.insert_sign_up(&sign_up, None).await.expect("sign-up");
     store
-        .complete_sign_up(&SignUpCompletion { sign_up, user: u.clone(), passkey: None, session: s.clone(), events: vec![event("user.created", Some(&u.id))] })
+        .complete_sign_up(&SignUpCompletion {
+            sign_up,
+            user: u.clone(),
+            passkey: None,
+            session: s.clone(),
+            events: vec![event("user.created", Some(&u.id))],
+        })
         .await
         .expect("complete");
     (c, u, s)
@@ -139,22 +172,92 @@ async fn clients_users_and_sessions_round_trip() {
     for (url, store) in stores().await {
         store.ping().await.expect("ping");
         let (c, u, s) = signed_up(&store, "ada").await;
-        let found = store.find_client_by_token(b"ada").await.expect("find").expect("client");
-        assert_eq!(found.last_active_session_id.as_deref(), Some(s.id.as_str()), "{url}");
-        assert_eq!(store.find_client(&c.id).await.expect("find"), Some(found.clone()));
-        assert_eq!(store.find_user(&u.id).await.expect("user"), Some(u.clone()), "{url}");
-        assert_eq!(store.find_user_by_identifier("ada@example.com").await.expect("by email").map(|x| x.id), Some(u.id.clone()));
-        assert_eq!(store.find_user_by_identifier("ada").await.expect("by name").map(|x| x.id), Some(u.id.clone()));
-        assert_eq!(store.find_session(&s.id).await.expect("session"), Some(s.clone()));
+        let found = store
+            .find_client_by_token(b"ada")
+            .await
+            .expect("find")
+            .expect("client");
+        assert_eq!(
+            found.last_active_session_id.as_deref(),
+            Some(s.id.as_str()),
+            "{url}"
+        );
+        assert_eq!(
+            store.find_client(&c.id).await.expect("find"),
+            Some(found.clone())
+        );
+        assert_eq!(
+            store.find_user(&u.id).await.expect("user"),
+            Some(u.clone()),
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .find_user_by_identifier("ada@example.com")
+                .await
+                .expect("by email")
+                .map(|x| x.id),
+            Some(u.id.clone())
+        );
+        assert_eq!(
+            store
+                .find_user_by_identifier("ada")
+                .await
+                .expect("by name")
+                .map(|x| x.id),
+            Some(u.id.clone())
+        );
+        assert_eq!(
+            store.find_session(&s.id).await.expect("session"),
+            Some(s.clone())
+        );
         let mut ended = s.clone();
         ended.status = SessionStatus::Ended;
-        store.update_session(&ended, Some(&event("session.ended", Some(&u.id)))).await.expect("update");
-        assert!(store.list_client_sessions(&c.id).await.expect("list").is_empty(), "{url}: only live sessions");
-        let (all, total) = store.list_sessions(Some(&u.id), Some("ended"), Page { limit: 10, offset: 0 }).await.expect("list");
+        store
+            .update_session(&ended, Some(&event("session.ended", Some(&u.id))))
+            .await
+            .expect("update");
+        assert!(
+            store
+                .list_client_sessions(&c.id)
+                .await
+                .expect("list")
+                .is_empty(),
+            "{url}: only live sessions"
+        );
+        let (all, total) = store
+            .list_sessions(
+                Some(&u.id),
+                Some("ended"),
+                Page {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("list");
         assert_eq!((all.len(), total), (1, 1));
-        let (users, total) = store.list_users(Some("a"), Page { limit: 10, offset: 0 }).await.expect("users");
+        let (users, total) = store
+            .list_users(
+                Some("a"),
+                Page {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("users");
         assert_eq!((users.len(), total), (1, 1));
-        let (_, none) = store.list_users(Some("%"), Page { limit: 10, offset: 0 }).await.expect("users");
+        let (_, none) = store
+            .list_users(
+                Some("%"),
+                Page {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("users");
         assert_eq!(none, 0, "{url}: LIKE wildcards are escaped");
     }
 }
@@ -165,15 +268,31 @@ async fn unique_violations_map_to_domain_errors() {
         let (_, u, _) = signed_up(&store, "ada").await;
         let mut twin = user("ada");
         twin.user_handle = b"other".to_vec();
-        assert!(matches!(store.insert_user(&twin).await, Err(Error::IdentifierExists(_))), "{url}");
+        assert!(
+            matches!(
+                store.insert_user(&twin).await,
+                Err(Error::IdentifierExists(_))
+            ),
+            "{url}"
+        );
         let first = passkey(&u.id, b"cred-1");
         let (v, c) = ceremony(&first.id, now() + 1000);
         store.insert_passkey(&first, &v, &c).await.expect("passkey");
         let (_, bob, _) = signed_up(&store, "bob").await;
         let copy = passkey(&bob.id, b"cred-1");
         let (v, c) = ceremony(&copy.id, now() + 1000);
-        assert!(matches!(store.insert_passkey(&copy, &v, &c).await, Err(Error::PasskeyAlreadyExists)), "{url}");
-        assert_eq!(store.list_passkeys(&bob.id).await.expect("list"), vec![], "{url}: nothing half-written");
+        assert!(
+            matches!(
+                store.insert_passkey(&copy, &v, &c).await,
+                Err(Error::PasskeyAlreadyExists)
+            ),
+            "{url}"
+        );
+        assert_eq!(
+            store.list_passkeys(&bob.id).await.expect("list"),
+            vec![],
+            "{url}: nothing half-written"
+        );
     }
 }
 
@@ -182,18 +301,46 @@ async fn a_ceremony_is_consumed_exactly_once_under_concurrency() {
     for (url, store) in stores().await {
         let (v, c) = ceremony("sia_race", now() + 1000);
         store.upsert_verification(&v, &c).await.expect("upsert");
-        let takes = futures::future::join_all((0..20).map(|_| store.consume_ceremony("sia_race"))).await;
-        let won: Vec<_> = takes.into_iter().filter_map(|r| r.expect("consume")).collect();
+        let takes =
+            futures::future::join_all((0..20).map(|_| store.consume_ceremony("sia_race"))).await;
+        let won: Vec<_> = takes
+            .into_iter()
+            .filter_map(|r| r.expect("consume"))
+            .collect();
         assert_eq!(won.len(), 1, "{url}");
         assert_eq!(won[0].state, "state of sia_race");
-        assert_eq!(store.find_verification("sia_race").await.expect("find").map(|v| v.attempts), Some(1));
-        store.set_verification_status("sia_race", VerificationStatus::Verified).await.expect("status");
-        let shown = store.find_verification("sia_race").await.expect("find").expect("exists");
-        assert_eq!((shown.status, shown.nonce), (VerificationStatus::Verified, None));
+        assert_eq!(
+            store
+                .find_verification("sia_race")
+                .await
+                .expect("find")
+                .map(|v| v.attempts),
+            Some(1)
+        );
+        store
+            .set_verification_status("sia_race", VerificationStatus::Verified)
+            .await
+            .expect("status");
+        let shown = store
+            .find_verification("sia_race")
+            .await
+            .expect("find")
+            .expect("exists");
+        assert_eq!(
+            (shown.status, shown.nonce),
+            (VerificationStatus::Verified, None)
+        );
         // Preparing again replaces the ceremony.
         let (v, c) = ceremony("sia_race", now() + 2000);
         store.upsert_verification(&v, &c).await.expect("upsert");
-        assert_eq!(store.consume_ceremony("sia_race").await.expect("consume").map(|c| c.expire_at), Some(now() + 2000));
+        assert_eq!(
+            store
+                .consume_ceremony("sia_race")
+                .await
+                .expect("consume")
+                .map(|c| c.expire_at),
+            Some(now() + 2000)
+        );
     }
 }
 
@@ -229,13 +376,29 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
             })
             .collect();
         for completion in &completions {
-            store.insert_sign_in(&completion.sign_in, None).await.expect("sign-in");
+            store
+                .insert_sign_in(&completion.sign_in, None)
+                .await
+                .expect("sign-in");
         }
-        let results = futures::future::join_all(completions.iter().map(|c| store.complete_sign_in(c))).await;
+        let results =
+            futures::future::join_all(completions.iter().map(|c| store.complete_sign_in(c))).await;
         assert!(results.iter().all(Result::is_ok), "{url}: {results:?}");
-        let stored = store.find_passkey(&u.id, &pk.id).await.expect("find").expect("passkey");
+        let stored = store
+            .find_passkey(&u.id, &pk.id)
+            .await
+            .expect("find")
+            .expect("passkey");
         assert!(stored.backed_up && stored.last_used_at.is_some(), "{url}");
-        assert_eq!(store.list_client_sessions(&c.id).await.expect("sessions").len(), 11, "{url}");
+        assert_eq!(
+            store
+                .list_client_sessions(&c.id)
+                .await
+                .expect("sessions")
+                .len(),
+            11,
+            "{url}"
+        );
     }
 }
 
@@ -246,9 +409,24 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
         let pk = passkey(&u.id, b"cred-ada");
         let (v, cer) = ceremony(&pk.id, now() + 1000);
         store.insert_passkey(&pk, &v, &cer).await.expect("passkey");
-        assert!(store.delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id))).await.expect("delete"), "{url}");
-        assert!(!store.delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id))).await.expect("delete"));
-        assert_eq!(store.find_verification(&pk.id).await.expect("v"), None, "{url}: its ceremony goes too");
+        assert!(
+            store
+                .delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id)))
+                .await
+                .expect("delete"),
+            "{url}"
+        );
+        assert!(
+            !store
+                .delete_passkey(&u.id, &pk.id, &event("passkey.deleted", Some(&u.id)))
+                .await
+                .expect("delete")
+        );
+        assert_eq!(
+            store.find_verification(&pk.id).await.expect("v"),
+            None,
+            "{url}: its ceremony goes too"
+        );
         let completion = SignInCompletion {
             sign_in: SignIn {
                 id: new_id(Kind::SignIn),
@@ -268,16 +446,57 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
             now: now(),
             events: vec![],
         };
-        assert!(matches!(store.complete_sign_in(&completion).await, Err(Error::PasskeyNotRegistered)), "{url}");
-        assert_eq!(store.find_session(&completion.session.id).await.expect("find"), None, "{url}: rolled back");
+        assert!(
+            matches!(
+                store.complete_sign_in(&completion).await,
+                Err(Error::PasskeyNotRegistered)
+            ),
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .find_session(&completion.session.id)
+                .await
+                .expect("find"),
+            None,
+            "{url}: rolled back"
+        );
         let pk2 = passkey(&u.id, b"cred-2");
         let (v, cer) = ceremony(&pk2.id, now() + 1000);
         store.insert_passkey(&pk2, &v, &cer).await.expect("passkey");
-        assert!(store.delete_user(&u.id, now(), &event("user.deleted", Some(&u.id))).await.expect("delete user"));
-        assert_eq!(store.find_session(&s.id).await.expect("find"), None, "{url}");
-        assert_eq!(store.find_passkey_by_credential_id(b"cred-2").await.expect("find"), None, "{url}");
-        let (events, _) = store.list_audit_events(Some(&u.id), Page { limit: 50, offset: 0 }).await.expect("events");
-        assert!(events.iter().any(|e| e.kind == "user.deleted"), "{url}: audit events outlive the user");
+        assert!(
+            store
+                .delete_user(&u.id, now(), &event("user.deleted", Some(&u.id)))
+                .await
+                .expect("delete user")
+        );
+        assert_eq!(
+            store.find_session(&s.id).await.expect("find"),
+            None,
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .find_passkey_by_credential_id(b"cred-2")
+                .await
+                .expect("find"),
+            None,
+            "{url}"
+        );
+        let (events, _) = store
+            .list_audit_events(
+                Some(&u.id),
+                Page {
+                    limit: 50,
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("events");
+        assert!(
+            events.iter().any(|e| e.kind == "user.deleted"),
+            "{url}: audit events outlive the user"
+        );
     }
 }
 
@@ -292,17 +511,54 @@ async fn passkey_registration_rename_and_pending_sessions() {
         pk.credential_id = None;
         let (v, cer) = ceremony(&pk.id, now() + 1000);
         store.insert_passkey(&pk, &v, &cer).await.expect("insert");
-        assert!(store.list_passkeys(&u.id).await.expect("list").is_empty(), "{url}: unverified passkeys are not listed");
+        assert!(
+            store.list_passkeys(&u.id).await.expect("list").is_empty(),
+            "{url}: unverified passkeys are not listed"
+        );
         let mut ended = pending.clone();
         ended.status = SessionStatus::Ended;
-        store.update_session(&ended, None).await.expect("updating a missing session is a no-op");
-        let verified = Passkey { verified: true, credential_id: Some(b"cred".to_vec()), ..pk.clone() };
-        store.complete_passkey_registration(&verified, true, &event("passkey.created", Some(&u.id))).await.expect("complete");
-        assert_eq!(store.list_passkeys(&u.id).await.expect("list").len(), 1, "{url}");
-        let renamed = Passkey { name: Some("Laptop".into()), ..verified };
-        store.rename_passkey(&renamed, &event("passkey.renamed", Some(&u.id))).await.expect("rename");
-        assert_eq!(store.find_passkey(&u.id, &pk.id).await.expect("find").and_then(|p| p.name), Some("Laptop".into()));
-        assert_eq!(store.find_passkey("user_other", &pk.id).await.expect("find"), None, "{url}: scoped to its user");
+        store
+            .update_session(&ended, None)
+            .await
+            .expect("updating a missing session is a no-op");
+        let verified = Passkey {
+            verified: true,
+            credential_id: Some(b"cred".to_vec()),
+            ..pk.clone()
+        };
+        store
+            .complete_passkey_registration(&verified, true, &event("passkey.created", Some(&u.id)))
+            .await
+            .expect("complete");
+        assert_eq!(
+            store.list_passkeys(&u.id).await.expect("list").len(),
+            1,
+            "{url}"
+        );
+        let renamed = Passkey {
+            name: Some("Laptop".into()),
+            ..verified
+        };
+        store
+            .rename_passkey(&renamed, &event("passkey.renamed", Some(&u.id)))
+            .await
+            .expect("rename");
+        assert_eq!(
+            store
+                .find_passkey(&u.id, &pk.id)
+                .await
+                .expect("find")
+                .and_then(|p| p.name),
+            Some("Laptop".into())
+        );
+        assert_eq!(
+            store
+                .find_passkey("user_other", &pk.id)
+                .await
+                .expect("find"),
+            None,
+            "{url}: scoped to its user"
+        );
     }
 }
 
@@ -310,18 +566,41 @@ async fn passkey_registration_rename_and_pending_sessions() {
 async fn keys_settings_and_clean_up() {
     for (url, store) in stores().await {
         for i in 0..3 {
-            store.insert_signing_key(&SigningKey { kid: format!("key_{i}"), private_key: "k".into(), created_at: now() + i }).await.expect("key");
+            store
+                .insert_signing_key(&SigningKey {
+                    kid: format!("key_{i}"),
+                    private_key: "k".into(),
+                    created_at: now() + i,
+                })
+                .await
+                .expect("key");
         }
-        assert_eq!(store.list_signing_keys().await.expect("keys")[0].kid, "key_2", "{url}: newest first");
+        assert_eq!(
+            store.list_signing_keys().await.expect("keys")[0].kid,
+            "key_2",
+            "{url}: newest first"
+        );
         assert_eq!(store.prune_signing_keys(1).await.expect("prune"), 2);
         assert_eq!(store.list_signing_keys().await.expect("keys").len(), 1);
         assert!(store.insert_setting("a", "1").await.expect("set"));
-        assert!(!store.insert_setting("a", "2").await.expect("set"), "{url}: first write wins");
-        assert_eq!(store.find_setting("a").await.expect("get").as_deref(), Some("1"));
+        assert!(
+            !store.insert_setting("a", "2").await.expect("set"),
+            "{url}: first write wins"
+        );
+        assert_eq!(
+            store.find_setting("a").await.expect("get").as_deref(),
+            Some("1")
+        );
         let (v, c) = ceremony("sia_old", now() - 10);
         store.upsert_verification(&v, &c).await.expect("upsert");
-        assert!(store.delete_expired(now()).await.expect("clean") >= 1, "{url}");
-        assert_eq!(store.consume_ceremony("sia_old").await.expect("consume"), None);
+        assert!(
+            store.delete_expired(now()).await.expect("clean") >= 1,
+            "{url}"
+        );
+        assert_eq!(
+            store.consume_ceremony("sia_old").await.expect("consume"),
+            None
+        );
         // Running the clean-up twice at once (two replicas) is harmless.
         let (a, b) = tokio::join!(store.delete_expired(now()), store.delete_expired(now()));
         assert!(a.is_ok() && b.is_ok(), "{url}");
@@ -336,7 +615,12 @@ async fn a_schema_newer_than_the_binary_is_refused() {
             .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))
             .await
             .expect("record a future migration");
-        let err = store.migrate().await.err().map(|e| e.to_string()).unwrap_or_default();
+        let err = store
+            .migrate()
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("newer than this binary"), "{url}: {err}");
     }
 }

@@ -13,11 +13,13 @@ use crate::authenticator::{Ceremony, SoftAuthenticator};
 
 /// A running server for one test.
 pub struct TestApp {
-    /// `http://localhost:<port>`: the public URL, origin and base of requests.
+    /// `http://localhost:<port>`: the public URL and origin.
     pub url: String,
+    /// Where this process listens; differs from `url` for a replica.
+    pub base: String,
     pub clock: Arc<ManualClock>,
     pub config: Config,
-    dir: PathBuf,
+    dir: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -46,7 +48,16 @@ impl TestApp {
         };
         config.backend.secret_keys = vec!["sk_test_0123456789abcdef".into()];
         tweak(&mut config);
-        let clock = Arc::new(ManualClock::new());
+        let mut app = Self::start(config, listener, Arc::new(ManualClock::new())).await;
+        app.dir = Some(dir);
+        app
+    }
+
+    async fn start(config: Config, listener: TcpListener, clock: Arc<ManualClock>) -> Self {
+        let base = format!(
+            "http://localhost:{}",
+            listener.local_addr().expect("addr").port()
+        );
         let app = Application::build(config.clone(), listener, clock.clone())
             .await
             .expect("build app");
@@ -55,17 +66,25 @@ impl TestApp {
             let _ = stopped.await;
         }));
         Self {
-            url,
+            url: config.server.public_url.clone(),
+            base,
             clock,
             config,
-            dir,
+            dir: None,
             stop: Some(stop),
         }
     }
 
+    /// A second server process on the same database and configuration (another replica
+    /// behind the same public URL), sharing this one's clock.
+    pub async fn spawn_replica(&self) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start(self.config.clone(), listener, self.clock.clone()).await
+    }
+
     /// A browser on the server's own origin, with an empty cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.url, Some(self.url.clone()))
+        Browser::new(&self.base, Some(self.url.clone()))
     }
 
     /// The Backend API secret key of the test configuration.
@@ -79,7 +98,9 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -182,6 +203,14 @@ impl Browser {
             origin,
             bearer: None,
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36".into(),
+        }
+    }
+
+    /// The same browser (same cookie jar) talking to another server, e.g. a replica.
+    pub fn at(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_owned(),
+            ..self.clone()
         }
     }
 

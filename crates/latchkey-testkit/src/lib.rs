@@ -4,6 +4,8 @@
 
 mod app;
 mod authenticator;
+mod proxy;
 
-pub use app::{Browser, Reply, TestApp};
+pub use app::{Browser, Reply, TestApp, fresh_postgres_database};
 pub use authenticator::{Ceremony, SoftAuthenticator, flip_bit};
+pub use proxy::Proxy;
