@@ -190,6 +190,7 @@ async fn audit_events_record_successes_and_failures() {
         .await
         .assert_error(422, "passkey_invalid_public_key_credential");
     let pk = passkey["id"].as_str().unwrap_or("");
+    app.clock.advance_secs(1);
     browser
         .post(
             &format!("/v1/me/passkeys/{pk}?_method=PATCH"),
