@@ -38,6 +38,9 @@ pub struct Ceremony {
     pub counter: Option<u32>,
     /// Send this user handle instead of the credential's.
     pub user_handle: Option<Option<Vec<u8>>>,
+    /// Register the newest credential again (same id and key) instead of a new one,
+    /// ignoring `excludeCredentials`, as a buggy or malicious client might.
+    pub reuse_credential: bool,
 }
 
 /// A software passkey provider with its own credentials.
@@ -138,10 +141,11 @@ impl SoftAuthenticator {
                     .collect()
             })
             .unwrap_or_default();
-        if self
-            .credentials
-            .iter()
-            .any(|c| c.rp_id == rp_id && excluded.contains(&c.id))
+        if !how.reuse_credential
+            && self
+                .credentials
+                .iter()
+                .any(|c| c.rp_id == rp_id && excluded.contains(&c.id))
         {
             return Err("InvalidStateError");
         }
@@ -149,8 +153,13 @@ impl SoftAuthenticator {
             .challenge
             .clone()
             .unwrap_or_else(|| unb64(options["challenge"].as_str().unwrap_or("")));
-        let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let id: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
+        let (key, id) = match (how.reuse_credential, self.credentials.last()) {
+            (true, Some(last)) => (last.key.clone(), last.id.clone()),
+            _ => (
+                SigningKey::random(&mut rand::rngs::OsRng),
+                (0..32).map(|_| rand::random::<u8>()).collect(),
+            ),
+        };
         let counter = how.counter.unwrap_or(if self.use_counter { 1 } else { 0 });
         let point = key.verifying_key().to_encoded_point(false);
         let mut cose = BTreeMap::new();

@@ -138,8 +138,9 @@ impl FromRequestParts<AppState> for Caller {
                     .await?
                     .ok_or(Error::AuthenticationInvalid)?,
             ),
-            (None, Some(token)) => state.auth.find_client(token).await?,
-            (None, None) => None,
+            // Native callers never use the cookie: they get a client token of their own.
+            (None, Some(token)) if !native => state.auth.find_client(token).await?,
+            (None, _) => None,
         };
         let ip = parts
             .extensions

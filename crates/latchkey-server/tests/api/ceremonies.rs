@@ -531,30 +531,32 @@ async fn second_passkey_on_the_same_authenticator_is_excluded_and_duplicates_ref
         authenticator.create(&options, &app.url, &Ceremony::default()),
         Err("InvalidStateError")
     );
-    // A client that ignores excludeCredentials and replays the registered credential.
-    let (_, first_options) = (id.clone(), options.clone());
-    let mut replayer = SoftAuthenticator::new();
-    let (pk1, o1) = browser.start_passkey().await;
-    let c1 = replayer
-        .create(&o1, &app.url, &Ceremony::default())
+    // A client that ignores excludeCredentials registers the same credential again.
+    let again = Ceremony {
+        reuse_credential: true,
+        ..Ceremony::default()
+    };
+    let credential = authenticator
+        .create(&options, &app.url, &again)
         .expect("create");
-    browser.finish_passkey(&pk1, &c1).await.ok();
-    let _ = first_options;
-    // The same credential submitted by another user is refused.
+    browser
+        .finish_passkey(&id, &credential)
+        .await
+        .assert_error(422, "passkey_already_exists");
+    assert_eq!(
+        stored_passkeys(&browser).await.as_array().map(Vec::len),
+        Some(1)
+    );
+    // The same credential id cannot belong to a second user either.
     let bob = app.browser();
     bob.sign_up("bob").await.ok();
-    let (pk2, o2) = bob.start_passkey().await;
-    let mut o2v: Value = serde_json::from_str(&o2).expect("options");
-    o2v["excludeCredentials"] = Value::Array(vec![]);
-    let mut c2 = c1.clone();
-    // Re-sign nothing: same attestation, other challenge -> refused before storage either way.
-    let _ = &mut c2;
-    let replay = bob.finish_passkey(&pk2, &c1).await;
-    assert!(
-        replay.status == 400 || replay.status == 422,
-        "{}",
-        replay.body
-    );
+    let (id, options) = bob.start_passkey().await;
+    let credential = authenticator
+        .create(&options, &app.url, &again)
+        .expect("create");
+    bob.finish_passkey(&id, &credential)
+        .await
+        .assert_error(422, "passkey_already_exists");
     assert_eq!(stored_passkeys(&bob).await, serde_json::json!([]));
 }
 

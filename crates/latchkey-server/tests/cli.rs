@@ -1,0 +1,114 @@
+//! The `latchkey` binary: help, configuration errors, migrations, keys and `serve`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn latchkey(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("latchkey-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = latchkey(&std::env::temp_dir())
+        .arg("--help")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["serve", "migrate", "check-config", "keys", "users"] {
+        assert!(text.contains(command), "{command} in {text}");
+    }
+}
+
+#[test]
+fn a_bad_value_stops_start_up_naming_the_key() {
+    let dir = temp_dir("bad");
+    let out = latchkey(&dir)
+        .arg("check-config")
+        .env("LATCHKEY_SESSIONS__TOKEN_TTL_SECS", "soon")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sessions.token_ttl_secs"), "{err}");
+    let out = latchkey(&dir)
+        .args(["serve", "--listen", "nowhere"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server.listen"));
+    assert!(!dir.join("latchkey.db").exists(), "nothing created");
+}
+
+#[test]
+fn migrate_creates_the_database_and_keys_rotate_and_prune() {
+    let dir = temp_dir("migrate");
+    assert!(
+        latchkey(&dir)
+            .arg("migrate")
+            .status()
+            .expect("run")
+            .success()
+    );
+    assert!(dir.join("latchkey.db").exists());
+    let run = |args: &[&str]| {
+        String::from_utf8_lossy(&latchkey(&dir).args(args).output().expect("run").stdout)
+            .into_owned()
+    };
+    let rotated = run(&["keys", "rotate"]);
+    assert!(rotated.contains("new signing key"), "{rotated}");
+    let listed = run(&["keys", "list"]);
+    assert_eq!(listed.lines().filter(|l| l.starts_with("key_")).count(), 1);
+    run(&["keys", "rotate"]);
+    assert_eq!(
+        run(&["keys", "list"])
+            .lines()
+            .filter(|l| l.contains("verify-only"))
+            .count(),
+        1
+    );
+    run(&["keys", "prune"]);
+    assert_eq!(
+        run(&["keys", "list"])
+            .lines()
+            .filter(|l| l.starts_with("key_"))
+            .count(),
+        1
+    );
+    assert!(run(&["users", "list"]).contains("0 user(s)"));
+}
+
+#[test]
+fn serve_with_no_configuration_prints_the_url_and_a_secret_key() {
+    let dir = temp_dir("serve");
+    let mut child = latchkey(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .take(2)
+        .map_while(Result::ok)
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(lines[0].contains("http://localhost:8080"), "{lines:?}");
+    assert!(
+        lines[1].contains("secret key") && lines[1].contains("sk_"),
+        "{lines:?}"
+    );
+    assert!(dir.join("latchkey.db").exists());
+}
