@@ -1,6 +1,6 @@
 //! The part of the configuration the domain needs.
 
-use url::Url;
+pub use url::Url;
 
 /// Whether assertions must carry the user-verified flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
