@@ -45,7 +45,7 @@ async fn main() -> std::process::ExitCode {
         args.users = 1_000_000;
     }
     match run(&args).await {
-        Ok(errors) if errors == 0 => std::process::ExitCode::SUCCESS,
+        Ok(0) => std::process::ExitCode::SUCCESS,
         Ok(errors) => {
             eprintln!("latchkey-bench: {errors} request(s) failed");
             std::process::ExitCode::FAILURE
