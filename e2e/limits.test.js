@@ -21,10 +21,7 @@ after(async () => {
 });
 
 describe('rate limiting', () => {
-  // The server does not rate-limit yet (API.md §5, `rate_limit.per_ip_per_minute`):
-  // reported as todo so the suite stays green; drop `todo` once it does.
-  const todo = 'server rate limiting not implemented yet';
-  test('a 429 carries retryAfter and shows as an error on the page', { todo }, async (t) => {
+  test('a 429 carries retryAfter and shows as an error on the page', async (t) => {
     await withPage(browser, t, async ({ page }) => {
       await openDemo(page, server.url);
       const result = await page.evaluate(async () => {

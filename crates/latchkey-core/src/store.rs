@@ -163,6 +163,10 @@ pub trait Store: Send + Sync + 'static {
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)>;
 
+    /// Counts one request against `key` in the window starting at `window_start`;
+    /// returns the window's count so far, this request included.
+    async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64>;
+
     /// Deletes ceremonies, sign-ins and sign-ups past `before`; returns rows removed.
     async fn delete_expired(&self, before: i64) -> Result<u64>;
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// SHA-256 of each Backend API secret key.
     pub backend_key_hashes: Arc<Vec<Vec<u8>>>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 /// Why the server could not start.
@@ -73,7 +75,9 @@ impl Application {
         let store = Arc::new(open_store(&config).await?);
         let auth = Arc::new(Auth::new(settings.clone(), store.clone(), clock).await?);
         let (backend_key_hashes, generated_secret_key) = backend_keys(&config, &auth).await?;
+        let trusted_proxies = Arc::new(config.trusted_proxies()?);
         let state = AppState {
+            trusted_proxies,
             web_origins: Arc::new(config.web_origins()),
             secure_cookies: settings.public_url.scheme() == "https",
             config: Arc::new(config),

@@ -148,13 +148,20 @@ pub struct BackendConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitConfig {
+    /// Ceremony starts (sign-in, sign-up, passkey registration) per client IP.
     pub per_ip_per_minute: u32,
+    /// Ceremony starts per client (browser or app).
+    pub per_client_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client IP.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
         Self {
             per_ip_per_minute: 600,
+            per_client_per_minute: 120,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -238,6 +245,7 @@ impl Config {
             .map_err(|e| invalid(&e.path().to_string(), e.inner().message()))?;
         config.settings()?;
         config.listen_addr()?;
+        config.trusted_proxies()?;
         Ok(config)
     }
 
@@ -253,6 +261,22 @@ impl Config {
         config.webauthn.rp_id = Some(String::new());
         config.webauthn.origins = Some(Vec::new());
         config
+    }
+
+    /// The proxies trusted to report the client IP.
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.rate_limit
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    invalid(
+                        "rate_limit.trusted_proxies",
+                        format!("{p} is not an IP address"),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The listener address.
@@ -319,6 +343,14 @@ impl Config {
         positive("sessions.lifetime_secs", self.sessions.lifetime_secs)?;
         positive("sessions.inactivity_secs", self.sessions.inactivity_secs)?;
         positive("database.max_connections", self.database.max_connections)?;
+        positive(
+            "rate_limit.per_ip_per_minute",
+            self.rate_limit.per_ip_per_minute,
+        )?;
+        positive(
+            "rate_limit.per_client_per_minute",
+            self.rate_limit.per_client_per_minute,
+        )?;
         if latchkey_store::Backend::of_url(&self.database.url).is_none() {
             return Err(invalid(
                 "database.url",

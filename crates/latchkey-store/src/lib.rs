@@ -956,6 +956,18 @@ impl Store for SqlStore {
         ))
     }
 
+    async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
+        )
+        .bind(key)
+        .bind(window_start)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
     async fn delete_expired(&self, before: i64) -> Result<u64> {
         let mut removed = 0;
         for sql in [
@@ -964,6 +976,7 @@ impl Store for SqlStore {
             "DELETE FROM sign_ups WHERE abandon_at < $1",
             "DELETE FROM verifications WHERE expire_at < $1 AND owner_id NOT IN (SELECT id FROM passkeys)",
             "DELETE FROM sessions WHERE expire_at < $1",
+            "DELETE FROM rate_limits WHERE window_start < $1",
         ] {
             removed += sqlx::query(sql)
                 .bind(before)

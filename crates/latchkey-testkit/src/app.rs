@@ -188,6 +188,8 @@ pub struct Browser {
     pub bearer: Option<String>,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// An `X-Forwarded-For` header, as a proxy would add.
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -202,6 +204,7 @@ impl Browser {
             base: base.to_owned(),
             origin,
             bearer: None,
+            forwarded_for: None,
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36".into(),
         }
     }
@@ -229,6 +232,9 @@ impl Browser {
             .header("user-agent", &self.user_agent);
         if let Some(origin) = &self.origin {
             req = req.header("origin", origin);
+        }
+        if let Some(hops) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", hops);
         }
         if let Some(token) = &self.bearer {
             req = req.header("authorization", format!("Bearer {token}"));

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::model::Client;
 use latchkey_core::{Error, RequestContext};
 use serde_json::{Map, Value, json};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::error::ApiError;
 use super::resources;
@@ -142,10 +142,12 @@ impl FromRequestParts<AppState> for Caller {
             (None, Some(token)) if !native => state.auth.find_client(token).await?,
             (None, _) => None,
         };
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| c.0.ip());
+        let ip =
+            peer.map(|peer| client_ip(peer, &parts.headers, &state.trusted_proxies).to_string());
         let user_agent = parts
             .headers
             .get(USER_AGENT)
@@ -175,6 +177,27 @@ impl Caller {
         self.client = Some(client.clone());
         self.new_token = Some(token);
         Ok(client)
+    }
+
+    /// Counts a ceremony start against the caller's IP and client (`429` past the limits).
+    pub async fn limit(&self, state: &AppState) -> Result<(), ApiError> {
+        let limits = &state.config.rate_limit;
+        if let Some(ip) = &self.ctx.ip {
+            state
+                .auth
+                .rate_limit(&format!("ip:{ip}"), limits.per_ip_per_minute)
+                .await?;
+        }
+        if let Some(client) = &self.client {
+            state
+                .auth
+                .rate_limit(
+                    &format!("client:{}", client.id),
+                    limits.per_client_per_minute,
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// The caller's existing client, or 401.
@@ -221,6 +244,25 @@ impl Caller {
     }
 }
 
+/// The client's IP: the peer, or, when the peer is a trusted proxy, the nearest
+/// untrusted address in `X-Forwarded-For` (read right to left).
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    hops.into_iter()
+        .rev()
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
 /// `Authorization: Bearer <token>` or a bare token.
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
@@ -248,6 +290,28 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7, 10.0.0.1"),
+        );
+        let peer: IpAddr = "192.0.2.1".parse().expect("ip");
+        assert_eq!(
+            client_ip(peer, &headers, &[proxy]),
+            peer,
+            "untrusted peer: header ignored"
+        );
+        assert_eq!(
+            client_ip(proxy, &headers, &[proxy]).to_string(),
+            "203.0.113.7",
+            "nearest untrusted hop"
+        );
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy]), proxy);
+    }
 
     #[test]
     fn bodies_parse_as_json_or_form() {

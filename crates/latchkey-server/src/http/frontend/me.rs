@@ -56,6 +56,7 @@ pub async fn create_passkey(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
+    caller.limit(&state).await?;
     let view = state.auth.create_passkey(&session).await?;
     caller.respond(&state, resources::passkey_view(&view)).await
 }

@@ -14,6 +14,7 @@ pub async fn create(
     mut caller: Caller,
     fields: Fields,
 ) -> Result<Response, ApiError> {
+    caller.limit(&state).await?;
     let client = caller.client(&state).await?;
     let view = state
         .auth

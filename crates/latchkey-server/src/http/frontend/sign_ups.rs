@@ -15,6 +15,7 @@ pub async fn create(
     mut caller: Caller,
     fields: Fields,
 ) -> Result<Response, ApiError> {
+    caller.limit(&state).await?;
     let client = caller.client(&state).await?;
     let input = SignUpInput {
         strategy: fields.text("strategy"),
