@@ -532,7 +532,11 @@ impl Auth {
         self.store
             .insert_sign_in(&sign_in, Some((&verification, &ceremony)))
             .await?;
-        self.sign_in_view(sign_in).await
+        Ok(SignInView {
+            sign_in,
+            verification: Some(verification),
+            passkey_supported: true,
+        })
     }
 
     /// `POST /v1/client/sign_ins/{id}/prepare_first_factor`: request options that allow

@@ -100,9 +100,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn find_verification(&self, owner_id: &str) -> Result<Option<Verification>>;
     /// Takes the owner's ceremony state exactly once: of concurrent callers at most one
-    /// gets `Some`. Counts the attempt.
+    /// gets `Some`.
     async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
-    /// Records the outcome of a ceremony (`verified` clears the nonce).
+    /// Records the outcome of a consumed ceremony and counts the attempt (`verified`
+    /// clears the nonce).
     async fn set_verification_status(
         &self,
         owner_id: &str,

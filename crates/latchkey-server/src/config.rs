@@ -222,18 +222,37 @@ impl Config {
             if rest == "CONFIG" {
                 continue;
             }
-            match rest.split_once("__") {
-                Some((section, key))
-                    if Self::knows(&section.to_lowercase(), &key.to_lowercase()) =>
-                {
-                    set(
-                        &mut table,
-                        &section.to_lowercase(),
-                        &key.to_lowercase(),
-                        env_value(&raw),
-                    );
+            let Some((section, key)) = rest.split_once("__") else {
+                tracing::warn!(variable = %name, "unknown configuration variable ignored");
+                continue;
+            };
+            let (section, key) = (section.to_lowercase(), key.to_lowercase());
+            // `<NAME>_FILE` reads the value of `<NAME>` from a file (secrets).
+            let (key, value) = match key.strip_suffix("_file") {
+                Some(base) if Self::default_of(&section, base).is_some() => {
+                    let text = std::fs::read_to_string(&raw).map_err(|e| {
+                        invalid(&format!("{section}.{base}"), format!("{raw}: {e}"))
+                    })?;
+                    let value = match Self::default_of(&section, base) {
+                        Some(toml::Value::Array(_)) if !text.trim_start().starts_with('[') => {
+                            toml::Value::Array(
+                                text.lines()
+                                    .map(str::trim)
+                                    .filter(|l| !l.is_empty())
+                                    .map(|l| toml::Value::String(l.to_owned()))
+                                    .collect(),
+                            )
+                        }
+                        _ => env_value(text.trim()),
+                    };
+                    (base.to_owned(), value)
                 }
-                _ => tracing::warn!(variable = %name, "unknown configuration variable ignored"),
+                _ => (key.clone(), env_value(&raw)),
+            };
+            if Self::default_of(&section, &key).is_some() {
+                set(&mut table, &section, &key, value);
+            } else {
+                tracing::warn!(variable = %name, "unknown configuration variable ignored");
             }
         }
         for (path, value) in overrides {
@@ -249,10 +268,10 @@ impl Config {
         Ok(config)
     }
 
-    fn knows(section: &str, key: &str) -> bool {
-        let defaults = toml::Value::try_from(Config::with_every_key())
-            .unwrap_or(toml::Value::Table(Default::default()));
-        defaults.get(section).and_then(|s| s.get(key)).is_some()
+    /// The default value of `section.key`, if that key exists.
+    fn default_of(section: &str, key: &str) -> Option<toml::Value> {
+        let defaults = toml::Value::try_from(Config::with_every_key()).ok()?;
+        defaults.get(section)?.get(key).cloned()
     }
 
     /// The default configuration with optional keys filled in, to list every key.
@@ -318,6 +337,12 @@ impl Config {
                     .map_err(|e| invalid("server.public_url", e))?,
             ],
         };
+        let mut origins = origins;
+        for app in &self.apps.android {
+            for fingerprint in &app.sha256_cert_fingerprints {
+                origins.push(android_origin(fingerprint)?);
+            }
+        }
         for origin in &self.webauthn.related_origins {
             parse_origin(origin).map_err(|e| invalid("webauthn.related_origins", e.message))?;
         }
@@ -431,6 +456,28 @@ fn parse_origin(raw: &str) -> Result<Url, ConfigError> {
     }
 }
 
+/// The WebAuthn origin of an Android app signed with the certificate whose SHA-256
+/// fingerprint is `AA:BB:...` (32 bytes): `android:apk-key-hash:<base64url>`.
+fn android_origin(fingerprint: &str) -> Result<Url, ConfigError> {
+    let key = "apps.android.sha256_cert_fingerprints";
+    let bytes = fingerprint
+        .split(':')
+        .map(|pair| u8::from_str_radix(pair, 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| {
+            invalid(
+                key,
+                format!(
+                    "{fingerprint} is not a SHA-256 fingerprint (32 hex bytes separated by ':')"
+                ),
+            )
+        })?;
+    let hash = latchkey_core::ceremony::b64url(&bytes);
+    Url::parse(&format!("android:apk-key-hash:{hash}")).map_err(|e| invalid(key, e))
+}
+
 /// A variable's value as TOML (arrays, numbers, booleans), else as a string.
 fn env_value(raw: &str) -> toml::Value {
     let looks_typed = raw.starts_with('[')
@@ -529,6 +576,62 @@ mod tests {
         for (name, value, key) in cases {
             let err = Config::load(None, env(&[(name, value)]), vec![]).expect_err(name);
             assert_eq!(err.key, key, "{name}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_android_apps_add_origins() {
+        let dir = std::env::temp_dir().join(format!("latchkey-secrets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let keys = dir.join("keys");
+        std::fs::write(
+            &keys,
+            "sk_first_0123456789abcdef\nsk_second_0123456789abcdef\n",
+        )
+        .expect("write");
+        let file_var = keys.display().to_string();
+        let config = Config::load(
+            None,
+            env(&[("LATCHKEY_BACKEND__SECRET_KEYS_FILE", &file_var)]),
+            vec![],
+        )
+        .expect("valid");
+        assert_eq!(config.backend.secret_keys.len(), 2);
+        let fingerprint = vec!["AB"; 32].join(":");
+        let apps = format!(
+            r#"[{{ package_name = "com.example", sha256_cert_fingerprints = ["{fingerprint}"] }}]"#
+        );
+        let config =
+            Config::load(None, env(&[("LATCHKEY_APPS__ANDROID", &apps)]), vec![]).expect("valid");
+        let origins = config.settings().expect("settings").origins;
+        assert!(
+            origins
+                .iter()
+                .any(|o| o.as_str().starts_with("android:apk-key-hash:q6urq6")),
+            "{origins:?}"
+        );
+        let bad = r#"[{ package_name = "x", sha256_cert_fingerprints = ["AB:CD"] }]"#;
+        let err = Config::load(None, env(&[("LATCHKEY_APPS__ANDROID", bad)]), vec![])
+            .expect_err("short fingerprint");
+        assert_eq!(err.key, "apps.android.sha256_cert_fingerprints");
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_lists_every_key() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../config/latchkey.example.toml");
+        Config::load(Some(&path), env(&[]), vec![]).expect("example config is valid");
+        let text = std::fs::read_to_string(&path).expect("example");
+        let defaults = toml::Value::try_from(Config::with_every_key()).expect("defaults");
+        for (section, keys) in defaults.as_table().expect("table") {
+            for key in keys.as_table().expect("section").keys() {
+                let variable = format!(
+                    "LATCHKEY_{}__{}",
+                    section.to_uppercase(),
+                    key.to_uppercase()
+                );
+                assert!(text.contains(&variable), "{variable} documented");
+            }
         }
     }
 

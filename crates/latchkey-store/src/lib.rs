@@ -207,32 +207,29 @@ async fn insert_event(tx: &mut Tx, e: &AuditEvent) -> Result<()> {
 }
 
 async fn insert_ceremony(tx: &mut Tx, v: &Verification, c: &CeremonyState) -> Result<()> {
-    sqlx::query("DELETE FROM verifications WHERE owner_id = $1")
-        .bind(&v.owner_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    sqlx::query("DELETE FROM ceremonies WHERE owner_id = $1")
-        .bind(&v.owner_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    sqlx::query("INSERT INTO verifications (owner_id, status, nonce, attempts, expire_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&v.owner_id)
-        .bind(v.status.as_str())
-        .bind(&v.nonce)
-        .bind(v.attempts)
-        .bind(v.expire_at)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    sqlx::query("INSERT INTO ceremonies (owner_id, state, expire_at) VALUES ($1, $2, $3)")
-        .bind(&v.owner_id)
-        .bind(&c.state)
-        .bind(c.expire_at)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+    sqlx::query(
+        "INSERT INTO verifications (owner_id, status, nonce, attempts, expire_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (owner_id) DO UPDATE SET status = excluded.status, nonce = excluded.nonce, \
+         attempts = excluded.attempts, expire_at = excluded.expire_at",
+    )
+    .bind(&v.owner_id)
+    .bind(v.status.as_str())
+    .bind(&v.nonce)
+    .bind(v.attempts)
+    .bind(v.expire_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    sqlx::query(
+        "INSERT INTO ceremonies (owner_id, state, expire_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (owner_id) DO UPDATE SET state = excluded.state, expire_at = excluded.expire_at",
+    )
+    .bind(&v.owner_id)
+    .bind(&c.state)
+    .bind(c.expire_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -594,11 +591,6 @@ impl Store for SqlStore {
                 .await
                 .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
-        sqlx::query("UPDATE verifications SET attempts = attempts + 1 WHERE owner_id = $1")
-            .bind(owner_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
         rows::ceremony(&row).map(Some)
     }
 
@@ -608,9 +600,9 @@ impl Store for SqlStore {
         status: VerificationStatus,
     ) -> Result<()> {
         let sql = if status == VerificationStatus::Verified {
-            "UPDATE verifications SET status = $1, nonce = NULL WHERE owner_id = $2"
+            "UPDATE verifications SET status = $1, nonce = NULL, attempts = attempts + 1 WHERE owner_id = $2"
         } else {
-            "UPDATE verifications SET status = $1 WHERE owner_id = $2"
+            "UPDATE verifications SET status = $1, attempts = attempts + 1 WHERE owner_id = $2"
         };
         sqlx::query(sql)
             .bind(status.as_str())
@@ -854,19 +846,22 @@ impl Store for SqlStore {
     }
 
     async fn update_session(&self, s: &Session, event: Option<&AuditEvent>) -> Result<()> {
+        let update = sqlx::query(
+            "UPDATE sessions SET status = $1, last_active_at = $2, abandon_at = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(s.status.as_str())
+        .bind(s.last_active_at)
+        .bind(s.abandon_at)
+        .bind(s.updated_at)
+        .bind(&s.id);
+        let Some(event) = event else {
+            // One statement needs no transaction (token refreshes take this path).
+            update.execute(&self.pool).await.map_err(db)?;
+            return Ok(());
+        };
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE sessions SET status = $1, last_active_at = $2, abandon_at = $3, updated_at = $4 WHERE id = $5")
-            .bind(s.status.as_str())
-            .bind(s.last_active_at)
-            .bind(s.abandon_at)
-            .bind(s.updated_at)
-            .bind(&s.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if let Some(event) = event {
-            insert_event(&mut tx, event).await?;
-        }
+        update.execute(&mut *tx).await.map_err(db)?;
+        insert_event(&mut tx, event).await?;
         tx.commit().await.map_err(db)
     }
 

@@ -397,7 +397,7 @@ async fn well_known_documents() {
         c.apps.apple = vec!["TEAMID.com.example.app".into()];
         c.apps.android = vec![latchkey_server::config::AndroidApp {
             package_name: "com.example.app".into(),
-            sha256_cert_fingerprints: vec!["AA:BB:CC".into()],
+            sha256_cert_fingerprints: vec![vec!["AB"; 32].join(":")],
         }];
     })
     .await;
@@ -436,4 +436,42 @@ async fn well_known_documents() {
         .get("/.well-known/webauthn")
         .await
         .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn an_android_apps_origin_is_accepted_for_its_signing_certificate() {
+    let app = TestApp::spawn_with(|c| {
+        c.apps.android = vec![latchkey_server::config::AndroidApp {
+            package_name: "com.example.app".into(),
+            sha256_cert_fingerprints: vec![vec!["AB"; 32].join(":")],
+        }];
+    })
+    .await;
+    let (_, mut authenticator, _) = crate::user_with_passkey(&app, "ada").await;
+    // base64url of 32 bytes 0xAB, as Android's credential manager reports the origin.
+    let android = format!(
+        "android:apk-key-hash:{}",
+        "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s"
+    );
+    let native = app.browser();
+    let (id, options) = native.start_sign_in().await;
+    let credential = authenticator
+        .get(&options, &android, &latchkey_testkit::Ceremony::default())
+        .expect("get");
+    assert_eq!(
+        native
+            .attempt_sign_in(&id, &credential.to_string())
+            .await
+            .ok()["response"]["status"],
+        "complete"
+    );
+    let other_app = "android:apk-key-hash:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let (id, options) = native.start_sign_in().await;
+    let credential = authenticator
+        .get(&options, other_app, &latchkey_testkit::Ceremony::default())
+        .expect("get");
+    native
+        .attempt_sign_in(&id, &credential.to_string())
+        .await
+        .assert_error(422, "passkey_invalid_public_key_credential");
 }
