@@ -168,6 +168,9 @@ pub trait Store: Send + Sync + 'static {
     /// returns the window's count so far, this request included.
     async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64>;
 
+    /// Active and pending sessions neither expired nor abandoned at `now`.
+    async fn count_live_sessions(&self, now: i64) -> Result<i64>;
+
     /// Deletes ceremonies, sign-ins and sign-ups past `before`; returns rows removed.
     async fn delete_expired(&self, before: i64) -> Result<u64>;
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// SHA-256 of each Backend API secret key.
     pub backend_key_hashes: Arc<Vec<Vec<u8>>>,
+    /// Request and ceremony counters of this process.
+    pub metrics: Arc<crate::http::metrics::Metrics>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
@@ -78,6 +80,7 @@ impl Application {
         let trusted_proxies = Arc::new(config.trusted_proxies()?);
         let state = AppState {
             trusted_proxies,
+            metrics: Arc::default(),
             web_origins: Arc::new(config.web_origins()),
             secure_cookies: settings.public_url.scheme() == "https",
             config: Arc::new(config),

@@ -951,6 +951,16 @@ impl Store for SqlStore {
         ))
     }
 
+    async fn count_live_sessions(&self, now: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE status IN ('active', 'pending') AND expire_at > $1 AND abandon_at > $1",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
+    }
+
     async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \

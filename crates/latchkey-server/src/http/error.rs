@@ -83,6 +83,9 @@ impl IntoResponse for ApiError {
             "trace_id": trace_id(),
         });
         let mut response = (status, axum::Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(super::metrics::ErrorCode(err.code()));
         if let Error::RateLimited { retry_after_secs } = err
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
         {

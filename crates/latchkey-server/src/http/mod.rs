@@ -4,6 +4,7 @@ pub mod backend;
 pub mod error;
 pub mod extract;
 pub mod frontend;
+pub mod metrics;
 pub mod middleware;
 pub mod probes;
 pub mod resources;

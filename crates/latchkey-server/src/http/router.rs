@@ -8,7 +8,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, me, sessions, sign_ins, sign_ups};
-use super::{middleware, probes, well_known};
+use super::{metrics, middleware, probes, well_known};
 use crate::app::AppState;
 use crate::assets;
 
@@ -73,8 +73,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
+        .route("/metrics", get(metrics::metrics))
         .fallback(static_or_not_found)
         .method_not_allowed_fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(middleware::cors(&state.web_origins))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .layer(CatchPanicLayer::custom(middleware::panic_response))

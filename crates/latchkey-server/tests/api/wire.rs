@@ -475,3 +475,40 @@ async fn an_android_apps_origin_is_accepted_for_its_signing_certificate() {
         .await
         .assert_error(422, "passkey_invalid_public_key_credential");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_ceremonies_and_live_sessions() {
+    let app = TestApp::spawn().await;
+    let (_, mut authenticator, _) = crate::user_with_passkey(&app, "ada").await;
+    app.browser()
+        .sign_in(&mut authenticator, &app.url)
+        .await
+        .ok();
+    authenticator.user_verified = false;
+    app.browser()
+        .sign_in(&mut authenticator, &app.url)
+        .await
+        .assert_error(422, "passkey_invalid_public_key_credential");
+    let metrics = app.browser().get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("text/plain")
+    );
+    let text = metrics.body.as_str().unwrap_or("").to_owned();
+    for line in [
+        "latchkey_http_requests_total{method=\"POST\",route=\"/v1/client/sign_ins\",status=\"200\"} 2",
+        "latchkey_ceremonies_total{ceremony=\"sign_in\",outcome=\"started\",code=\"\"} 2",
+        "latchkey_ceremonies_total{ceremony=\"sign_in\",outcome=\"succeeded\",code=\"\"} 1",
+        "latchkey_ceremonies_total{ceremony=\"sign_in\",outcome=\"failed\",code=\"passkey_invalid_public_key_credential\"} 1",
+        "latchkey_ceremonies_total{ceremony=\"registration\",outcome=\"succeeded\",code=\"\"} 1",
+        "latchkey_active_sessions 2",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    assert!(text.contains("latchkey_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/client/sign_ins/{id}/attempt_first_factor\",le=\"+Inf\"} 2"), "{text}");
+}
