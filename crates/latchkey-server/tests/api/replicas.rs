@@ -115,3 +115,33 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
     assert_eq!(browser.get("/readyz").await.status, 200);
     browser.sign_up("ada").await.ok();
 }
+
+#[tokio::test]
+async fn postgres_connections_can_require_tls() {
+    let Ok(server) = std::env::var("LATCHKEY_TEST_POSTGRES_URL") else {
+        return;
+    };
+    use sqlx::Connection;
+    let mut plain = sqlx::PgConnection::connect(&server).await.expect("connect");
+    let ssl: String = sqlx::query_scalar("SHOW ssl")
+        .fetch_one(&mut plain)
+        .await
+        .expect("show ssl");
+    if ssl != "on" {
+        // A server without TLS configured cannot show it; Debian's default has it on.
+        return;
+    }
+    let db = latchkey_testkit::fresh_postgres_database(&server).await;
+    let tls_url = format!("{db}?sslmode=require");
+    let app = TestApp::spawn_with(|c| c.database.url = tls_url.clone()).await;
+    app.browser().sign_up("ada").await.ok();
+    let mut conn = sqlx::PgConnection::connect(&tls_url)
+        .await
+        .expect("TLS connection");
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("pg_stat_ssl");
+    assert!(encrypted, "sslmode=require gives an encrypted connection");
+}
