@@ -6,6 +6,7 @@ pub mod extract;
 pub mod frontend;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod probes;
 pub mod resources;
 pub mod router;

@@ -512,3 +512,50 @@ async fn metrics_count_requests_ceremonies_and_live_sessions() {
     }
     assert!(text.contains("latchkey_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/client/sign_ins/{id}/attempt_first_factor\",le=\"+Inf\"} 2"), "{text}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_every_listed_route_exists() {
+    use latchkey_server::http::openapi::OPERATIONS;
+    let app = TestApp::spawn().await;
+    let doc = app.browser().get("/openapi.json").await;
+    let doc = doc.ok().clone();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], app.url.as_str());
+    let paths = doc["paths"].as_object().expect("paths");
+    let listed: usize = paths
+        .values()
+        .map(|item| item.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(listed, OPERATIONS.len());
+    for path in [
+        "/v1/client/sign_ins",
+        "/v1/me/passkeys/{id}",
+        "/backend/v1/users/{id}/passkeys/{passkey_id}",
+        "/.well-known/jwks.json",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    assert!(doc["paths"]["/v1/me/passkeys/{id}"]["patch"]["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    assert_eq!(
+        doc["paths"]["/backend/v1/users"]["get"]["security"][0]["secret_key"],
+        json!([])
+    );
+    // Every documented operation is routed: none answers with the unknown-route fallback.
+    let browser = app.browser();
+    for op in OPERATIONS {
+        let path = op.path.replace("{id}", "x").replace("{passkey_id}", "y");
+        let reply = browser
+            .send(op.method, &path, Some("application/json"), b"{}".to_vec())
+            .await;
+        assert_ne!(
+            reply.body["errors"][0]["long_message"], "route not found",
+            "{} {} is not routed",
+            op.method, op.path
+        );
+    }
+    let unrouted = browser.send("PUT", "/v1/me", None, Vec::new()).await;
+    assert_eq!(
+        unrouted.body["errors"][0]["long_message"], "route not found",
+        "the check can fail"
+    );
+}
