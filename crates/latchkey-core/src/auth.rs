@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::settings::Settings;
 use crate::store::{Page, SignInCompletion, SignUpCompletion, Store};
-use crate::tokens::{Claims, KeySet};
+use crate::tokens::{Claims, KeyCipher, KeySet, is_encrypted};
 use crate::validate;
 
 /// Who made a request, for audit events, passkey names and the token's `azp`.
@@ -111,7 +111,19 @@ impl Auth {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let keys = load_keys(store.as_ref(), clock.now_ms()).await?;
+        let cipher = settings.key_cipher.as_ref();
+        let keys = load_keys(store.as_ref(), cipher, clock.now_ms()).await?;
+        if cipher.is_some() {
+            let stored = store.list_signing_keys().await?;
+            let plain = stored.iter().filter(|k| !is_encrypted(k)).count();
+            if plain > 0 {
+                tracing::warn!(
+                    plain,
+                    "signing keys stored before keys.encryption_key was set are still \
+                     unencrypted; `latchkey keys rotate` encrypts them"
+                );
+            }
+        }
         Ok(Self {
             ceremonies: Ceremonies::new(&settings),
             settings,
@@ -138,7 +150,12 @@ impl Auth {
 
     /// Re-reads the signing keys (after a rotation by another process).
     pub async fn reload_keys(&self) -> Result<()> {
-        let keys = load_keys(self.store.as_ref(), self.now()).await?;
+        let keys = load_keys(
+            self.store.as_ref(),
+            self.settings.key_cipher.as_ref(),
+            self.now(),
+        )
+        .await?;
         *self.keys.write().map_err(Error::internal)? = keys;
         Ok(())
     }
@@ -1360,12 +1377,16 @@ fn require_passkey_strategy(strategy: Option<&str>) -> Result<()> {
     }
 }
 
-/// The stored signing keys, generating the first one when there is none.
-async fn load_keys(store: &dyn Store, now: i64) -> Result<KeySet> {
+/// The stored signing keys, generating the first one (sealed with `cipher`, if any)
+/// when there is none. A sealed key that `cipher` cannot open is an error naming
+/// `keys.encryption_key`.
+async fn load_keys(store: &dyn Store, cipher: Option<&KeyCipher>, now: i64) -> Result<KeySet> {
     let mut stored = store.list_signing_keys().await?;
     if stored.is_empty() {
-        store.insert_signing_key(&KeySet::generate(now)).await?;
+        store
+            .insert_signing_key(&KeySet::generate(now, cipher)?)
+            .await?;
         stored = store.list_signing_keys().await?;
     }
-    KeySet::from_stored(&stored)
+    Ok(KeySet::from_stored(&stored, cipher)?)
 }

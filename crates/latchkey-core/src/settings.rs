@@ -2,6 +2,8 @@
 
 pub use url::Url;
 
+use crate::tokens::KeyCipher;
+
 /// Whether assertions must carry the user-verified flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserVerification {
@@ -29,6 +31,8 @@ pub struct Settings {
     pub session_lifetime_secs: i64,
     pub session_inactivity_secs: i64,
     pub require_passkey: bool,
+    /// Seals signing keys at rest (`keys.encryption_key`); `None` stores them plain.
+    pub key_cipher: Option<KeyCipher>,
 }
 
 impl Settings {
@@ -51,6 +55,7 @@ impl Settings {
             session_lifetime_secs: 604_800,
             session_inactivity_secs: 86_400,
             require_passkey: false,
+            key_cipher: None,
         }
     }
 

@@ -147,6 +147,9 @@ pub trait Store: Send + Sync + 'static {
     /// Signing keys, newest first.
     async fn list_signing_keys(&self) -> Result<Vec<SigningKey>>;
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<()>;
+    /// Replaces the private key of the signing key with this `kid` (to encrypt a key
+    /// stored plain); returns whether it existed.
+    async fn update_signing_key(&self, key: &SigningKey) -> Result<bool>;
     /// Deletes every signing key but the newest `keep`; returns how many went.
     async fn prune_signing_keys(&self, keep: i64) -> Result<u64>;
 
@@ -163,6 +166,9 @@ pub trait Store: Send + Sync + 'static {
         user_id: Option<&str>,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)>;
+
+    /// Deletes audit events created before `before` (Unix ms); returns how many went.
+    async fn delete_audit_events_before(&self, before: i64) -> Result<u64>;
 
     /// Counts one request against `key` in the window starting at `window_start`;
     /// returns the window's count so far, this request included.

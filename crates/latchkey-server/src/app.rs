@@ -1,9 +1,14 @@
-//! Building the application from configuration and serving it on a given listener, so
-//! tests can run it on port 0 with their own clock.
+//! Building the application from configuration and serving it on given listeners (the
+//! public one, and optionally a separate one for the Backend API), so tests can run it on
+//! port 0 with their own clock.
 
 use axum::Router;
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use latchkey_core::ids::random_bytes;
+use latchkey_core::tokens::KeyError;
 use latchkey_core::{Auth, Clock, ceremony::b64url};
 use latchkey_store::{SqlStore, StoreOptions};
 use sha2::{Digest, Sha256};
@@ -12,7 +17,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower::Layer;
+use tokio::sync::watch;
+use tower::{Layer, ServiceExt};
 
 use crate::config::{Config, ConfigError};
 use crate::http::{middleware, router};
@@ -36,20 +42,57 @@ pub struct AppState {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// Invalid configuration, naming the key.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("database: {0}")]
+    /// The database failed, or what it holds cannot be used (such as signing keys that
+    /// `keys.encryption_key` does not open).
+    #[error("{}", store_message(.0))]
     Store(#[from] latchkey_core::Error),
+    /// Signing keys cannot be sealed or opened with `keys.encryption_key`.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// A configured address cannot be listened on.
+    #[error("cannot listen on {addr} ({key}): {source}")]
+    Bind {
+        /// The configuration key of the address.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why binding failed.
+        source: std::io::Error,
+    },
+    /// Any other I/O failure of a listener.
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// A start-up failure of the store or the domain: a lost database says so; internal
+/// errors (a failed migration, keys that cannot be decrypted) carry their own message.
+fn store_message(err: &latchkey_core::Error) -> String {
+    match err {
+        latchkey_core::Error::Unavailable(detail) => format!("database unavailable: {detail}"),
+        latchkey_core::Error::Internal(detail) => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Binds the address of configuration key `key` (`server.listen`,
+/// `server.backend_listen`), naming the key if it cannot.
+pub async fn bind(key: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { key, addr, source })
 }
 
 /// The setting under which the hashes of generated Backend API keys are kept.
 const GENERATED_KEY_SETTING: &str = "backend_secret_key_sha256";
 
-/// A built server, bound to its listener, ready to run.
+/// A built server, bound to its listeners, ready to run.
 pub struct Application {
     listener: TcpListener,
+    /// The Backend API's own listener; when present the public one does not serve it.
+    backend_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
     /// A Backend API key generated on this first start, to print once.
@@ -67,12 +110,32 @@ pub async fn open_store(config: &Config) -> Result<SqlStore, StartError> {
 }
 
 impl Application {
-    /// Opens and migrates the database, loads keys and builds the routes.
+    /// Opens and migrates the database, loads keys and builds the routes, to serve on
+    /// `listener` (and on `server.backend_listen`, bound here, when it is set).
     pub async fn build(
         config: Config,
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartError> {
+        Self::build_with_backend(config, listener, None, clock).await
+    }
+
+    /// [`Application::build`] with the Backend API's own listener. With
+    /// `backend_listener` (or, when it is `None`, `server.backend_listen`), `/backend/`
+    /// is served only there, beside the probes and metrics, and the public listener
+    /// answers 404 `resource_not_found` under `/backend/`; with neither, the one
+    /// listener serves everything.
+    pub async fn build_with_backend(
+        config: Config,
+        listener: TcpListener,
+        backend_listener: Option<TcpListener>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let backend_listener = match (backend_listener, config.backend_listen_addr()?) {
+            (Some(backend), _) => Some(backend),
+            (None, Some(addr)) => Some(bind("server.backend_listen", addr).await?),
+            (None, None) => None,
+        };
         let settings = config.settings()?;
         let store = Arc::new(open_store(&config).await?);
         let auth = Arc::new(Auth::new(settings.clone(), store.clone(), clock).await?);
@@ -89,6 +152,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            backend_listener,
             router: router::router(state.clone()),
             state,
             generated_secret_key,
@@ -100,27 +164,123 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// The address of the Backend API's own listener, if it has one.
+    pub fn backend_addr(&self) -> std::io::Result<Option<SocketAddr>> {
+        self.backend_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()
+    }
+
     /// The shared state (for tests and the CLI).
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish on every
+    /// listener.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let cleanup = tokio::spawn(clean_up_periodically(self.state.auth.clone()));
-        let app = tower::util::MapRequestLayer::new(middleware::override_method).layer(self.router);
-        let service: IntoMakeServiceWithConnectInfo<_, SocketAddr> =
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app);
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let cleanup = tokio::spawn(clean_up_periodically(
+            self.state.auth.clone(),
+            self.state.config.audit_retention_days(),
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let trigger = tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let served = match self.backend_listener {
+            None => serve(self.listener, self.router, stopped).await,
+            Some(backend_listener) => {
+                let public = serve(
+                    self.listener,
+                    restrict(self.router.clone(), Side::Public),
+                    stopped.clone(),
+                );
+                let backend = serve(
+                    backend_listener,
+                    restrict(self.router, Side::Backend),
+                    stopped,
+                );
+                let (public, backend) = tokio::join!(public, backend);
+                public.and(backend)
+            }
+        };
+        trigger.abort();
         cleanup.abort();
         served
+    }
+}
+
+/// Serves `router` on `listener` until `stopped` turns true (or its sender is gone).
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let app = tower::util::MapRequestLayer::new(middleware::override_method).layer(router);
+    let service: IntoMakeServiceWithConnectInfo<_, SocketAddr> =
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(
+            app,
+        );
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+}
+
+/// Which listener a request came in on, when the Backend API has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Everything but `/backend/`.
+    Public,
+    /// `/backend/`, the probes and the metrics only.
+    Backend,
+}
+
+/// Whether `path` is under the Backend API's prefix.
+fn is_backend_path(path: &str) -> bool {
+    path == "/backend" || path.starts_with("/backend/")
+}
+
+/// Whether the listener on `side` serves `path`.
+fn serves(side: Side, path: &str) -> bool {
+    match side {
+        Side::Public => !is_backend_path(path),
+        Side::Backend => {
+            is_backend_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics")
+        }
+    }
+}
+
+/// `router` limited to the paths the listener on `side` serves; others answer 404
+/// `resource_not_found`, with a request id like any response.
+fn restrict(router: Router, side: Side) -> Router {
+    let not_found = Router::new()
+        .fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn(middleware::request_id));
+    router.layer(axum::middleware::from_fn_with_state(
+        (side, not_found),
+        only_served,
+    ))
+}
+
+async fn only_served(
+    State((side, not_found)): State<(Side, Router)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if serves(side, req.uri().path()) {
+        next.run(req).await
+    } else {
+        not_found
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|never| match never {})
     }
 }
 
@@ -153,15 +313,54 @@ async fn backend_keys(
     Ok((hashes, generated.then_some(key)))
 }
 
-/// Removes expired ceremonies, attempts and sessions every minute. Each statement is a
-/// plain `DELETE ... WHERE expire_at < now`, so replicas running it at once do no harm.
-async fn clean_up_periodically(auth: Arc<Auth>) {
+/// What one clean-up pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CleanUp {
+    /// Expired ceremonies, attempts, sessions and rate-limit windows.
+    pub expired: u64,
+    /// Audit events past their retention.
+    pub audit_events: u64,
+}
+
+/// One clean-up pass at the clock's current time: removes what expired more than an
+/// hour ago (the grace lets a just-expired attempt still report `expired`) and audit
+/// events older than `audit_retention_days` (`None` keeps them forever). Each statement
+/// is a plain `DELETE ... WHERE time < cutoff`, so replicas running it at once do no harm.
+pub async fn clean_up(
+    auth: &Auth,
+    audit_retention_days: Option<u32>,
+) -> latchkey_core::Result<CleanUp> {
+    const GRACE_MS: i64 = 3_600_000;
+    const DAY_MS: i64 = 86_400_000;
+    let now = auth.now();
+    let expired = auth.store().delete_expired(now - GRACE_MS).await?;
+    let audit_events = match audit_retention_days {
+        Some(days) => {
+            auth.store()
+                .delete_audit_events_before(now - i64::from(days) * DAY_MS)
+                .await?
+        }
+        None => 0,
+    };
+    Ok(CleanUp {
+        expired,
+        audit_events,
+    })
+}
+
+/// Runs [`clean_up`] every minute.
+async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        // Keep an hour of grace so a just-expired attempt still reports `expired`.
-        if let Err(err) = auth.store().delete_expired(auth.now() - 3_600_000).await {
-            tracing::warn!(error = %err, "clean-up failed");
+        match clean_up(&auth, audit_retention_days).await {
+            Ok(done) if done.audit_events > 0 => tracing::info!(
+                audit_events = done.audit_events,
+                retention_days = audit_retention_days,
+                "deleted audit events past their retention"
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "clean-up failed"),
         }
     }
 }

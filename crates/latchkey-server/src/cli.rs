@@ -2,12 +2,12 @@
 
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::store::Page;
-use latchkey_core::tokens::KeySet;
+use latchkey_core::tokens::{KeySet, is_encrypted};
 use latchkey_core::{Clock, RequestContext, Store, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::app::{Application, StartError, open_store};
+use crate::app::{Application, StartError, bind, open_store};
 use crate::config::Config;
 
 /// Latchkey: a self-hosted, passkey-first authentication server.
@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// Address to listen on (server.listen).
     #[arg(long)]
     pub listen: Option<String>,
+    /// Address of a separate Backend API listener (server.backend_listen).
+    #[arg(long)]
+    pub backend_listen: Option<String>,
     /// Public URL of the server (server.public_url).
     #[arg(long)]
     pub public_url: Option<String>,
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     let overrides = match &cli.command {
         Command::Serve(args) => [
             ("server.listen", &args.listen),
+            ("server.backend_listen", &args.backend_listen),
             ("server.public_url", &args.public_url),
             ("database.url", &args.database_url),
         ]
@@ -103,16 +107,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::CheckConfig => {
-            let mut shown = config.clone();
-            shown.backend.secret_keys = shown
-                .backend
-                .secret_keys
-                .iter()
-                .map(|_| "********".to_owned())
-                .collect();
             println!(
                 "configuration is valid\n\n{}",
-                toml::to_string_pretty(&shown).unwrap_or_default()
+                toml::to_string_pretty(&config.masked()).unwrap_or_default()
             );
             Ok(())
         }
@@ -122,13 +119,22 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
 }
 
 async fn serve(config: Config) -> Result<(), StartError> {
-    let listener = tokio::net::TcpListener::bind(config.listen_addr()?).await?;
+    let listener = bind("server.listen", config.listen_addr()?).await?;
+    let backend_listener = match config.backend_listen_addr()? {
+        Some(addr) => Some(bind("server.backend_listen", addr).await?),
+        None => None,
+    };
     let public_url = config.server.public_url.clone();
-    let app = Application::build(config, listener, Arc::new(SystemClock)).await?;
+    let app =
+        Application::build_with_backend(config, listener, backend_listener, Arc::new(SystemClock))
+            .await?;
     println!(
         "Latchkey is listening on {} — open {public_url}",
         app.local_addr()?
     );
+    if let Some(addr) = app.backend_addr()? {
+        println!("Backend API is listening on {addr} only");
+    }
     if let Some(key) = &app.generated_secret_key {
         println!("Backend API secret key (shown once, keep it safe): {key}");
     }
@@ -161,7 +167,20 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
     match command {
         KeysCommand::List => {}
         KeysCommand::Rotate => {
-            let key = KeySet::generate(SystemClock.now_ms());
+            let cipher = config.settings()?.key_cipher;
+            let stored = store.list_signing_keys().await?;
+            // Refuse before adding anything if the stored keys do not open with the
+            // configured encryption key: the server could not start with them.
+            if !stored.is_empty() {
+                KeySet::from_stored(&stored, cipher.as_ref())?;
+            }
+            if let Some(cipher) = &cipher {
+                for key in stored.iter().filter(|k| !is_encrypted(k)) {
+                    store.update_signing_key(&cipher.encrypt(key)?).await?;
+                    println!("encrypted signing key {}", key.kid);
+                }
+            }
+            let key = KeySet::generate(SystemClock.now_ms(), cipher.as_ref())?;
             store.insert_signing_key(&key).await?;
             println!("new signing key {}", key.kid);
         }
@@ -172,7 +191,12 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
     }
     for (i, key) in store.list_signing_keys().await?.iter().enumerate() {
         let role = if i == 0 { "signing" } else { "verify-only" };
-        println!("{}\t{}\t{role}", key.kid, key.created_at);
+        let at_rest = if is_encrypted(key) {
+            "encrypted"
+        } else {
+            "unencrypted"
+        };
+        println!("{}\t{}\t{role}\t{at_rest}", key.kid, key.created_at);
     }
     Ok(())
 }

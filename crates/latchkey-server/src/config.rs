@@ -4,6 +4,7 @@
 
 use latchkey_core::Settings;
 use latchkey_core::settings::UserVerification;
+use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,6 +22,8 @@ pub struct Config {
     pub backend: BackendConfig,
     pub rate_limit: RateLimitConfig,
     pub apps: AppsConfig,
+    pub keys: KeysConfig,
+    pub audit: AuditConfig,
 }
 
 /// `[server]`
@@ -29,6 +32,9 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address of the HTTP listener.
     pub listen: String,
+    /// Address of a second listener that alone serves the Backend API (`/backend/v1`,
+    /// plus the probes and metrics); unset, the Backend API is served on `listen`.
+    pub backend_listen: Option<String>,
     /// The URL users reach the server at: `iss` of tokens and its own allowed origin.
     pub public_url: String,
     /// `text` or `json` logs.
@@ -39,6 +45,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            backend_listen: None,
             public_url: "http://localhost:8080".into(),
             log_format: "text".into(),
         }
@@ -174,6 +181,33 @@ pub struct AppsConfig {
     pub apple: Vec<String>,
 }
 
+/// `[keys]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// Secret that encrypts the private signing keys at rest (AES-256-GCM under a key
+    /// derived with HKDF-SHA256); at least 32 characters, e.g. `openssl rand -base64 32`.
+    /// Unset, private keys are stored unencrypted.
+    pub encryption_key: Option<String>,
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Days audit events are kept before the periodic clean-up deletes them; 0 keeps
+    /// them forever.
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+        }
+    }
+}
+
 /// An Android app allowed to use this relying party's passkeys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -264,6 +298,7 @@ impl Config {
             .map_err(|e| invalid(&e.path().to_string(), e.inner().message()))?;
         config.settings()?;
         config.listen_addr()?;
+        config.backend_listen_addr()?;
         config.trusted_proxies()?;
         Ok(config)
     }
@@ -279,7 +314,18 @@ impl Config {
         let mut config = Config::default();
         config.webauthn.rp_id = Some(String::new());
         config.webauthn.origins = Some(Vec::new());
+        config.server.backend_listen = Some(String::new());
+        config.keys.encryption_key = Some(String::new());
         config
+    }
+
+    /// The configuration as `check-config` shows it: secrets masked.
+    pub fn masked(&self) -> Config {
+        let mask = |_: &String| "********".to_owned();
+        let mut shown = self.clone();
+        shown.backend.secret_keys = self.backend.secret_keys.iter().map(mask).collect();
+        shown.keys.encryption_key = self.keys.encryption_key.as_ref().map(mask);
+        shown
     }
 
     /// The proxies trusted to report the client IP.
@@ -304,6 +350,24 @@ impl Config {
             .listen
             .parse()
             .map_err(|e| invalid("server.listen", e))
+    }
+
+    /// The address of the separate Backend API listener, when one is configured.
+    pub fn backend_listen_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        let key = "server.backend_listen";
+        let Some(raw) = &self.server.backend_listen else {
+            return Ok(None);
+        };
+        let addr: SocketAddr = raw.parse().map_err(|e| invalid(key, e))?;
+        if addr.port() != 0 && self.listen_addr().ok() == Some(addr) {
+            return Err(invalid(key, "must differ from server.listen"));
+        }
+        Ok(Some(addr))
+    }
+
+    /// Days to keep audit events, or `None` to keep them forever.
+    pub fn audit_retention_days(&self) -> Option<u32> {
+        Some(self.audit.retention_days).filter(|days| *days > 0)
     }
 
     /// The domain settings, validating every value they draw on.
@@ -393,7 +457,20 @@ impl Config {
                 ));
             }
         }
+        let key_cipher = match &self.keys.encryption_key {
+            Some(secret) => Some(KeyCipher::from_secret(secret).map_err(|_| {
+                invalid(
+                    "keys.encryption_key",
+                    format!(
+                        "must be at least {MIN_ENCRYPTION_KEY_LEN} characters; generate one \
+                         with `openssl rand -base64 32`"
+                    ),
+                )
+            })?),
+            None => None,
+        };
         Ok(Settings {
+            key_cipher,
             application_name: self.webauthn.rp_name.clone(),
             rp_name: self.webauthn.rp_name.clone(),
             rp_id,
@@ -572,6 +649,26 @@ mod tests {
                 "0",
                 "webauthn.challenge_ttl_secs",
             ),
+            (
+                "LATCHKEY_KEYS__ENCRYPTION_KEY",
+                "short",
+                "keys.encryption_key",
+            ),
+            (
+                "LATCHKEY_SERVER__BACKEND_LISTEN",
+                "backend",
+                "server.backend_listen",
+            ),
+            (
+                "LATCHKEY_SERVER__BACKEND_LISTEN",
+                "127.0.0.1:8080",
+                "server.backend_listen",
+            ),
+            (
+                "LATCHKEY_AUDIT__RETENTION_DAYS",
+                "-1",
+                "audit.retention_days",
+            ),
         ];
         for (name, value, key) in cases {
             let err = Config::load(None, env(&[(name, value)]), vec![]).expect_err(name);
@@ -662,5 +759,64 @@ mod tests {
         std::fs::write(&file, "[server]\nlistne = \"x\"\n").expect("write");
         let err = Config::load(Some(&file), env(&[]), vec![]).expect_err("typo");
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn the_encryption_key_comes_from_a_file_and_is_masked() {
+        let dir = std::env::temp_dir().join(format!("latchkey-kek-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("encryption_key");
+        let secret = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c";
+        std::fs::write(&file, format!("{secret}\n")).expect("write");
+        let config = Config::load(
+            None,
+            env(&[(
+                "LATCHKEY_KEYS__ENCRYPTION_KEY_FILE",
+                &file.display().to_string(),
+            )]),
+            vec![],
+        )
+        .expect("valid");
+        assert_eq!(config.keys.encryption_key.as_deref(), Some(secret));
+        assert!(config.settings().expect("settings").key_cipher.is_some());
+        let shown = toml::to_string(&config.masked()).expect("toml");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("encryption_key = \"********\""), "{shown}");
+        std::fs::write(&file, "too short\n").expect("write");
+        let err = Config::load(
+            None,
+            env(&[(
+                "LATCHKEY_KEYS__ENCRYPTION_KEY_FILE",
+                &file.display().to_string(),
+            )]),
+            vec![],
+        )
+        .expect_err("short key");
+        assert_eq!(err.key, "keys.encryption_key");
+        assert!(err.to_string().contains("32 characters"), "{err}");
+        let unset = Config::load(None, env(&[]), vec![]).expect("valid");
+        assert!(unset.settings().expect("settings").key_cipher.is_none());
+    }
+
+    #[test]
+    fn backend_listener_and_audit_retention() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("LATCHKEY_SERVER__BACKEND_LISTEN", "127.0.0.1:8081"),
+                ("LATCHKEY_AUDIT__RETENTION_DAYS", "0"),
+            ]),
+            vec![],
+        )
+        .expect("valid");
+        assert_eq!(
+            config.backend_listen_addr().expect("addr"),
+            Some("127.0.0.1:8081".parse().expect("addr"))
+        );
+        assert_eq!(config.audit_retention_days(), None);
+        let defaults = Config::load(None, env(&[]), vec![]).expect("valid");
+        assert_eq!(defaults.backend_listen_addr().expect("addr"), None);
+        assert_eq!(defaults.audit.retention_days, 365);
+        assert_eq!(defaults.audit_retention_days(), Some(365));
     }
 }

@@ -884,6 +884,16 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn update_signing_key(&self, key: &SigningKey) -> Result<bool> {
+        let done = sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2")
+            .bind(&key.private_key)
+            .bind(&key.kid)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn prune_signing_keys(&self, keep: i64) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM signing_keys WHERE kid NOT IN \
@@ -949,6 +959,29 @@ impl Store for SqlStore {
             found.iter().map(rows::audit_event).collect::<Result<_>>()?,
             total,
         ))
+    }
+
+    async fn delete_audit_events_before(&self, before: i64) -> Result<u64> {
+        // In batches, so that the first clean-up of a large table neither holds a long
+        // lock nor runs into PostgreSQL's statement timeout.
+        const BATCH: i64 = 5_000;
+        let mut removed = 0;
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM audit_events WHERE id IN \
+                 (SELECT id FROM audit_events WHERE created_at < $1 LIMIT $2)",
+            )
+            .bind(before)
+            .bind(BATCH)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?
+            .rows_affected();
+            removed += done;
+            if done < BATCH.unsigned_abs() {
+                return Ok(removed);
+            }
+        }
     }
 
     async fn count_live_sessions(&self, now: i64) -> Result<i64> {

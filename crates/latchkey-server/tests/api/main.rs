@@ -4,6 +4,7 @@
 mod backend;
 mod ceremonies;
 mod flows;
+mod keys;
 mod limits;
 mod replicas;
 mod sessions;

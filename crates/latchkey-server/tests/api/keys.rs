@@ -1,0 +1,177 @@
+//! Signing keys encrypted at rest with `keys.encryption_key`: what the database holds,
+//! tokens verifying against the JWKS, plain keys still loading, and a wrong or missing
+//! encryption key stopping start-up.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_core::ManualClock;
+use latchkey_server::{Application, Config};
+use latchkey_testkit::{Browser, TestApp};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::sessions::verifies;
+
+const SECRET: &str = "kR9vQ2mX7pL4sT8wZ1yB6nC3dF5gH0jK-test-secret";
+const OTHER_SECRET: &str = "a-different-secret-of-more-than-32-characters";
+
+/// `(kid, private_key)` of every stored signing key, oldest first, read straight from
+/// the database.
+async fn stored_keys(database_url: &str) -> Vec<(String, String)> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.expect("connect");
+    let rows = sqlx::query_as("SELECT kid, private_key FROM signing_keys ORDER BY created_at")
+        .fetch_all(&pool)
+        .await
+        .expect("signing keys");
+    pool.close().await;
+    rows
+}
+
+/// The `x` coordinate of the JWK with this `kid`.
+fn jwk_x(jwks: &Value, kid: &str) -> Vec<u8> {
+    let jwk = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid))
+        .expect("kid in the JWKS");
+    URL_SAFE_NO_PAD
+        .decode(jwk["x"].as_str().expect("x"))
+        .expect("base64url")
+}
+
+/// Whether any 32 bytes of `bytes` are the private scalar of the public key whose `x`
+/// coordinate is `x`.
+fn holds_scalar_of(bytes: &[u8], x: &[u8]) -> bool {
+    bytes.windows(32).any(|window| {
+        p256::ecdsa::SigningKey::from_slice(window).is_ok_and(|key| {
+            key.verifying_key()
+                .to_encoded_point(false)
+                .x()
+                .is_some_and(|kx| kx[..] == *x)
+        })
+    })
+}
+
+/// A fresh session token of a new user, and the JWKS the server publishes.
+async fn token_and_jwks(browser: &Browser, username: &str) -> (String, Value) {
+    let session = browser.sign_up(username).await.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    let jwt = browser
+        .post(&format!("/v1/client/sessions/{session}/tokens"), &[])
+        .await
+        .ok()["jwt"]
+        .as_str()
+        .expect("jwt")
+        .to_owned();
+    let jwks = browser.get("/.well-known/jwks.json").await.ok().clone();
+    (jwt, jwks)
+}
+
+/// Builds a server on `config` (another process on the same database); `Err` carries
+/// the start-up error's message.
+async fn build(config: Config) -> Result<Application, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    Application::build(config, listener, Arc::new(ManualClock::new()))
+        .await
+        .map_err(|err| err.to_string())
+}
+
+/// Runs a built server until the returned sender is dropped; returns its base URL.
+fn run(app: Application) -> (String, oneshot::Sender<()>) {
+    let base = format!(
+        "http://localhost:{}",
+        app.local_addr().expect("addr").port()
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+#[tokio::test]
+async fn signing_keys_are_encrypted_at_rest_and_tokens_still_verify() {
+    let app = TestApp::spawn_with(|c| c.keys.encryption_key = Some(SECRET.into())).await;
+    let browser = app.browser();
+    let (jwt, jwks) = token_and_jwks(&browser, "ada").await;
+    assert!(verifies(&jwt, &jwks), "the token verifies against the JWKS");
+
+    let keys = stored_keys(&app.config.database.url).await;
+    assert_eq!(keys.len(), 1);
+    let (kid, private_key) = &keys[0];
+    let sealed = private_key
+        .strip_prefix("enc:v1:")
+        .unwrap_or_else(|| panic!("stored sealed: {private_key}"));
+    let bytes = URL_SAFE_NO_PAD.decode(sealed).expect("base64url");
+    assert_eq!(bytes.len(), 12 + 32 + 16, "nonce, ciphertext and tag");
+    let x = jwk_x(&jwks, kid);
+    assert!(
+        !holds_scalar_of(&bytes, &x),
+        "the plain scalar is not stored"
+    );
+    assert!(
+        URL_SAFE_NO_PAD
+            .decode(private_key)
+            .map_or(true, |plain| !holds_scalar_of(&plain, &x)),
+        "the column is not the base64url scalar"
+    );
+
+    // Another process with the same encryption key opens the key and signs alike.
+    let replica = app.spawn_replica().await;
+    let (jwt, jwks) = token_and_jwks(&browser.at(&replica.base), "bob").await;
+    assert!(verifies(&jwt, &jwks));
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_encryption_key_stops_start_up() {
+    let app = TestApp::spawn_with(|c| c.keys.encryption_key = Some(SECRET.into())).await;
+    for encryption_key in [Some(OTHER_SECRET.to_owned()), None] {
+        let mut config = app.config.clone();
+        config.keys.encryption_key = encryption_key.clone();
+        let Err(message) = build(config).await else {
+            panic!("started with encryption key {encryption_key:?}");
+        };
+        assert!(
+            message.contains("keys.encryption_key"),
+            "{encryption_key:?}: {message}"
+        );
+        assert!(
+            message.contains(&stored_keys(&app.config.database.url).await[0].0),
+            "names the key: {message}"
+        );
+    }
+    // The right key still starts.
+    let mut config = app.config.clone();
+    config.keys.encryption_key = Some(SECRET.into());
+    assert!(build(config).await.is_ok());
+}
+
+#[tokio::test]
+async fn plain_keys_still_load_once_encryption_is_turned_on() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let (before, _) = token_and_jwks(&browser, "ada").await;
+    let keys = stored_keys(&app.config.database.url).await;
+    assert_eq!(keys.len(), 1);
+    assert!(!keys[0].1.starts_with("enc:"), "stored plain");
+
+    let mut config = app.config.clone();
+    config.keys.encryption_key = Some(SECRET.into());
+    let (base, _stop) = run(build(config).await.expect("starts with the plain key"));
+    let (after, jwks) = token_and_jwks(&browser.at(&base), "bob").await;
+    assert!(verifies(&before, &jwks), "old tokens still verify");
+    assert!(
+        verifies(&after, &jwks),
+        "new tokens are signed by the same key"
+    );
+    assert_eq!(
+        stored_keys(&app.config.database.url).await,
+        keys,
+        "starting changes no key"
+    );
+}
