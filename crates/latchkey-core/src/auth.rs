@@ -390,8 +390,7 @@ impl Auth {
         credential: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<SignUpView> {
-        require_passkey_strategy(strategy)?;
-        let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
+        let credential = attempted_credential(strategy, credential)?;
         let sign_up = self
             .store
             .find_sign_up(&client.id, id)
@@ -608,8 +607,7 @@ impl Auth {
         credential: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<SignInView> {
-        require_passkey_strategy(strategy)?;
-        let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
+        let credential = attempted_credential(strategy, credential)?;
         let sign_in = self
             .store
             .find_sign_in(&client.id, id)
@@ -931,8 +929,7 @@ impl Auth {
         credential: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<PasskeyView> {
-        require_passkey_strategy(strategy)?;
-        let credential = credential.ok_or(Error::FormParamMissing(CREDENTIAL))?;
+        let credential = attempted_credential(strategy, credential)?;
         let passkey = self
             .store
             .find_passkey(&session.user_id, id)
@@ -1367,6 +1364,15 @@ fn invalid_strategy() -> Error {
         param: STRATEGY,
         reason: "the only strategy is 'passkey'".into(),
     }
+}
+
+/// The credential of an `attempt_*` call, which needs `strategy=passkey`.
+fn attempted_credential<'a>(
+    strategy: Option<&str>,
+    credential: Option<&'a str>,
+) -> Result<&'a str> {
+    require_passkey_strategy(strategy)?;
+    credential.ok_or(Error::FormParamMissing(CREDENTIAL))
 }
 
 fn require_passkey_strategy(strategy: Option<&str>) -> Result<()> {

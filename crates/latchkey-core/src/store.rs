@@ -117,7 +117,6 @@ pub trait Store: Send + Sync + 'static {
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;
     async fn find_sign_in(&self, client_id: &str, id: &str) -> Result<Option<SignIn>>;
-    async fn update_sign_in(&self, sign_in: &SignIn) -> Result<()>;
     /// Writes a successful sign-in.
     async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<()>;
 

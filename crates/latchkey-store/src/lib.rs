@@ -314,6 +314,30 @@ async fn write_passkey(tx: &mut Tx, p: &Passkey) -> Result<()> {
     Ok(())
 }
 
+/// Stores an attempt's ceremony (if any) and makes the attempt its client's current one
+/// (`column` is `sign_in_id` or `sign_up_id`).
+async fn attach_attempt(
+    tx: &mut Tx,
+    column: &str,
+    id: &str,
+    client_id: &str,
+    at: i64,
+    ceremony: Option<(&Verification, &CeremonyState)>,
+) -> Result<()> {
+    if let Some((v, c)) = ceremony {
+        insert_ceremony(tx, v, c).await?;
+    }
+    let sql = format!("UPDATE clients SET {column} = $1, updated_at = $2 WHERE id = $3");
+    sqlx::query(&sql)
+        .bind(id)
+        .bind(at)
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
 async fn delete_ceremony_rows(tx: &mut Tx, owner_id: &str) -> Result<()> {
     for sql in [
         "DELETE FROM verifications WHERE owner_id = $1",
@@ -635,16 +659,15 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if let Some((v, c)) = ceremony {
-            insert_ceremony(&mut tx, v, c).await?;
-        }
-        sqlx::query("UPDATE clients SET sign_in_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(&s.id)
-            .bind(s.updated_at)
-            .bind(&s.client_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        attach_attempt(
+            &mut tx,
+            "sign_in_id",
+            &s.id,
+            &s.client_id,
+            s.updated_at,
+            ceremony,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
@@ -658,22 +681,6 @@ impl Store for SqlStore {
             .await
             .map_err(db)?;
         row.as_ref().map(rows::sign_in).transpose()
-    }
-
-    async fn update_sign_in(&self, s: &SignIn) -> Result<()> {
-        sqlx::query(
-            "UPDATE sign_ins SET status = $1, identifier = $2, user_id = $3, created_session_id = $4, updated_at = $5 WHERE id = $6",
-        )
-        .bind(s.status.as_str())
-        .bind(&s.identifier)
-        .bind(&s.user_id)
-        .bind(&s.created_session_id)
-        .bind(s.updated_at)
-        .bind(&s.id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<()> {
@@ -743,16 +750,15 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if let Some((v, c)) = ceremony {
-            insert_ceremony(&mut tx, v, c).await?;
-        }
-        sqlx::query("UPDATE clients SET sign_up_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(&s.id)
-            .bind(s.updated_at)
-            .bind(&s.client_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        attach_attempt(
+            &mut tx,
+            "sign_up_id",
+            &s.id,
+            &s.client_id,
+            s.updated_at,
+            ceremony,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 
