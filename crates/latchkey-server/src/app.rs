@@ -348,7 +348,7 @@ pub async fn clean_up(
     })
 }
 
-/// Runs [`clean_up`] every minute.
+/// Runs [`clean_up`] and reloads the signing keys every minute.
 async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -361,6 +361,10 @@ async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32
             ),
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "clean-up failed"),
+        }
+        // Pick up keys rotated by `latchkey keys rotate` or another replica.
+        if let Err(err) = auth.reload_keys().await {
+            tracing::warn!(error = %err, "reloading signing keys failed");
         }
     }
 }
