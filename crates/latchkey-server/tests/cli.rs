@@ -112,3 +112,40 @@ fn serve_with_no_configuration_prints_the_url_and_a_secret_key() {
     );
     assert!(dir.join("latchkey.db").exists());
 }
+
+#[tokio::test]
+async fn users_list_show_and_delete_against_the_configured_database() {
+    let dir = temp_dir("users");
+    let database = match std::env::var("LATCHKEY_TEST_POSTGRES_URL") {
+        Ok(server) => latchkey_testkit::fresh_postgres_database(&server).await,
+        Err(_) => format!("sqlite://{}", dir.join("latchkey.db").display()),
+    };
+    let app = latchkey_testkit::TestApp::spawn_with(|c| c.database.url = database.clone()).await;
+    let signed_up = app.browser().sign_up("ada").await;
+    let user_id = signed_up.ok()["response"]["created_user_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let run = |args: &[&str]| {
+        let out = latchkey(&dir)
+            .env("LATCHKEY_DATABASE__URL", &database)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = run(&["users", "list"]);
+    assert!(
+        listed.contains(&user_id) && listed.contains("ada") && listed.contains("1 user(s)"),
+        "{listed}"
+    );
+    let shown = run(&["users", "show", &user_id]);
+    assert!(shown.contains("\"username\": \"ada\""), "{shown}");
+    assert!(run(&["users", "delete", &user_id]).contains("deleted"));
+    assert!(run(&["users", "list"]).contains("0 user(s)"));
+}
