@@ -25,6 +25,9 @@ pub enum Error {
     /// The body cannot be parsed at all.
     #[error("the request body cannot be parsed: {0}")]
     RequestBodyInvalid(String),
+    /// The request took longer than allowed (a slow client).
+    #[error("the request took too long")]
+    RequestTimeout,
     /// The body is larger than allowed.
     #[error("the request body is too large")]
     RequestBodyTooLarge,
@@ -93,6 +96,7 @@ impl Error {
             Error::IdentifierNotFound(_) => "form_identifier_not_found",
             Error::RequestBodyInvalid(_) => "request_body_invalid",
             Error::RequestBodyTooLarge => "request_body_too_large",
+            Error::RequestTimeout => "request_timeout",
             Error::NotFound(_) => "resource_not_found",
             Error::AuthenticationInvalid => "authentication_invalid",
             Error::OriginInvalid => "origin_invalid",

@@ -39,6 +39,8 @@ pub struct ServerConfig {
     pub public_url: String,
     /// `text` or `json` logs.
     pub log_format: String,
+    /// Seconds a request may take, body upload included, before it is answered 408.
+    pub request_timeout_secs: u32,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +50,7 @@ impl Default for ServerConfig {
             backend_listen: None,
             public_url: "http://localhost:8080".into(),
             log_format: "text".into(),
+            request_timeout_secs: 30,
         }
     }
 }
@@ -432,6 +435,10 @@ impl Config {
         positive("sessions.lifetime_secs", self.sessions.lifetime_secs)?;
         positive("sessions.inactivity_secs", self.sessions.inactivity_secs)?;
         positive("database.max_connections", self.database.max_connections)?;
+        positive(
+            "server.request_timeout_secs",
+            self.server.request_timeout_secs,
+        )?;
         positive(
             "rate_limit.per_ip_per_minute",
             self.rate_limit.per_ip_per_minute,

@@ -38,6 +38,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::VerificationExpired
         | Error::AlreadyVerified => StatusCode::BAD_REQUEST,
         Error::RequestBodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Error::NotFound(_) | Error::PasskeyNotRegistered => StatusCode::NOT_FOUND,
         Error::AuthenticationInvalid => StatusCode::UNAUTHORIZED,
         Error::OriginInvalid | Error::PasskeyQuotaExceeded(_) => StatusCode::FORBIDDEN,
@@ -104,6 +105,7 @@ fn short_message(err: &Error) -> &'static str {
         Error::IdentifierNotFound(_) => "Couldn't find your account",
         Error::RequestBodyInvalid(_) => "Request body invalid",
         Error::RequestBodyTooLarge => "Request body too large",
+        Error::RequestTimeout => "Request timeout",
         Error::NotFound(_) => "Resource not found",
         Error::AuthenticationInvalid => "Unauthenticated",
         Error::OriginInvalid => "Origin not allowed",

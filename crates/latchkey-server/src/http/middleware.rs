@@ -1,6 +1,6 @@
 //! Cross-cutting request handling: method tunnelling, request ids, CORS and panics.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +10,7 @@ use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::error::{ApiError, TRACE_ID};
+use crate::app::AppState;
 
 /// The request id header, echoed on every response.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -71,6 +72,16 @@ pub async fn request_id(req: Request, next: Next) -> Response {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Answers `408 request_timeout` when a request (a slow upload included) outlives the
+/// configured limit, so slow clients cannot hold connections and workers forever.
+pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs(u64::from(state.config.server.request_timeout_secs));
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError(Error::RequestTimeout).into_response(),
+    }
 }
 
 /// Credentialed CORS for the configured web origins only.

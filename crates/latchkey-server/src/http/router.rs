@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(middleware::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            middleware::time_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             metrics::track,
         ))
         .layer(middleware::cors(&state.web_origins))

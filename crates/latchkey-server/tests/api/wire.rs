@@ -559,3 +559,30 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_exists() 
         "the check can fail"
     );
 }
+
+#[tokio::test]
+async fn a_slow_client_is_answered_408_when_its_request_outlives_the_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|c| c.server.request_timeout_secs = 1).await;
+    let port = app.base.rsplit(':').next().unwrap_or("").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /v1/client/sign_ups HTTP/1.1\r\nHost: localhost:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\nusername=sl"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // The rest of the body never comes.
+    let mut response = String::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await;
+    assert!(read.is_ok(), "the server answered within the limit");
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(
+        response.contains("\"code\":\"request_timeout\""),
+        "{response}"
+    );
+}
