@@ -9,6 +9,9 @@ use crate::model::{
     Verification, VerificationStatus,
 };
 
+/// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
+pub const MAX_OPEN_SIGN_INS: i64 = 10;
+
 /// What a successful sign-up writes.
 #[derive(Debug, Clone)]
 pub struct SignUpCompletion {
@@ -110,7 +113,8 @@ pub trait Store: Send + Sync + 'static {
         status: VerificationStatus,
     ) -> Result<()>;
 
-    /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in.
+    /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in;
+    /// of the client's unfinished sign-ins only the newest [`MAX_OPEN_SIGN_INS`] remain.
     async fn insert_sign_in(
         &self,
         sign_in: &SignIn,

@@ -12,7 +12,7 @@ use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, Passkey, Session, SignIn, SignUp, SigningKey, User,
     Verification, VerificationStatus,
 };
-use latchkey_core::store::{Page, SignInCompletion, SignUpCompletion, Store};
+use latchkey_core::store::{MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpCompletion, Store};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor, Transaction};
@@ -186,23 +186,35 @@ fn flag(value: bool) -> i64 {
 
 type Tx = Transaction<'static, sqlx::Any>;
 
-async fn insert_event(tx: &mut Tx, e: &AuditEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&e.id)
-    .bind(&e.kind)
-    .bind(&e.user_id)
-    .bind(&e.passkey_id)
-    .bind(&e.session_id)
-    .bind(&e.ip)
-    .bind(&e.user_agent)
-    .bind(e.created_at)
-    .bind(&e.data)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+/// Writes audit events with one statement.
+async fn insert_events(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..events.len())
+        .map(|r| {
+            let p: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_events (id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for e in events {
+        query = query
+            .bind(&e.id)
+            .bind(&e.kind)
+            .bind(&e.user_id)
+            .bind(&e.passkey_id)
+            .bind(&e.session_id)
+            .bind(&e.ip)
+            .bind(&e.user_agent)
+            .bind(e.created_at)
+            .bind(&e.data);
+    }
+    query.execute(&mut **tx).await.map_err(db)?;
     Ok(())
 }
 
@@ -485,7 +497,7 @@ impl Store for SqlStore {
             .map_err(db)?
             .rows_affected();
         if deleted > 0 {
-            insert_event(&mut tx, event).await?;
+            insert_events(&mut tx, std::slice::from_ref(event)).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(deleted > 0)
@@ -554,7 +566,7 @@ impl Store for SqlStore {
                 .await
                 .map_err(db)?;
         }
-        insert_event(&mut tx, event).await?;
+        insert_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -567,7 +579,7 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        insert_event(&mut tx, event).await?;
+        insert_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -582,7 +594,7 @@ impl Store for SqlStore {
             .rows_affected();
         if deleted > 0 {
             delete_ceremony_rows(&mut tx, id).await?;
-            insert_event(&mut tx, event).await?;
+            insert_events(&mut tx, std::slice::from_ref(event)).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(deleted > 0)
@@ -668,6 +680,16 @@ impl Store for SqlStore {
             ceremony,
         )
         .await?;
+        sqlx::query(
+            "DELETE FROM sign_ins WHERE client_id = $1 AND status <> 'complete' AND id NOT IN \
+             (SELECT id FROM sign_ins WHERE client_id = $1 AND status <> 'complete' \
+             ORDER BY created_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(&s.client_id)
+        .bind(MAX_OPEN_SIGN_INS)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)
     }
 
@@ -717,9 +739,7 @@ impl Store for SqlStore {
             .await
             .map_err(db)?;
         set_last_active_session(&mut tx, &c.session, "sign_in_id").await?;
-        for event in &c.events {
-            insert_event(&mut tx, event).await?;
-        }
+        insert_events(&mut tx, &c.events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -791,9 +811,7 @@ impl Store for SqlStore {
             .await
             .map_err(db)?;
         set_last_active_session(&mut tx, &c.session, "sign_up_id").await?;
-        for event in &c.events {
-            insert_event(&mut tx, event).await?;
-        }
+        insert_events(&mut tx, &c.events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -867,7 +885,7 @@ impl Store for SqlStore {
         };
         let mut tx = self.begin().await?;
         update.execute(&mut *tx).await.map_err(db)?;
-        insert_event(&mut tx, event).await?;
+        insert_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -934,7 +952,7 @@ impl Store for SqlStore {
 
     async fn insert_audit_event(&self, event: &AuditEvent) -> Result<()> {
         let mut tx = self.begin().await?;
-        insert_event(&mut tx, event).await?;
+        insert_events(&mut tx, std::slice::from_ref(event)).await?;
         tx.commit().await.map_err(db)
     }
 

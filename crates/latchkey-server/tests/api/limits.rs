@@ -90,3 +90,36 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     b.forwarded_for = Some("198.51.100.3".into());
     start(&b).await.assert_error(429, "rate_limit_exceeded");
 }
+
+#[tokio::test]
+async fn a_client_holds_at_most_ten_unfinished_sign_ins() {
+    let app = TestApp::spawn().await;
+    let (_, mut authenticator, _) = crate::user_with_passkey(&app, "ada").await;
+    let browser = app.browser();
+    let mut attempts = Vec::new();
+    for _ in 0..12 {
+        app.clock.advance_secs(1);
+        attempts.push(browser.start_sign_in().await);
+    }
+    // The two oldest were dropped when the eleventh and twelfth started.
+    for (id, options) in &attempts[..2] {
+        let credential = authenticator
+            .get(options, &app.url, &latchkey_testkit::Ceremony::default())
+            .expect("get");
+        browser
+            .attempt_sign_in(id, &credential.to_string())
+            .await
+            .assert_error(404, "resource_not_found");
+    }
+    let (id, options) = &attempts[2];
+    let credential = authenticator
+        .get(options, &app.url, &latchkey_testkit::Ceremony::default())
+        .expect("get");
+    assert_eq!(
+        browser
+            .attempt_sign_in(id, &credential.to_string())
+            .await
+            .ok()["response"]["status"],
+        "complete"
+    );
+}
