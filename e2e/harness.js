@@ -276,6 +276,9 @@ export async function waitForVisibleText(page, text) {
 export async function openDemo(page, url) {
   await page.goto(url + '/');
   await page.locator('#signed-in:not([hidden]), #signed-out:not([hidden])').first().waitFor();
+  // The demo's own first calls (its autofill sign-in) create the browser's client; a test
+  // that drives a second SDK instance on the page must not race them for the cookie.
+  await page.waitForLoadState('networkidle');
 }
 
 /** @param {import('playwright-core').Page} page */
