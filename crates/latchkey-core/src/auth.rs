@@ -242,19 +242,10 @@ impl Auth {
     /// Ends every session of the client and forgets its attempts (`DELETE /v1/client`).
     pub async fn end_client(&self, client: &Client, ctx: &RequestContext) -> Result<()> {
         let now = self.now();
-        for mut session in self.store.list_client_sessions(&client.id).await? {
+        for session in self.store.list_client_sessions(&client.id).await? {
             if session.status.is_live() {
-                session.status = SessionStatus::Ended;
-                session.updated_at = now;
-                let event = self.event(
-                    "session.ended",
-                    ctx,
-                    Some(&session.user_id),
-                    None,
-                    Some(&session.id),
-                    json!({}),
-                );
-                self.store.update_session(&session, Some(&event)).await?;
+                self.close_session(session, SessionStatus::Ended, ctx)
+                    .await?;
             }
         }
         let client = Client {
@@ -783,18 +774,10 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<SessionView> {
         let now = self.now();
-        let mut session = self.client_session(client, id).await?;
-        session.status = SessionStatus::Ended;
-        session.updated_at = now;
-        let event = self.event(
-            "session.ended",
-            ctx,
-            Some(&session.user_id),
-            None,
-            Some(&session.id),
-            json!({}),
-        );
-        self.store.update_session(&session, Some(&event)).await?;
+        let session = self.client_session(client, id).await?;
+        let session = self
+            .close_session(session, SessionStatus::Ended, ctx)
+            .await?;
         if client.last_active_session_id.as_deref() == Some(id) {
             let next = self
                 .store
@@ -871,21 +854,41 @@ impl Auth {
     }
 
     /// Revokes a session (Backend API and `/v1/me`).
-    pub async fn revoke(&self, mut target: Session, ctx: &RequestContext) -> Result<SessionView> {
-        if target.status.is_live() {
-            target.status = SessionStatus::Revoked;
-            target.updated_at = self.now();
-            let event = self.event(
-                "session.revoked",
-                ctx,
-                Some(&target.user_id),
-                None,
-                Some(&target.id),
-                json!({}),
-            );
-            self.store.update_session(&target, Some(&event)).await?;
-        }
+    pub async fn revoke(&self, target: Session, ctx: &RequestContext) -> Result<SessionView> {
+        let target = if target.status.is_live() {
+            self.close_session(target, SessionStatus::Revoked, ctx)
+                .await?
+        } else {
+            target
+        };
         self.session_view(target).await
+    }
+
+    /// Gives a session its final status (`ended` or `revoked`) with the audit event
+    /// that records it.
+    async fn close_session(
+        &self,
+        mut session: Session,
+        status: SessionStatus,
+        ctx: &RequestContext,
+    ) -> Result<Session> {
+        session.status = status;
+        session.updated_at = self.now();
+        let kind = if status == SessionStatus::Revoked {
+            "session.revoked"
+        } else {
+            "session.ended"
+        };
+        let event = self.event(
+            kind,
+            ctx,
+            Some(&session.user_id),
+            None,
+            Some(&session.id),
+            json!({}),
+        );
+        self.store.update_session(&session, Some(&event)).await?;
+        Ok(session)
     }
 
     // ----- passkeys -----
