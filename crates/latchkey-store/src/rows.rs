@@ -6,8 +6,8 @@ use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, Passkey, Session, SessionStatus, SignIn,
     SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification, VerificationStatus,
 };
-use sqlx::Row;
-use sqlx::any::AnyRow;
+
+use crate::db::{FromCell, Row};
 
 pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_address, first_name, last_name, \
      last_sign_in_at, created_at, updated_at";
@@ -23,14 +23,11 @@ pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_addres
 pub const AUDIT_COLUMNS: &str =
     "id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data";
 
-fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(column).map_err(Error::internal)
+fn get<T: FromCell>(row: &Row, column: &str) -> Result<T> {
+    row.get(column)
 }
 
-fn bytes(row: &AnyRow, column: &str) -> Result<Option<Vec<u8>>> {
+fn bytes(row: &Row, column: &str) -> Result<Option<Vec<u8>>> {
     get::<Option<String>>(row, column)?
         .map(|text| {
             from_b64url(&text).ok_or_else(|| Error::internal(format!("{column} is not base64url")))
@@ -38,7 +35,7 @@ fn bytes(row: &AnyRow, column: &str) -> Result<Option<Vec<u8>>> {
         .transpose()
 }
 
-pub fn user(row: &AnyRow) -> Result<User> {
+pub fn user(row: &Row) -> Result<User> {
     let email = match (
         get::<Option<String>>(row, "email_id")?,
         get::<Option<String>>(row, "email_address")?,
@@ -59,7 +56,7 @@ pub fn user(row: &AnyRow) -> Result<User> {
     })
 }
 
-pub fn client(row: &AnyRow) -> Result<Client> {
+pub fn client(row: &Row) -> Result<Client> {
     Ok(Client {
         id: get(row, "id")?,
         sign_in_id: get(row, "sign_in_id")?,
@@ -70,7 +67,7 @@ pub fn client(row: &AnyRow) -> Result<Client> {
     })
 }
 
-pub fn session(row: &AnyRow) -> Result<Session> {
+pub fn session(row: &Row) -> Result<Session> {
     Ok(Session {
         id: get(row, "id")?,
         client_id: get(row, "client_id")?,
@@ -84,7 +81,7 @@ pub fn session(row: &AnyRow) -> Result<Session> {
     })
 }
 
-pub fn passkey(row: &AnyRow) -> Result<Passkey> {
+pub fn passkey(row: &Row) -> Result<Passkey> {
     let transports: String = get(row, "transports")?;
     Ok(Passkey {
         id: get(row, "id")?,
@@ -102,7 +99,7 @@ pub fn passkey(row: &AnyRow) -> Result<Passkey> {
     })
 }
 
-pub fn verification(row: &AnyRow) -> Result<Verification> {
+pub fn verification(row: &Row) -> Result<Verification> {
     Ok(Verification {
         owner_id: get(row, "owner_id")?,
         status: VerificationStatus::parse(&get::<String>(row, "status")?),
@@ -112,14 +109,14 @@ pub fn verification(row: &AnyRow) -> Result<Verification> {
     })
 }
 
-pub fn ceremony(row: &AnyRow) -> Result<CeremonyState> {
+pub fn ceremony(row: &Row) -> Result<CeremonyState> {
     Ok(CeremonyState {
         state: get(row, "state")?,
         expire_at: get(row, "expire_at")?,
     })
 }
 
-pub fn sign_in(row: &AnyRow) -> Result<SignIn> {
+pub fn sign_in(row: &Row) -> Result<SignIn> {
     Ok(SignIn {
         id: get(row, "id")?,
         client_id: get(row, "client_id")?,
@@ -133,7 +130,7 @@ pub fn sign_in(row: &AnyRow) -> Result<SignIn> {
     })
 }
 
-pub fn sign_up(row: &AnyRow) -> Result<SignUp> {
+pub fn sign_up(row: &Row) -> Result<SignUp> {
     Ok(SignUp {
         id: get(row, "id")?,
         client_id: get(row, "client_id")?,
@@ -151,7 +148,7 @@ pub fn sign_up(row: &AnyRow) -> Result<SignUp> {
     })
 }
 
-pub fn signing_key(row: &AnyRow) -> Result<SigningKey> {
+pub fn signing_key(row: &Row) -> Result<SigningKey> {
     Ok(SigningKey {
         kid: get(row, "kid")?,
         private_key: get(row, "private_key")?,
@@ -159,7 +156,7 @@ pub fn signing_key(row: &AnyRow) -> Result<SigningKey> {
     })
 }
 
-pub fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+pub fn audit_event(row: &Row) -> Result<AuditEvent> {
     Ok(AuditEvent {
         id: get(row, "id")?,
         kind: get(row, "kind")?,

@@ -603,6 +603,7 @@ async fn keys_settings_and_clean_up() {
 #[tokio::test]
 async fn a_schema_newer_than_the_binary_is_refused() {
     for (url, store) in stores().await {
+        sqlx::any::install_default_drivers();
         sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'future', TRUE, $1, 0)")
             .bind(vec![0u8])
             .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))

@@ -1,0 +1,261 @@
+//! One way to run SQL on either database: `$n` placeholders, arguments that are integers
+//! or text, rows read by column name, transactions that roll back unless committed.
+
+use latchkey_core::error::Error;
+use std::borrow::Cow;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::{postgres, sqlite};
+
+/// An argument bound to a `$n` placeholder; `None` binds SQL `NULL` of that type.
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    Int(Option<i64>),
+    Text(Option<Cow<'a, str>>),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::Text(Some(Cow::Borrowed(v)))
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(v: &'a String) -> Self {
+        Value::Text(Some(Cow::Borrowed(v)))
+    }
+}
+
+impl From<String> for Value<'_> {
+    fn from(v: String) -> Self {
+        Value::Text(Some(Cow::Owned(v)))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Value::Text(v.map(Cow::Borrowed))
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Value<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        Value::Text(v.as_deref().map(Cow::Borrowed))
+    }
+}
+
+impl From<Option<String>> for Value<'_> {
+    fn from(v: Option<String>) -> Self {
+        Value::Text(v.map(Cow::Owned))
+    }
+}
+
+/// `args![a, b]`: the arguments of a statement, each converted to a [`Value`].
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => {
+        &[$($crate::db::Value::from($arg)),*][..]
+    };
+}
+pub(crate) use args;
+
+/// One value of a result row.
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+/// A result row whose cells are read by column name.
+#[derive(Debug)]
+pub struct Row {
+    columns: Arc<[String]>,
+    cells: Vec<Cell>,
+}
+
+impl Row {
+    pub(crate) fn new(columns: Arc<[String]>, cells: Vec<Cell>) -> Self {
+        Self { columns, cells }
+    }
+
+    /// The value of `column` as `T`.
+    pub fn get<T: FromCell>(&self, column: &str) -> Result<T, Error> {
+        let cell = self
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .map(|i| &self.cells[i])
+            .ok_or_else(|| Error::internal(format!("no column {column}")))?;
+        T::from_cell(cell).ok_or_else(|| Error::internal(format!("column {column}: {cell:?}")))
+    }
+}
+
+/// A Rust type a [`Cell`] reads as.
+pub trait FromCell: Sized {
+    fn from_cell(cell: &Cell) -> Option<Self>;
+}
+
+impl FromCell for i64 {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+impl FromCell for String {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Text(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromCell> FromCell for Option<T> {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Null => Some(None),
+            other => T::from_cell(other).map(Some),
+        }
+    }
+}
+
+/// Why a statement failed.
+#[derive(Debug)]
+pub enum DbError {
+    /// A unique constraint refused the write.
+    Unique,
+    /// The database cannot be reached or is busy.
+    Unavailable(String),
+    Other(String),
+}
+
+impl From<DbError> for Error {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unique => Error::internal("unique constraint violated"),
+            DbError::Unavailable(message) => Error::Unavailable(message),
+            DbError::Other(message) => Error::Internal(message),
+        }
+    }
+}
+
+/// Maps a unique violation to `on_unique`, anything else as usual.
+pub fn unique(on_unique: Error) -> impl FnOnce(DbError) -> Error {
+    move |err| match err {
+        DbError::Unique => on_unique,
+        other => other.into(),
+    }
+}
+
+/// The database: SQLite runs each statement on one connection on the calling task (a
+/// statement takes microseconds, less than handing it to another thread would);
+/// PostgreSQL runs on a connection pool.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+    Postgres(sqlx::PgPool),
+}
+
+impl Db {
+    /// Runs a statement; returns the rows it changed.
+    pub async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
+        match self {
+            Db::Sqlite(conn) => sqlite::run(&*conn.lock().await, sql, args).map(|(n, _)| n),
+            Db::Postgres(pool) => postgres::execute(pool, sql, args).await,
+        }
+    }
+
+    /// Runs a query; returns its rows.
+    pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        match self {
+            Db::Sqlite(conn) => sqlite::run(&*conn.lock().await, sql, args).map(|(_, rows)| rows),
+            Db::Postgres(pool) => postgres::fetch_all(pool, sql, args).await,
+        }
+    }
+
+    /// Runs a query; returns its first row.
+    pub async fn fetch_optional(
+        &self,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, DbError> {
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
+    }
+
+    /// Runs a query that returns one row.
+    pub async fn fetch_one(&self, sql: &str, args: &[Value<'_>]) -> Result<Row, DbError> {
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or_else(|| DbError::Other("the query returned no row".into()))
+    }
+
+    /// Starts a transaction (on SQLite one that holds the write lock from the start).
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        match self {
+            Db::Sqlite(conn) => {
+                let conn = conn.clone().lock_owned().await;
+                sqlite::run(&conn, "BEGIN IMMEDIATE", &[])?;
+                Ok(Tx::Sqlite(SqliteTx { conn, open: true }))
+            }
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
+        }
+    }
+}
+
+/// A transaction; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(SqliteTx),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// The SQLite connection, held for the whole transaction.
+pub struct SqliteTx {
+    conn: OwnedMutexGuard<rusqlite::Connection>,
+    open: bool,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl Tx {
+    /// Runs a statement; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
+        match self {
+            Tx::Sqlite(tx) => sqlite::run(&tx.conn, sql, args).map(|(n, _)| n),
+            Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
+        }
+    }
+
+    /// Makes the transaction's writes durable and visible.
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(mut tx) => {
+                sqlite::run(&tx.conn, "COMMIT", &[])?;
+                tx.open = false;
+                Ok(())
+            }
+            Tx::Postgres(tx) => tx.commit().await.map_err(postgres::error),
+        }
+    }
+}

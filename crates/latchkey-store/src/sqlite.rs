@@ -1,0 +1,165 @@
+//! SQLite through rusqlite: opening the file, running statements, applying migrations.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use sqlx::migrate::Migrator;
+use std::sync::Arc;
+
+use crate::db::{Cell, DbError, Row, Value};
+
+/// Opens the database a `sqlite:` URL names (`sqlite://path/to/file.db`, optionally
+/// `?mode=ro|rw|rwc|memory`), creating the file unless the mode says otherwise.
+pub fn open(url: &str) -> Result<Connection, DbError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mode = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("mode="))
+        .unwrap_or("rwc");
+    let base = OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let flags = match mode {
+        "ro" => base | OpenFlags::SQLITE_OPEN_READ_ONLY,
+        "rw" => base | OpenFlags::SQLITE_OPEN_READ_WRITE,
+        "rwc" => base | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        "memory" => {
+            base | OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_MEMORY
+        }
+        other => return Err(DbError::Other(format!("unknown SQLite mode {other:?}"))),
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    // WAL lets other processes read beside the writer; NORMAL is durable in WAL mode
+    // against process crashes; memory-mapped reads skip a copy per page.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 268435456;",
+    )
+    .map_err(error)?;
+    Ok(conn)
+}
+
+/// Runs one statement with `$n` arguments; returns the rows it changed and the rows it
+/// returned.
+pub fn run(conn: &Connection, sql: &str, args: &[Value<'_>]) -> Result<(u64, Vec<Row>), DbError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(error)?;
+    for (i, arg) in args.iter().enumerate() {
+        let Some(index) = stmt
+            .parameter_index(&format!("${}", i + 1))
+            .map_err(error)?
+        else {
+            continue;
+        };
+        match arg {
+            Value::Int(v) => stmt.raw_bind_parameter(index, v),
+            Value::Text(v) => stmt.raw_bind_parameter(index, v.as_deref()),
+        }
+        .map_err(error)?;
+    }
+    let columns: Arc<[String]> = stmt.column_names().into_iter().map(String::from).collect();
+    let mut found = Vec::new();
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next().map_err(error)? {
+        let cells = (0..columns.len())
+            .map(|i| {
+                Ok(match row.get_ref(i).map_err(error)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Int(v),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Cell::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                    ValueRef::Real(_) => return Err(DbError::Other("unexpected REAL".into())),
+                })
+            })
+            .collect::<Result<_, DbError>>()?;
+        found.push(Row::new(columns.clone(), cells));
+    }
+    Ok((conn.changes(), found))
+}
+
+/// Applies the migrations `conn` lacks, recording them as sqlx does; refuses a database
+/// migrated by a newer binary or whose applied migrations differ from ours.
+pub fn migrate(conn: &Connection, migrator: &Migrator) -> Result<(), DbError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, \
+         description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+         success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+    )
+    .map_err(error)?;
+    let applied: Vec<(i64, Vec<u8>)> = conn
+        .prepare("SELECT version, checksum FROM _sqlx_migrations")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .map_err(error)?;
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    if let Some((newest, _)) = applied.iter().max_by_key(|(v, _)| *v)
+        && *newest > known
+    {
+        return Err(DbError::Other(format!(
+            "the database schema (version {newest}) is newer than this binary (version {known})"
+        )));
+    }
+    for migration in migrator.iter() {
+        match applied.iter().find(|(v, _)| *v == migration.version) {
+            Some((_, checksum)) if checksum.as_slice() != &*migration.checksum => {
+                return Err(DbError::Other(format!(
+                    "migration {} was changed after it was applied",
+                    migration.version
+                )));
+            }
+            Some(_) => {}
+            None => {
+                let started = std::time::Instant::now();
+                let tx = conn.unchecked_transaction().map_err(error)?;
+                tx.execute_batch(&migration.sql).map_err(error)?;
+                tx.execute(
+                    "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                     VALUES (?1, ?2, TRUE, ?3, ?4)",
+                    rusqlite::params![
+                        migration.version,
+                        &*migration.description,
+                        &*migration.checksum,
+                        started.elapsed().as_nanos() as i64
+                    ],
+                )
+                .map_err(error)?;
+                tx.commit().map_err(error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unavailable(err: rusqlite::Error) -> DbError {
+    DbError::Unavailable(err.to_string())
+}
+
+/// Maps rusqlite errors: unique violations, a busy or unreachable file, the rest.
+fn error(err: rusqlite::Error) -> DbError {
+    const UNIQUE: i32 = 2067;
+    const PRIMARY_KEY: i32 = 1555;
+    match &err {
+        rusqlite::Error::SqliteFailure(e, _) if matches!(e.extended_code, UNIQUE | PRIMARY_KEY) => {
+            DbError::Unique
+        }
+        rusqlite::Error::SqliteFailure(e, _)
+            if matches!(
+                e.code,
+                ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::DiskFull
+                    | ErrorCode::SystemIoFailure
+            ) =>
+        {
+            unavailable(err)
+        }
+        _ => DbError::Other(err.to_string()),
+    }
+}
