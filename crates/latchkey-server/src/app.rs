@@ -2,11 +2,15 @@
 //! public one, and optionally a separate one for the Backend API), so tests can run it on
 //! port 0 with their own clock.
 
-use axum::Router;
-use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::{Extension, Router};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use latchkey_core::ids::random_bytes;
 use latchkey_core::tokens::KeyError;
 use latchkey_core::{Auth, Clock, ceremony::b64url};
@@ -14,11 +18,12 @@ use latchkey_store::{SqlStore, StoreOptions};
 use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::{Layer, ServiceExt};
+use tower::{Layer, ServiceBuilder, ServiceExt};
 
 use crate::config::{Config, ConfigError};
 use crate::http::{middleware, router};
@@ -179,10 +184,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish on every
     /// listener.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let cleanup = tokio::spawn(clean_up_periodically(
             self.state.auth.clone(),
             self.state.config.audit_retention_days(),
@@ -192,45 +194,87 @@ impl Application {
             shutdown.await;
             let _ = stop.send(true);
         });
-        let served = match self.backend_listener {
-            None => serve(self.listener, self.router, stopped).await,
+        let header_timeout =
+            Duration::from_secs(u64::from(self.state.config.server.header_timeout_secs));
+        match self.backend_listener {
+            None => serve(self.listener, self.router, header_timeout, stopped).await,
             Some(backend_listener) => {
                 let public = serve(
                     self.listener,
                     restrict(self.router.clone(), Side::Public),
+                    header_timeout,
                     stopped.clone(),
                 );
                 let backend = serve(
                     backend_listener,
                     restrict(self.router, Side::Backend),
+                    header_timeout,
                     stopped,
                 );
-                let (public, backend) = tokio::join!(public, backend);
-                public.and(backend)
+                tokio::join!(public, backend);
             }
-        };
+        }
         trigger.abort();
         cleanup.abort();
-        served
     }
 }
 
-/// Serves `router` on `listener` until `stopped` turns true (or its sender is gone).
+/// Serves `router` on `listener` until `stopped` turns true (or its sender is gone), then
+/// stops accepting and lets in-flight requests finish. A client gets `header_timeout` to
+/// send each request's headers, counted from when the connection opens or its previous
+/// response ends; slower (or idle) connections are closed.
 async fn serve(
     listener: TcpListener,
     router: Router,
+    header_timeout: Duration,
     mut stopped: watch::Receiver<bool>,
-) -> std::io::Result<()> {
-    let app = tower::util::MapRequestLayer::new(middleware::override_method).layer(router);
-    let service: IntoMakeServiceWithConnectInfo<_, SocketAddr> =
-        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(
-            app,
-        );
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await
+) {
+    let app = ServiceBuilder::new()
+        .map_request(|req: hyper::Request<Incoming>| req.map(axum::body::Body::new))
+        .map_request(middleware::override_method)
+        .service(router);
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let connections = GracefulShutdown::new();
+    let mut stop = pin!(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    });
+    loop {
+        let (stream, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    wait_after_accept_error(&err).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = Extension(ConnectInfo(client)).layer(app.clone());
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let conn = connections.watch(conn);
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(error = %err, %client, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// After a failed accept: a connection reset before it was accepted costs nothing; other
+/// errors (such as running out of file descriptors) are waited out rather than spun on.
+async fn wait_after_accept_error(err: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        tracing::warn!(error = %err, "accepting a connection failed");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// Which listener a request came in on, when the Backend API has its own.

@@ -138,7 +138,7 @@ async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(key) = &app.generated_secret_key {
         println!("Backend API secret key (shown once, keep it safe): {key}");
     }
-    app.run_until_stopped(shutdown_signal()).await?;
+    app.run_until_stopped(shutdown_signal()).await;
     Ok(())
 }
 

@@ -41,6 +41,9 @@ pub struct ServerConfig {
     pub log_format: String,
     /// Seconds a request may take, body upload included, before it is answered 408.
     pub request_timeout_secs: u32,
+    /// Seconds a client may take to send a request's headers (or leave a kept-alive
+    /// connection idle) before the connection is closed.
+    pub header_timeout_secs: u32,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             public_url: "http://localhost:8080".into(),
             log_format: "text".into(),
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
         }
     }
 }
@@ -440,6 +444,10 @@ impl Config {
             self.server.request_timeout_secs,
         )?;
         positive(
+            "server.header_timeout_secs",
+            self.server.header_timeout_secs,
+        )?;
+        positive(
             "rate_limit.per_ip_per_minute",
             self.rate_limit.per_ip_per_minute,
         )?;
@@ -675,6 +683,11 @@ mod tests {
                 "LATCHKEY_AUDIT__RETENTION_DAYS",
                 "-1",
                 "audit.retention_days",
+            ),
+            (
+                "LATCHKEY_SERVER__HEADER_TIMEOUT_SECS",
+                "0",
+                "server.header_timeout_secs",
             ),
         ];
         for (name, value, key) in cases {

@@ -586,3 +586,40 @@ async fn a_slow_client_is_answered_408_when_its_request_outlives_the_limit() {
         "{response}"
     );
 }
+
+#[tokio::test]
+async fn a_client_slow_to_send_its_headers_is_disconnected_after_the_header_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|c| c.server.header_timeout_secs = 1).await;
+    let port = app.base.rsplit(':').next().unwrap_or("").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .expect("connect");
+    let started = Instant::now();
+    // The blank line that ends the headers never comes.
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    assert_eq!(
+        app.browser().get("/healthz").await.status,
+        200,
+        "other connections are served meanwhile"
+    );
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("the server closed the connection within 5 s")
+        .expect("read");
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.is_empty() || response.starts_with("HTTP/1.1 408"),
+        "{response}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed by the timeout, not at once: {:?}",
+        started.elapsed()
+    );
+}
