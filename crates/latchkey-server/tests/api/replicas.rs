@@ -1,7 +1,7 @@
 //! Two server processes on one database behave as one: ceremonies cross replicas, a
 //! challenge is used once across them, sessions and signing keys are shared.
 
-use latchkey_testkit::{Ceremony, Proxy, SoftAuthenticator, TestApp};
+use latchkey_testkit::{Browser, Ceremony, Proxy, SoftAuthenticator, TestApp};
 
 use crate::sessions::{claims, verifies};
 
@@ -114,6 +114,83 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
     proxy.restore().await;
     assert_eq!(browser.get("/readyz").await.status, 200);
     browser.sign_up("ada").await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_a_postgres_restart_get_503_and_recover_without_restart() {
+    let Ok(server) = std::env::var("LATCHKEY_TEST_POSTGRES_URL") else {
+        // Only a database server restarts; SQLite is a local file.
+        return;
+    };
+    use sqlx::Connection;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit.per_ip_per_minute = 1_000_000;
+        c.rate_limit.per_client_per_minute = 1_000_000;
+    })
+    .await;
+    let database = url::Url::parse(&app.config.database.url)
+        .expect("url")
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    // Sign-ups and sign-in starts from fresh clients until told to stop; each task
+    // returns its replies that were not 200.
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..8)
+        .map(|task| {
+            let (stop, base, origin) = (stop.clone(), app.base.clone(), app.url.clone());
+            tokio::spawn(async move {
+                let mut failed = Vec::new();
+                for n in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let browser = Browser::new(&base, Some(origin.clone()));
+                    let sign_up = browser.sign_up(&format!("user{task}_{n}")).await;
+                    let sign_in = browser
+                        .post("/v1/client/sign_ins", &[("strategy", "passkey")])
+                        .await;
+                    failed.extend([sign_up, sign_in].into_iter().filter(|r| r.status != 200));
+                }
+                failed
+            })
+        })
+        .collect();
+    // A restart ends every server process of the database, in-flight queries included;
+    // end them from outside, a few times over a second.
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("admin connection");
+    let mut terminated = 0;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&database)
+        .fetch_all(&mut admin)
+        .await
+        .expect("terminate");
+        terminated += ended.into_iter().filter(|ended| *ended).count();
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(terminated > 0, "Latchkey's connections were terminated");
+    for task in futures::future::join_all(load).await {
+        for reply in task.expect("load task") {
+            reply.assert_error(503, "service_unavailable");
+        }
+    }
+    let browser = app.browser();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while browser.get("/readyz").await.status != 200 {
+        assert!(Instant::now() < deadline, "ready again within 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.sign_up("after_restart").await.ok();
 }
 
 #[tokio::test]
