@@ -4,7 +4,7 @@
 use latchkey_core::error::Error;
 use std::borrow::Cow;
 use std::sync::Arc;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 
 use crate::{postgres, sqlite};
 
@@ -166,6 +166,11 @@ pub fn unique(on_unique: Error) -> impl FnOnce(DbError) -> Error {
 /// The database: SQLite runs each statement on one connection on the calling task (a
 /// statement takes microseconds, less than handing it to another thread would);
 /// PostgreSQL runs on a connection pool.
+///
+/// The SQLite connection's lock is a plain mutex, not an async one: it is never held
+/// across a real suspension (every SQLite call completes when first polled), so a waiter
+/// waits microseconds, and the lock passes to whoever runs next instead of queueing
+/// behind a woken task that is not yet running.
 #[derive(Clone)]
 pub enum Db {
     Sqlite(Arc<Mutex<rusqlite::Connection>>),
@@ -176,7 +181,7 @@ impl Db {
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
         match self {
-            Db::Sqlite(conn) => sqlite::run(&*conn.lock().await, sql, args).map(|(n, _)| n),
+            Db::Sqlite(conn) => sqlite::run(&conn.lock(), sql, args).map(|(n, _)| n),
             Db::Postgres(pool) => postgres::execute(pool, sql, args).await,
         }
     }
@@ -184,7 +189,7 @@ impl Db {
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
         match self {
-            Db::Sqlite(conn) => sqlite::run(&*conn.lock().await, sql, args).map(|(_, rows)| rows),
+            Db::Sqlite(conn) => sqlite::run(&conn.lock(), sql, args).map(|(_, rows)| rows),
             Db::Postgres(pool) => postgres::fetch_all(pool, sql, args).await,
         }
     }
@@ -209,7 +214,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         match self {
             Db::Sqlite(conn) => {
-                let conn = conn.clone().lock_owned().await;
+                let conn = conn.lock_arc();
                 sqlite::run(&conn, "BEGIN IMMEDIATE", &[])?;
                 Ok(Tx::Sqlite(SqliteTx { conn, open: true }))
             }
@@ -226,7 +231,7 @@ pub enum Tx {
 
 /// The SQLite connection, held for the whole transaction.
 pub struct SqliteTx {
-    conn: OwnedMutexGuard<rusqlite::Connection>,
+    conn: ArcMutexGuard<RawMutex, rusqlite::Connection>,
     open: bool,
 }
 

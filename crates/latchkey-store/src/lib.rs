@@ -83,7 +83,7 @@ impl SqlStore {
         let backend = Backend::of_url(&options.url)
             .ok_or_else(|| Error::internal("database.url must start with sqlite: or postgres:"))?;
         let db = match backend {
-            Backend::Sqlite => Db::Sqlite(Arc::new(tokio::sync::Mutex::new(sqlite::open(
+            Backend::Sqlite => Db::Sqlite(Arc::new(parking_lot::Mutex::new(sqlite::open(
                 &options.url,
             )?))),
             Backend::Postgres => {
@@ -124,7 +124,7 @@ impl SqlStore {
     pub async fn migrate(&self) -> Result<()> {
         let pool = match &self.db {
             Db::Sqlite(conn) => {
-                return Ok(sqlite::migrate(&*conn.lock().await, &SQLITE_MIGRATIONS)?);
+                return Ok(sqlite::migrate(&conn.lock(), &SQLITE_MIGRATIONS)?);
             }
             Db::Postgres(pool) => pool,
         };
