@@ -4,6 +4,7 @@
 //! server peak RSS, and the in-process ceiling of assertion verification.
 
 mod ceiling;
+mod fill;
 mod load;
 mod server;
 
@@ -15,10 +16,11 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "latchkey-bench")]
 pub struct Args {
-    /// Users to seed, each with one passkey.
+    /// Users to register over HTTP, each with one passkey; the sign-ins use them.
     #[arg(long, default_value_t = 10_000)]
     pub users: usize,
-    /// Seed 1,000,000 users (overrides --users).
+    /// Fill the database to 1,000,000 users: besides the --users registered over HTTP,
+    /// filler users with a passkey each are written straight into the database.
     #[arg(long)]
     pub million: bool,
     /// Concurrent clients.
@@ -40,10 +42,7 @@ pub struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let mut args = Args::parse();
-    if args.million {
-        args.users = 1_000_000;
-    }
+    let args = Args::parse();
     match run(&args).await {
         Ok(0) => std::process::ExitCode::SUCCESS,
         Ok(errors) => {
@@ -63,8 +62,14 @@ async fn run(args: &Args) -> Result<u64, String> {
         Some(path) => path.clone(),
         None => server::sibling_binary()?,
     };
+    let filler = if args.million {
+        1_000_000_usize.saturating_sub(args.users)
+    } else {
+        0
+    };
     println!(
-        "latchkey-bench: {} users, {} clients, {} s, {}",
+        "latchkey-bench: {} users ({} signing in), {} clients, {} s, {}",
+        args.users + filler,
         args.users,
         args.clients,
         args.seconds,
@@ -76,6 +81,13 @@ async fn run(args: &Args) -> Result<u64, String> {
     );
     let ceiling = ceiling::verifications_per_second(Duration::from_secs(args.ceiling_seconds));
     let server = server::Server::start(&binary, args.postgres.as_deref()).await?;
+    if filler > 0 {
+        let took = fill::fill(&server.database, filler).await?;
+        println!(
+            "filler users               {filler:>10}   (written into the database in {:.1} s)",
+            took.as_secs_f64()
+        );
+    }
     let seeded = load::seed(&server.url, args.users, args.clients).await?;
     let cpu_before = server.cpu_seconds()?;
     let run = load::sign_ins(

@@ -10,6 +10,8 @@ pub struct Server {
     child: Child,
     /// `http://localhost:<port>`
     pub url: String,
+    /// The server's database URL.
+    pub database: String,
     dir: PathBuf,
 }
 
@@ -59,7 +61,12 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("{}: {e}", binary.display()))?;
-        let server = Self { child, url, dir };
+        let server = Self {
+            child,
+            url,
+            database,
+            dir,
+        };
         let http = reqwest::Client::new();
         for _ in 0..300 {
             if let Ok(res) = http.get(format!("{}/readyz", server.url)).send().await

@@ -2,9 +2,9 @@
 //! or text, rows read by column name, transactions that roll back unless committed.
 
 use latchkey_core::error::Error;
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 use std::borrow::Cow;
 use std::sync::Arc;
-use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 
 use crate::{postgres, sqlite};
 

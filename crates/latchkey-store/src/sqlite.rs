@@ -34,10 +34,10 @@ pub fn open(url: &str) -> Result<Connection, DbError> {
     let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
     conn.set_prepared_statement_cache_capacity(128);
     // WAL lets other processes read beside the writer; NORMAL is durable in WAL mode
-    // against process crashes; memory-mapped reads skip a copy per page.
+    // against process crashes.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 268435456;",
+         PRAGMA busy_timeout = 5000;",
     )
     .map_err(error)?;
     Ok(conn)
