@@ -109,7 +109,7 @@ pub fn migrate(conn: &Connection, migrator: &Migrator) -> Result<(), DbError> {
         match applied.iter().find(|(v, _)| *v == migration.version) {
             Some((_, checksum)) if checksum.as_slice() != &*migration.checksum => {
                 return Err(DbError::Other(format!(
-                    "migration {} was changed after it was applied",
+                    "migration {} was previously applied but has been modified",
                     migration.version
                 )));
             }

@@ -618,3 +618,25 @@ async fn a_schema_newer_than_the_binary_is_refused() {
         assert!(err.contains("newer than this binary"), "{url}: {err}");
     }
 }
+
+#[tokio::test]
+async fn an_applied_migration_that_was_edited_is_refused() {
+    for (url, store) in stores().await {
+        sqlx::any::install_default_drivers();
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1")
+            .bind(vec![0u8])
+            .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))
+            .await
+            .expect("alter the recorded checksum");
+        let err = store
+            .migrate()
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("migration 1 was previously applied but has been modified"),
+            "{url}: {err}"
+        );
+    }
+}
