@@ -122,30 +122,28 @@ impl SqlStore {
 
     /// Applies pending migrations; refuses a database whose schema is newer than this binary.
     pub async fn migrate(&self) -> Result<()> {
-        let pool = match &self.db {
+        match &self.db {
             Db::Sqlite(conn) => {
-                return Ok(sqlite::migrate(&conn.lock(), &SQLITE_MIGRATIONS)?);
+                let conn = conn.lock();
+                let applied = sqlite::applied_migrations(&conn)?;
+                refuse_newer_schema(applied.iter().map(|(v, _)| *v).max(), &SQLITE_MIGRATIONS)?;
+                Ok(sqlite::apply_migrations(
+                    &conn,
+                    &SQLITE_MIGRATIONS,
+                    &applied,
+                )?)
             }
-            Db::Postgres(pool) => pool,
-        };
-        let known = POSTGRES_MIGRATIONS
-            .iter()
-            .map(|m| m.version)
-            .max()
-            .unwrap_or(0);
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(pool)
-            .await
-            .ok()
-            .flatten();
-        if let Some(applied) = applied
-            && applied > known
-        {
-            return Err(Error::internal(format!(
-                "the database schema (version {applied}) is newer than this binary (version {known})"
-            )));
+            Db::Postgres(pool) => {
+                let applied: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+                        .fetch_one(pool)
+                        .await
+                        .ok()
+                        .flatten();
+                refuse_newer_schema(applied, &POSTGRES_MIGRATIONS)?;
+                POSTGRES_MIGRATIONS.run(pool).await.map_err(Error::internal)
+            }
         }
-        POSTGRES_MIGRATIONS.run(pool).await.map_err(Error::internal)
     }
 
     /// Closes the database.
@@ -153,6 +151,18 @@ impl SqlStore {
         if let Db::Postgres(pool) = &self.db {
             pool.close().await;
         }
+    }
+}
+
+/// Refuses a database whose newest applied migration (`applied`) is newer than any this
+/// binary knows.
+fn refuse_newer_schema(applied: Option<i64>, migrator: &Migrator) -> Result<()> {
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    match applied {
+        Some(applied) if applied > known => Err(Error::internal(format!(
+            "the database schema (version {applied}) is newer than this binary (version {known})"
+        ))),
+        _ => Ok(()),
     }
 }
 

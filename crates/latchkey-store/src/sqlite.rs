@@ -47,13 +47,12 @@ pub fn open(url: &str) -> Result<Connection, DbError> {
 /// returned.
 pub fn run(conn: &Connection, sql: &str, args: &[Value<'_>]) -> Result<(u64, Vec<Row>), DbError> {
     let mut stmt = conn.prepare_cached(sql).map_err(error)?;
-    for (i, arg) in args.iter().enumerate() {
-        let Some(index) = stmt
-            .parameter_index(&format!("${}", i + 1))
-            .map_err(error)?
-        else {
-            continue;
-        };
+    for index in 1..=stmt.parameter_count() {
+        let arg = stmt
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
+            .and_then(|n| args.get(n.checked_sub(1)?))
+            .ok_or_else(|| DbError::Other(format!("placeholder {index} has no argument")))?;
         match arg {
             Value::Int(v) => stmt.raw_bind_parameter(index, v),
             Value::Text(v) => stmt.raw_bind_parameter(index, v.as_deref()),
@@ -81,30 +80,30 @@ pub fn run(conn: &Connection, sql: &str, args: &[Value<'_>]) -> Result<(u64, Vec
     Ok((conn.changes(), found))
 }
 
-/// Applies the migrations `conn` lacks, recording them as sqlx does; refuses a database
-/// migrated by a newer binary or whose applied migrations differ from ours.
-pub fn migrate(conn: &Connection, migrator: &Migrator) -> Result<(), DbError> {
+/// The versions and checksums of the migrations applied to `conn` (creating sqlx's
+/// record table when missing).
+pub fn applied_migrations(conn: &Connection) -> Result<Vec<(i64, Vec<u8>)>, DbError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, \
          description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
          success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
     )
     .map_err(error)?;
-    let applied: Vec<(i64, Vec<u8>)> = conn
-        .prepare("SELECT version, checksum FROM _sqlx_migrations")
+    conn.prepare("SELECT version, checksum FROM _sqlx_migrations")
         .and_then(|mut stmt| {
             stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect()
         })
-        .map_err(error)?;
-    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    if let Some((newest, _)) = applied.iter().max_by_key(|(v, _)| *v)
-        && *newest > known
-    {
-        return Err(DbError::Other(format!(
-            "the database schema (version {newest}) is newer than this binary (version {known})"
-        )));
-    }
+        .map_err(error)
+}
+
+/// Applies the migrations not in `applied`, recording them as sqlx does; refuses an
+/// applied migration whose checksum differs from ours.
+pub fn apply_migrations(
+    conn: &Connection,
+    migrator: &Migrator,
+    applied: &[(i64, Vec<u8>)],
+) -> Result<(), DbError> {
     for migration in migrator.iter() {
         match applied.iter().find(|(v, _)| *v == migration.version) {
             Some((_, checksum)) if checksum.as_slice() != &*migration.checksum => {

@@ -600,21 +600,33 @@ async fn keys_settings_and_clean_up() {
     }
 }
 
+/// Runs `tamper` (with a one-byte checksum as `$1`) on the database behind `url`, then
+/// `migrate`; returns its error text.
+async fn migrate_error_after(url: &str, store: &SqlStore, tamper: &str) -> String {
+    sqlx::any::install_default_drivers();
+    sqlx::query(tamper)
+        .bind(vec![0u8])
+        .execute(&sqlx::AnyPool::connect(url).await.expect("pool"))
+        .await
+        .expect("tamper with the migration record");
+    store
+        .migrate()
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn a_schema_newer_than_the_binary_is_refused() {
     for (url, store) in stores().await {
-        sqlx::any::install_default_drivers();
-        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'future', TRUE, $1, 0)")
-            .bind(vec![0u8])
-            .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))
-            .await
-            .expect("record a future migration");
-        let err = store
-            .migrate()
-            .await
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = migrate_error_after(
+            &url,
+            &store,
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999, 'future', TRUE, $1, 0)",
+        )
+        .await;
         assert!(err.contains("newer than this binary"), "{url}: {err}");
     }
 }
@@ -622,18 +634,12 @@ async fn a_schema_newer_than_the_binary_is_refused() {
 #[tokio::test]
 async fn an_applied_migration_that_was_edited_is_refused() {
     for (url, store) in stores().await {
-        sqlx::any::install_default_drivers();
-        sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1")
-            .bind(vec![0u8])
-            .execute(&sqlx::AnyPool::connect(&url).await.expect("pool"))
-            .await
-            .expect("alter the recorded checksum");
-        let err = store
-            .migrate()
-            .await
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = migrate_error_after(
+            &url,
+            &store,
+            "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1",
+        )
+        .await;
         assert!(
             err.contains("migration 1 was previously applied but has been modified"),
             "{url}: {err}"
