@@ -740,11 +740,17 @@ impl Auth {
     ) -> Result<String> {
         let now = self.now();
         let mut session = self.client_session(client, id).await?;
-        session.last_active_at = now;
-        session.abandon_at =
+        let abandon_at =
             (now + self.settings.session_inactivity_secs * 1000).min(session.expire_at);
-        session.updated_at = now;
-        self.store.update_session(&session, None).await?;
+        // Activity is recorded to a tenth of the inactivity limit (at most a minute), so
+        // tokens minted in quick succession write nothing.
+        let resolution = (self.settings.session_inactivity_secs * 100).min(60_000);
+        if abandon_at - session.abandon_at >= resolution {
+            session.last_active_at = now;
+            session.abandon_at = abandon_at;
+            session.updated_at = now;
+            self.store.update_session(&session, None).await?;
+        }
         let iat = now / 1000;
         let claims = Claims {
             iss: self
@@ -1221,8 +1227,8 @@ impl Auth {
         Ok(state)
     }
 
-    /// Records the outcome of a ceremony: a failure marks the verification failed and is
-    /// audited; success marks it verified.
+    /// Records a failed ceremony: the verification is marked failed and the failure
+    /// audited. Success is recorded by the completion that writes what it verified.
     async fn settle<T>(
         &self,
         owner_id: &str,
@@ -1232,12 +1238,8 @@ impl Auth {
         user_id: Option<&str>,
     ) -> Result<T> {
         match outcome {
-            Ok(value) => {
-                self.store
-                    .set_verification_status(owner_id, VerificationStatus::Verified)
-                    .await?;
-                Ok(value)
-            }
+            // The completion that follows marks the verification verified.
+            Ok(value) => Ok(value),
             Err(err) => {
                 self.store
                     .set_verification_status(owner_id, VerificationStatus::Failed)

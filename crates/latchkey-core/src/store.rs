@@ -1,5 +1,6 @@
 //! The storage contract. Every method is one atomic step; the composite `complete_*`
-//! methods write everything a successful ceremony changes in one transaction.
+//! methods write everything a successful ceremony changes in one transaction, the
+//! verification's `verified` status included.
 
 use async_trait::async_trait;
 
@@ -105,8 +106,8 @@ pub trait Store: Send + Sync + 'static {
     /// Takes the owner's ceremony state exactly once: of concurrent callers at most one
     /// gets `Some`.
     async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
-    /// Records the outcome of a consumed ceremony and counts the attempt (`verified`
-    /// clears the nonce).
+    /// Records the outcome of a consumed ceremony that did not complete (failed or
+    /// expired) and counts the attempt; `verified` clears the nonce.
     async fn set_verification_status(
         &self,
         owner_id: &str,

@@ -19,7 +19,6 @@ use latchkey_core::store::{MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpComp
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rows::{
@@ -83,9 +82,7 @@ impl SqlStore {
         let backend = Backend::of_url(&options.url)
             .ok_or_else(|| Error::internal("database.url must start with sqlite: or postgres:"))?;
         let db = match backend {
-            Backend::Sqlite => Db::Sqlite(Arc::new(parking_lot::Mutex::new(sqlite::open(
-                &options.url,
-            )?))),
+            Backend::Sqlite => Db::Sqlite(sqlite::open_serving(&options.url)?),
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(&options.url)
                     .map_err(Error::internal)?
@@ -266,6 +263,17 @@ async fn attach_attempt(
     Ok(())
 }
 
+/// Marks the owner's verification verified (the attempt that passed counts; the nonce
+/// goes).
+async fn mark_verified(tx: &mut Tx, owner_id: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 WHERE owner_id = $1",
+        args![owner_id],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn delete_ceremony_rows(tx: &mut Tx, owner_id: &str) -> Result<()> {
     for sql in [
         "DELETE FROM verifications WHERE owner_id = $1",
@@ -416,6 +424,7 @@ impl Store for SqlStore {
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         write_passkey(&mut tx, passkey).await?;
+        mark_verified(&mut tx, &passkey.id).await?;
         if activate {
             tx.execute("UPDATE sessions SET status = 'active', updated_at = $1 WHERE user_id = $2 AND status = 'pending'", args![passkey.updated_at, &passkey.user_id]).await?;
         }
@@ -534,6 +543,7 @@ impl Store for SqlStore {
         if updated == 0 {
             return Err(Error::PasskeyNotRegistered);
         }
+        mark_verified(&mut tx, &c.sign_in.id).await?;
         insert_session(&mut tx, &c.session).await?;
         tx.execute("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;
         tx.execute(
@@ -579,6 +589,7 @@ impl Store for SqlStore {
         insert_user(&mut tx, &c.user).await?;
         if let Some(passkey) = &c.passkey {
             write_passkey(&mut tx, passkey).await?;
+            mark_verified(&mut tx, &c.sign_up.id).await?;
         }
         insert_session(&mut tx, &c.session).await?;
         tx.execute("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;
