@@ -207,32 +207,32 @@ impl Auth {
 
     /// Everything the API shows of a client.
     pub async fn client_view(&self, client_id: &str) -> Result<Option<ClientView>> {
-        let Some(client) = self.store.find_client(client_id).await? else {
+        let Some(record) = self.store.find_client_record(client_id).await? else {
             return Ok(None);
         };
         let now = self.now();
-        let mut sessions = Vec::new();
-        for session in self.store.list_client_sessions(&client.id).await? {
-            if session.status_at(now).is_live() {
-                sessions.push(self.session_view(session).await?);
-            }
-        }
-        let sign_in = match &client.sign_in_id {
-            Some(id) => match self.store.find_sign_in(&client.id, id).await? {
-                Some(sign_in) => Some(self.sign_in_view(sign_in).await?),
-                None => None,
-            },
+        let sessions = record
+            .sessions
+            .into_iter()
+            .filter(|(session, _, _)| session.status_at(now).is_live())
+            .map(|(mut session, user, passkeys)| {
+                session.status = session.status_at(now);
+                SessionView {
+                    session,
+                    user: UserView { user, passkeys },
+                }
+            })
+            .collect();
+        let sign_in = match record.sign_in {
+            Some((sign_in, verification)) => Some(self.sign_in_view_of(sign_in, verification).await?),
             None => None,
         };
-        let sign_up = match &client.sign_up_id {
-            Some(id) => match self.store.find_sign_up(&client.id, id).await? {
-                Some(sign_up) => Some(self.sign_up_view(sign_up).await?),
-                None => None,
-            },
-            None => None,
-        };
+        let sign_up = record.sign_up.map(|(sign_up, verification)| SignUpView {
+            sign_up,
+            verification: verification.map(|v| self.current(v)),
+        });
         Ok(Some(ClientView {
-            client,
+            client: record.client,
             sessions,
             sign_in,
             sign_up,
@@ -1147,11 +1147,16 @@ impl Auth {
     }
 
     async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
-        let verification = self
-            .store
-            .find_verification(&sign_in.id)
-            .await?
-            .map(|v| self.current(v));
+        let verification = self.store.find_verification(&sign_in.id).await?;
+        self.sign_in_view_of(sign_in, verification).await
+    }
+
+    async fn sign_in_view_of(
+        &self,
+        sign_in: SignIn,
+        verification: Option<Verification>,
+    ) -> Result<SignInView> {
+        let verification = verification.map(|v| self.current(v));
         let passkey_supported = match &sign_in.user_id {
             Some(user_id) if sign_in.status != SignInStatus::Complete => {
                 !self.store.list_passkeys(user_id).await?.is_empty()
@@ -1166,14 +1171,10 @@ impl Auth {
     }
 
     async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
-        let verification = self
-            .store
-            .find_verification(&sign_up.id)
-            .await?
-            .map(|v| self.current(v));
+        let verification = self.store.find_verification(&sign_up.id).await?;
         Ok(SignUpView {
             sign_up,
-            verification,
+            verification: verification.map(|v| self.current(v)),
         })
     }
 

@@ -37,6 +37,19 @@ pub struct SignInCompletion {
     pub events: Vec<AuditEvent>,
 }
 
+/// A client with everything its view shows, read at one moment.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub client: Client,
+    /// Its active and pending sessions, newest first, each with its user and the user's
+    /// verified passkeys (newest first).
+    pub sessions: Vec<(Session, User, Vec<Passkey>)>,
+    /// Its current sign-in with its verification.
+    pub sign_in: Option<(SignIn, Option<Verification>)>,
+    /// Its current sign-up with its verification.
+    pub sign_up: Option<(SignUp, Option<Verification>)>,
+}
+
 /// A page of a list.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
@@ -56,7 +69,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_client(&self, client: &Client, token_hash: &[u8]) -> Result<()>;
     /// The client whose token has this SHA-256.
     async fn find_client_by_token(&self, token_hash: &[u8]) -> Result<Option<Client>>;
-    async fn find_client(&self, id: &str) -> Result<Option<Client>>;
+    /// The client and what its view shows, in one read.
+    async fn find_client_record(&self, id: &str) -> Result<Option<ClientRecord>>;
     /// Saves the client's current sign-in, sign-up and last active session.
     async fn update_client(&self, client: &Client) -> Result<()>;
 

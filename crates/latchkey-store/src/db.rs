@@ -212,10 +212,20 @@ impl Db {
 
     /// Starts a transaction (on SQLite one that holds the write lock from the start).
     pub async fn begin(&self) -> Result<Tx, DbError> {
+        self.start("BEGIN IMMEDIATE").await
+    }
+
+    /// Starts a transaction for reads that must see one moment (on SQLite it also takes
+    /// the read lock once for all of them instead of once per statement).
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        self.start("BEGIN").await
+    }
+
+    async fn start(&self, begin: &str) -> Result<Tx, DbError> {
         match self {
             Db::Sqlite(conn) => {
                 let conn = conn.lock_arc();
-                sqlite::run(&conn, "BEGIN IMMEDIATE", &[])?;
+                sqlite::run(&conn, begin, &[])?;
                 Ok(Tx::Sqlite(SqliteTx { conn, open: true }))
             }
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
@@ -250,6 +260,23 @@ impl Tx {
             Tx::Sqlite(tx) => sqlite::run(&tx.conn, sql, args).map(|(n, _)| n),
             Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
         }
+    }
+
+    /// Runs a query; returns its rows.
+    pub async fn fetch_all(&mut self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        match self {
+            Tx::Sqlite(tx) => sqlite::run(&tx.conn, sql, args).map(|(_, rows)| rows),
+            Tx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, args).await,
+        }
+    }
+
+    /// Runs a query; returns its first row.
+    pub async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, DbError> {
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
     /// Makes the transaction's writes durable and visible.

@@ -15,16 +15,15 @@ use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, Passkey, Session, SignIn, SignUp, SigningKey, User,
     Verification, VerificationStatus,
 };
-use latchkey_core::store::{MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpCompletion, Store};
+use latchkey_core::store::{
+    ClientRecord, MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpCompletion, Store,
+};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-use rows::{
-    AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS,
-    SIGN_UP_COLUMNS, USER_COLUMNS,
-};
+use rows::{AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -284,6 +283,112 @@ async fn delete_ceremony_rows(tx: &mut Tx, owner_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Queries run alone and within [`Store::find_client_record`].
+mod select {
+    use super::rows::{
+        CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS,
+        USER_COLUMNS,
+    };
+
+    /// `$1`: client id.
+    pub fn client() -> String {
+        format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1")
+    }
+
+    /// `$1`: user id.
+    pub fn user() -> String {
+        format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")
+    }
+
+    /// `$1`: user id.
+    pub fn verified_passkeys() -> String {
+        format!(
+            "SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 AND verified = 1 ORDER BY created_at DESC, id DESC"
+        )
+    }
+
+    /// `$1`: client id.
+    pub fn live_client_sessions() -> String {
+        format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE client_id = $1 AND status IN ('active', 'pending') \
+             ORDER BY created_at DESC, id DESC"
+        )
+    }
+
+    /// `$1`: sign-in id, `$2`: client id.
+    pub fn sign_in() -> String {
+        format!("SELECT {SIGN_IN_COLUMNS} FROM sign_ins WHERE id = $1 AND client_id = $2")
+    }
+
+    /// `$1`: sign-up id, `$2`: client id.
+    pub fn sign_up() -> String {
+        format!("SELECT {SIGN_UP_COLUMNS} FROM sign_ups WHERE id = $1 AND client_id = $2")
+    }
+
+    /// `$1`: owner id.
+    pub const VERIFICATION: &str =
+        "SELECT owner_id, status, nonce, attempts, expire_at FROM verifications WHERE owner_id = $1";
+}
+
+/// The verification of `owner_id`, read within `tx`.
+async fn verification_in(tx: &mut Tx, owner_id: &str) -> Result<Option<Verification>> {
+    let row = tx
+        .fetch_optional(select::VERIFICATION, args![owner_id])
+        .await?;
+    row.as_ref().map(rows::verification).transpose()
+}
+
+/// The client's record, read within `tx`.
+async fn client_record_in(tx: &mut Tx, id: &str) -> Result<Option<ClientRecord>> {
+    let Some(row) = tx.fetch_optional(&select::client(), args![id]).await? else {
+        return Ok(None);
+    };
+    let client = rows::client(&row)?;
+    let mut sessions = Vec::new();
+    for row in tx
+        .fetch_all(&select::live_client_sessions(), args![id])
+        .await?
+    {
+        let session = rows::session(&row)?;
+        let Some(user) = tx
+            .fetch_optional(&select::user(), args![&session.user_id])
+            .await?
+        else {
+            continue;
+        };
+        let passkeys = tx
+            .fetch_all(&select::verified_passkeys(), args![&session.user_id])
+            .await?;
+        sessions.push((
+            session,
+            rows::user(&user)?,
+            passkeys.iter().map(rows::passkey).collect::<Result<_>>()?,
+        ));
+    }
+    let mut sign_in = None;
+    if let Some(sign_in_id) = &client.sign_in_id
+        && let Some(row) = tx
+            .fetch_optional(&select::sign_in(), args![sign_in_id, id])
+            .await?
+    {
+        sign_in = Some((rows::sign_in(&row)?, verification_in(tx, sign_in_id).await?));
+    }
+    let mut sign_up = None;
+    if let Some(sign_up_id) = &client.sign_up_id
+        && let Some(row) = tx
+            .fetch_optional(&select::sign_up(), args![sign_up_id, id])
+            .await?
+    {
+        sign_up = Some((rows::sign_up(&row)?, verification_in(tx, sign_up_id).await?));
+    }
+    Ok(Some(ClientRecord {
+        client,
+        sessions,
+        sign_in,
+        sign_up,
+    }))
+}
+
 fn like_prefix(query: &str) -> String {
     let escaped: String = query
         .to_lowercase()
@@ -318,10 +423,11 @@ impl Store for SqlStore {
         row.as_ref().map(rows::client).transpose()
     }
 
-    async fn find_client(&self, id: &str) -> Result<Option<Client>> {
-        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1");
-        let row = self.db.fetch_optional(&sql, args![id]).await?;
-        row.as_ref().map(rows::client).transpose()
+    async fn find_client_record(&self, id: &str) -> Result<Option<ClientRecord>> {
+        let mut tx = self.db.begin_read().await?;
+        let record = client_record_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn update_client(&self, client: &Client) -> Result<()> {
@@ -336,8 +442,7 @@ impl Store for SqlStore {
     }
 
     async fn find_user(&self, id: &str) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let row = self.db.fetch_optional(&sql, args![id]).await?;
+        let row = self.db.fetch_optional(&select::user(), args![id]).await?;
         row.as_ref().map(rows::user).transpose()
     }
 
@@ -409,10 +514,10 @@ impl Store for SqlStore {
     }
 
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>> {
-        let sql = format!(
-            "SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 AND verified = 1 ORDER BY created_at DESC, id DESC"
-        );
-        let found = self.db.fetch_all(&sql, args![user_id]).await?;
+        let found = self
+            .db
+            .fetch_all(&select::verified_passkeys(), args![user_id])
+            .await?;
         found.iter().map(rows::passkey).collect()
     }
 
@@ -470,7 +575,10 @@ impl Store for SqlStore {
     }
 
     async fn find_verification(&self, owner_id: &str) -> Result<Option<Verification>> {
-        let row = self.db.fetch_optional("SELECT owner_id, status, nonce, attempts, expire_at FROM verifications WHERE owner_id = $1", args![owner_id]).await?;
+        let row = self
+            .db
+            .fetch_optional(select::VERIFICATION, args![owner_id])
+            .await?;
         row.as_ref().map(rows::verification).transpose()
     }
 
@@ -530,9 +638,10 @@ impl Store for SqlStore {
     }
 
     async fn find_sign_in(&self, client_id: &str, id: &str) -> Result<Option<SignIn>> {
-        let sql =
-            format!("SELECT {SIGN_IN_COLUMNS} FROM sign_ins WHERE id = $1 AND client_id = $2");
-        let row = self.db.fetch_optional(&sql, args![id, client_id]).await?;
+        let row = self
+            .db
+            .fetch_optional(&select::sign_in(), args![id, client_id])
+            .await?;
         row.as_ref().map(rows::sign_in).transpose()
     }
 
@@ -578,9 +687,10 @@ impl Store for SqlStore {
     }
 
     async fn find_sign_up(&self, client_id: &str, id: &str) -> Result<Option<SignUp>> {
-        let sql =
-            format!("SELECT {SIGN_UP_COLUMNS} FROM sign_ups WHERE id = $1 AND client_id = $2");
-        let row = self.db.fetch_optional(&sql, args![id, client_id]).await?;
+        let row = self
+            .db
+            .fetch_optional(&select::sign_up(), args![id, client_id])
+            .await?;
         row.as_ref().map(rows::sign_up).transpose()
     }
 
@@ -605,11 +715,10 @@ impl Store for SqlStore {
     }
 
     async fn list_client_sessions(&self, client_id: &str) -> Result<Vec<Session>> {
-        let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE client_id = $1 AND status IN ('active', 'pending') \
-             ORDER BY created_at DESC, id DESC"
-        );
-        let found = self.db.fetch_all(&sql, args![client_id]).await?;
+        let found = self
+            .db
+            .fetch_all(&select::live_client_sessions(), args![client_id])
+            .await?;
         found.iter().map(rows::session).collect()
     }
 
