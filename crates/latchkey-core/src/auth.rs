@@ -224,7 +224,9 @@ impl Auth {
             })
             .collect();
         let sign_in = match record.sign_in {
-            Some((sign_in, verification)) => Some(self.sign_in_view_of(sign_in, verification).await?),
+            Some((sign_in, verification)) => {
+                Some(self.sign_in_view_of(sign_in, verification).await?)
+            }
             None => None,
         };
         let sign_up = record.sign_up.map(|(sign_up, verification)| SignUpView {

@@ -2,10 +2,10 @@
 //! or text, rows read by column name, transactions that roll back unless committed.
 
 use latchkey_core::error::Error;
-use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::batch::{Batched, Guard};
 use crate::{postgres, sqlite};
 
 /// An argument bound to a `$n` placeholder; `None` binds SQL `NULL` of that type.
@@ -164,8 +164,9 @@ pub fn unique(on_unique: Error) -> impl FnOnce(DbError) -> Error {
 }
 
 /// The database: SQLite runs each statement on one connection on the calling task (a
-/// statement takes microseconds, less than handing it to another thread would);
-/// PostgreSQL runs on a connection pool.
+/// statement takes microseconds, less than handing it to another thread would), with the
+/// writes of concurrent requests committed together ([`Batched`]); PostgreSQL runs on a
+/// connection pool.
 ///
 /// The SQLite connection's lock is a plain mutex, not an async one: it is never held
 /// across a real suspension (every SQLite call completes when first polled), so a waiter
@@ -173,7 +174,7 @@ pub fn unique(on_unique: Error) -> impl FnOnce(DbError) -> Error {
 /// behind a woken task that is not yet running.
 #[derive(Clone)]
 pub enum Db {
-    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+    Sqlite(Arc<Batched>),
     Postgres(sqlx::PgPool),
 }
 
@@ -181,7 +182,7 @@ impl Db {
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
         match self {
-            Db::Sqlite(conn) => sqlite::run(&conn.lock(), sql, args).map(|(n, _)| n),
+            Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(n, _)| n),
             Db::Postgres(pool) => postgres::execute(pool, sql, args).await,
         }
     }
@@ -189,7 +190,7 @@ impl Db {
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
         match self {
-            Db::Sqlite(conn) => sqlite::run(&conn.lock(), sql, args).map(|(_, rows)| rows),
+            Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(_, rows)| rows),
             Db::Postgres(pool) => postgres::fetch_all(pool, sql, args).await,
         }
     }
@@ -210,27 +211,66 @@ impl Db {
             .ok_or_else(|| DbError::Other("the query returned no row".into()))
     }
 
-    /// Starts a transaction (on SQLite one that holds the write lock from the start).
+    /// Starts a transaction (on SQLite a savepoint in the shared write transaction).
     pub async fn begin(&self) -> Result<Tx, DbError> {
-        self.start("BEGIN IMMEDIATE").await
+        match self {
+            Db::Sqlite(db) => {
+                let mut conn = db.lock();
+                let epoch = db.join(&mut conn)?;
+                sqlite::run(&conn.conn, "SAVEPOINT request", &[])?;
+                Ok(Tx::Sqlite(SqliteTx {
+                    db: db.clone(),
+                    conn,
+                    end: End::Release(epoch),
+                }))
+            }
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
+        }
     }
 
     /// Starts a transaction for reads that must see one moment (on SQLite it also takes
     /// the read lock once for all of them instead of once per statement).
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
-        self.start("BEGIN").await
-    }
-
-    async fn start(&self, begin: &str) -> Result<Tx, DbError> {
         match self {
-            Db::Sqlite(conn) => {
-                let conn = conn.lock_arc();
-                sqlite::run(&conn, begin, &[])?;
-                Ok(Tx::Sqlite(SqliteTx { conn, open: true }))
+            Db::Sqlite(db) => {
+                let conn = db.lock();
+                // Inside the shared write transaction, reads already see one moment.
+                let end = if Batched::is_open(&conn) {
+                    End::Nothing
+                } else {
+                    sqlite::run(&conn.conn, "BEGIN", &[])?;
+                    End::Commit
+                };
+                Ok(Tx::Sqlite(SqliteTx {
+                    db: db.clone(),
+                    conn,
+                    end,
+                }))
             }
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
         }
     }
+}
+
+/// Runs one SQLite statement; a write joins the shared transaction and returns once that
+/// has committed.
+async fn sqlite_statement(
+    db: &Batched,
+    sql: &str,
+    args: &[Value<'_>],
+) -> Result<(u64, Vec<Row>), DbError> {
+    let mut conn = db.lock();
+    let epoch = if sqlite::read_only(&conn.conn, sql)? {
+        None
+    } else {
+        Some(db.join(&mut conn)?)
+    };
+    let done = sqlite::run(&conn.conn, sql, args)?;
+    drop(conn);
+    if let Some(epoch) = epoch {
+        db.committed(epoch).await?;
+    }
+    Ok(done)
 }
 
 /// A transaction; dropped without [`Tx::commit`], it rolls back.
@@ -241,15 +281,29 @@ pub enum Tx {
 
 /// The SQLite connection, held for the whole transaction.
 pub struct SqliteTx {
-    conn: ArcMutexGuard<RawMutex, rusqlite::Connection>,
-    open: bool,
+    db: Arc<Batched>,
+    conn: Guard,
+    end: End,
+}
+
+/// How a SQLite transaction ends.
+enum End {
+    /// Release the savepoint, then wait for the shared transaction `epoch` to commit.
+    Release(u64),
+    /// Commit a read transaction of its own.
+    Commit,
+    /// Nothing to end (reads inside the shared transaction, or already ended).
+    Nothing,
 }
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        let undo = match self.end {
+            End::Release(_) => "ROLLBACK TO request; RELEASE request",
+            End::Commit => "ROLLBACK",
+            End::Nothing => return,
+        };
+        let _ = self.conn.conn.execute_batch(undo);
     }
 }
 
@@ -257,7 +311,7 @@ impl Tx {
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
         match self {
-            Tx::Sqlite(tx) => sqlite::run(&tx.conn, sql, args).map(|(n, _)| n),
+            Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(n, _)| n),
             Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
         }
     }
@@ -265,7 +319,7 @@ impl Tx {
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&mut self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
         match self {
-            Tx::Sqlite(tx) => sqlite::run(&tx.conn, sql, args).map(|(_, rows)| rows),
+            Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(_, rows)| rows),
             Tx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, args).await,
         }
     }
@@ -282,11 +336,25 @@ impl Tx {
     /// Makes the transaction's writes durable and visible.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(mut tx) => {
-                sqlite::run(&tx.conn, "COMMIT", &[])?;
-                tx.open = false;
-                Ok(())
-            }
+            Tx::Sqlite(mut tx) => match std::mem::replace(&mut tx.end, End::Nothing) {
+                End::Release(epoch) => {
+                    if let Err(err) = sqlite::run(&tx.conn.conn, "RELEASE request", &[]) {
+                        tx.end = End::Release(epoch);
+                        return Err(err);
+                    }
+                    let db = tx.db.clone();
+                    drop(tx);
+                    db.committed(epoch).await
+                }
+                End::Commit => {
+                    if let Err(err) = sqlite::run(&tx.conn.conn, "COMMIT", &[]) {
+                        tx.end = End::Commit;
+                        return Err(err);
+                    }
+                    Ok(())
+                }
+                End::Nothing => Ok(()),
+            },
             Tx::Postgres(tx) => tx.commit().await.map_err(postgres::error),
         }
     }

@@ -2,6 +2,7 @@
 //! set of SQL serves both: `$n` placeholders, `BIGINT` times, text ids and base64url text
 //! for binary values; migrations live in `migrations/<backend>` with the same versions.
 
+mod batch;
 mod db;
 mod postgres;
 mod rows;
@@ -119,12 +120,12 @@ impl SqlStore {
     /// Applies pending migrations; refuses a database whose schema is newer than this binary.
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite(conn) => {
-                let conn = conn.lock();
-                let applied = sqlite::applied_migrations(&conn)?;
+            Db::Sqlite(db) => {
+                let conn = db.connection().lock();
+                let applied = sqlite::applied_migrations(&conn.conn)?;
                 refuse_newer_schema(applied.iter().map(|(v, _)| *v).max(), &SQLITE_MIGRATIONS)?;
                 Ok(sqlite::apply_migrations(
-                    &conn,
+                    &conn.conn,
                     &SQLITE_MIGRATIONS,
                     &applied,
                 )?)
@@ -326,8 +327,7 @@ mod select {
     }
 
     /// `$1`: owner id.
-    pub const VERIFICATION: &str =
-        "SELECT owner_id, status, nonce, attempts, expire_at FROM verifications WHERE owner_id = $1";
+    pub const VERIFICATION: &str = "SELECT owner_id, status, nonce, attempts, expire_at FROM verifications WHERE owner_id = $1";
 }
 
 /// The verification of `owner_id`, read within `tx`.

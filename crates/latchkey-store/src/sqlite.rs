@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::batch::{Batched, Conn};
 use crate::db::{Cell, DbError, Row, Value};
 
 /// Opens the database a `sqlite:` URL names (`sqlite://path/to/file.db`, optionally
@@ -56,19 +57,19 @@ const WAL_RESTART_FRAMES: i64 = 16_384;
 /// two `fsync`s while every other request waits for the connection). For a WAL database
 /// a thread of its own, on a second connection, checkpoints instead, until the returned
 /// connection is dropped.
-pub fn open_serving(url: &str) -> Result<Arc<Mutex<Connection>>, DbError> {
+pub fn open_serving(url: &str) -> Result<Arc<Batched>, DbError> {
     let conn = open(url)?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .map_err(error)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Ok(Arc::new(Mutex::new(conn)));
+        return Ok(Batched::start(conn));
     }
     let checkpointer = open(url)?;
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
         .map_err(error)?;
-    let conn = Arc::new(Mutex::new(conn));
-    let writer = Arc::downgrade(&conn);
+    let batched = Batched::start(conn);
+    let writer = Arc::downgrade(&batched);
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
@@ -77,20 +78,20 @@ pub fn open_serving(url: &str) -> Result<Arc<Mutex<Connection>>, DbError> {
                 let Some(writer) = writer.upgrade() else {
                     return;
                 };
-                if let Err(err) = checkpoint(&checkpointer, &writer) {
+                if let Err(err) = checkpoint(&checkpointer, writer.connection()) {
                     tracing::warn!(error = ?err, "SQLite checkpoint failed");
                 }
             }
         })
         .map_err(|e| DbError::Other(e.to_string()))?;
-    Ok(conn)
+    Ok(batched)
 }
 
 /// Copies the WAL into the database beside the writer. A checkpoint that runs beside
 /// the writer never catches up with it, and SQLite starts the WAL over only once it has
 /// been copied whole; so when it is long, the writer's connection is held for a second
 /// pass that copies the little written meanwhile.
-fn checkpoint(conn: &Connection, writer: &Mutex<Connection>) -> Result<(), DbError> {
+fn checkpoint(conn: &Connection, writer: &Mutex<Conn>) -> Result<(), DbError> {
     let passive = || {
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             row.get::<_, i64>(1)
@@ -102,6 +103,11 @@ fn checkpoint(conn: &Connection, writer: &Mutex<Connection>) -> Result<(), DbErr
         passive()?;
     }
     Ok(())
+}
+
+/// Whether a statement only reads.
+pub fn read_only(conn: &Connection, sql: &str) -> Result<bool, DbError> {
+    Ok(conn.prepare_cached(sql).map_err(error)?.readonly())
 }
 
 /// Runs one statement with `$n` arguments; returns the rows it changed and the rows it
@@ -201,7 +207,7 @@ fn unavailable(err: rusqlite::Error) -> DbError {
 }
 
 /// Maps rusqlite errors: unique violations, a busy or unreachable file, the rest.
-fn error(err: rusqlite::Error) -> DbError {
+pub(crate) fn error(err: rusqlite::Error) -> DbError {
     const UNIQUE: i32 = 2067;
     const PRIMARY_KEY: i32 = 1555;
     match &err {

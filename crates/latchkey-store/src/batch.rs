@@ -1,0 +1,163 @@
+//! Group commit for SQLite. The writes of concurrent requests share one transaction on
+//! the one connection, which a flusher commits as soon as it can take the connection;
+//! each write is acknowledged only once the transaction holding it has committed. A
+//! commit writes every page it changed to the WAL, so one commit for many requests
+//! writes the pages they share (the newest page of each table and index) once instead of
+//! once per request, and reads inside the open transaction take no file locks.
+//!
+//! Each request's transaction is a savepoint in the shared one, so a request that fails
+//! rolls back only its own writes; a commit that fails fails every write it held.
+
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
+use rusqlite::Connection;
+use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
+use tokio::sync::{Notify, watch};
+
+use crate::db::DbError;
+
+/// Failed commits remembered for writers that have not looked yet.
+const FAILURES_KEPT: usize = 64;
+
+/// The connection and the shared transaction, if one is open.
+pub struct Conn {
+    pub conn: Connection,
+    /// Whether a shared transaction is open.
+    open: bool,
+    /// The number of the open (or next) shared transaction.
+    epoch: u64,
+}
+
+/// What the flusher has committed: every transaction up to `through`, except `failed`.
+#[derive(Debug, Default)]
+struct Flushed {
+    through: u64,
+    failed: VecDeque<u64>,
+}
+
+/// The connection with group commit.
+pub struct Batched {
+    conn: Arc<Mutex<Conn>>,
+    /// Wakes the flusher: a shared transaction was opened, or this value dropped.
+    pending: Arc<Notify>,
+    flushed: watch::Sender<Flushed>,
+}
+
+impl Drop for Batched {
+    fn drop(&mut self) {
+        self.pending.notify_one();
+    }
+}
+
+/// A connection guard held for a whole request transaction.
+pub type Guard = ArcMutexGuard<RawMutex, Conn>;
+
+impl Batched {
+    /// Serves `conn` with group commit; the flusher runs on the current Tokio runtime
+    /// until the returned value is dropped.
+    pub fn start(conn: Connection) -> Arc<Self> {
+        let batched = Arc::new(Self {
+            conn: Arc::new(Mutex::new(Conn {
+                conn,
+                open: false,
+                epoch: 1,
+            })),
+            pending: Arc::new(Notify::new()),
+            flushed: watch::Sender::new(Flushed::default()),
+        });
+        tokio::spawn(flush_when_pending(
+            Arc::downgrade(&batched),
+            batched.pending.clone(),
+        ));
+        batched
+    }
+
+    /// The connection, waiting for it.
+    pub fn lock(&self) -> Guard {
+        self.conn.lock_arc()
+    }
+
+    /// The connection, for work outside request transactions (migrations, checkpoints).
+    pub fn connection(&self) -> &Mutex<Conn> {
+        &self.conn
+    }
+
+    /// Makes sure the shared transaction is open for a write; returns its number.
+    pub fn join(&self, conn: &mut Conn) -> Result<u64, DbError> {
+        if conn.open && conn.conn.is_autocommit() {
+            // An I/O error or a full disk ended the shared transaction; the flusher
+            // fails it before new writes start another.
+            return Err(DbError::Unavailable(
+                "the database could not keep the write".into(),
+            ));
+        }
+        if !conn.open {
+            conn.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(crate::sqlite::error)?;
+            conn.open = true;
+            self.pending.notify_one();
+        }
+        Ok(conn.epoch)
+    }
+
+    /// Whether a shared transaction is open (reads then run inside it).
+    pub fn is_open(conn: &Conn) -> bool {
+        conn.open
+    }
+
+    /// Waits until shared transaction `epoch` has committed.
+    pub async fn committed(&self, epoch: u64) -> Result<(), DbError> {
+        let mut flushed = self.flushed.subscribe();
+        let flushed = flushed
+            .wait_for(|f| f.through >= epoch)
+            .await
+            .map_err(|_| DbError::Unavailable("the database was closed".into()))?;
+        if flushed.failed.contains(&epoch) {
+            return Err(DbError::Unavailable(
+                "the database could not commit the write".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Commits the shared transaction, if one is open.
+    fn flush(&self) {
+        let mut conn = self.conn.lock();
+        if !conn.open {
+            return;
+        }
+        // An I/O error or a full disk can end the transaction early; its writes are gone.
+        let committed = !conn.conn.is_autocommit() && conn.conn.execute_batch("COMMIT").is_ok();
+        if !committed {
+            tracing::error!("SQLite could not commit; the writes of this batch are refused");
+            let _ = conn.conn.execute_batch("ROLLBACK");
+        }
+        let epoch = conn.epoch;
+        conn.open = false;
+        conn.epoch += 1;
+        drop(conn);
+        self.flushed.send_modify(|f| {
+            f.through = epoch;
+            if !committed {
+                f.failed.push_back(epoch);
+                if f.failed.len() > FAILURES_KEPT {
+                    f.failed.pop_front();
+                }
+            }
+        });
+    }
+}
+
+/// The flusher: commits whenever a shared transaction has been opened, after letting
+/// the requests that are ready to write join it.
+async fn flush_when_pending(batched: Weak<Batched>, pending: Arc<Notify>) {
+    loop {
+        pending.notified().await;
+        tokio::task::yield_now().await;
+        match batched.upgrade() {
+            Some(batched) => batched.flush(),
+            None => return,
+        }
+    }
+}
