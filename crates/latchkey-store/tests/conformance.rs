@@ -182,9 +182,18 @@ async fn clients_users_and_sessions_round_trip() {
             Some(s.id.as_str()),
             "{url}"
         );
-        assert_eq!(
-            store.find_client(&c.id).await.expect("find"),
-            Some(found.clone())
+        let record = store
+            .find_client_record(&c.id)
+            .await
+            .expect("find")
+            .expect("record");
+        assert_eq!(record.client, found, "{url}");
+        assert_eq!(record.sessions.len(), 1, "{url}");
+        assert_eq!(record.sessions[0].0.id, s.id, "{url}");
+        assert_eq!(record.sessions[0].1, u, "{url}");
+        assert!(
+            record.sign_in.is_none() && record.sign_up.is_none(),
+            "{url}"
         );
         assert_eq!(
             store.find_user(&u.id).await.expect("user"),
@@ -293,6 +302,37 @@ async fn unique_violations_map_to_domain_errors() {
             vec![],
             "{url}: nothing half-written"
         );
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_writes_are_committed_and_a_failed_one_undoes_only_itself() {
+    sqlx::any::install_default_drivers();
+    for (url, store) in stores().await {
+        let users: Vec<User> = (0..24).map(|i| user(&format!("batch{i}"))).collect();
+        let mut twin = user("batch3");
+        twin.user_handle = b"twin".to_vec();
+        // Written concurrently (on SQLite into one shared transaction): only the twin fails.
+        let results = futures::future::join_all(
+            users
+                .iter()
+                .chain(std::iter::once(&twin))
+                .map(|u| store.insert_user(u)),
+        )
+        .await;
+        assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1, "{url}");
+        assert!(
+            matches!(results[24], Err(Error::IdentifierExists(_))),
+            "{url}"
+        );
+        // Another connection sees every acknowledged write: committed, not only written.
+        let other = sqlx::AnyPool::connect(&url).await.expect("pool");
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username LIKE 'batch%'")
+                .fetch_one(&other)
+                .await
+                .expect("count");
+        assert_eq!(count, 24, "{url}");
     }
 }
 
