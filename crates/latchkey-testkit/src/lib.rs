@@ -1,5 +1,5 @@
 //! Test helpers: [`TestApp`] boots the real server on port 0 with a fresh database and a
-//! movable clock; [`SoftAuthenticator`] is a software passkey written on p256, independent
+//! movable clock; [`SoftAuthenticator`] is a software passkey written on ring's P-256, independent
 //! of webauthn-rs, that can also misbehave on purpose.
 
 mod app;
