@@ -37,10 +37,11 @@ pub fn open(url: &str) -> Result<Connection, DbError> {
     let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
     conn.set_prepared_statement_cache_capacity(128);
     // WAL lets other processes read beside the writer; NORMAL is durable in WAL mode
-    // against process crashes.
+    // against process crashes. The journals of savepoints (each request's transaction)
+    // stay in memory instead of temporary files.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;",
     )
     .map_err(error)?;
     Ok(conn)
