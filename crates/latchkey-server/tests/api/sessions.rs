@@ -297,3 +297,29 @@ async fn native_clients_use_a_bearer_token() {
         .await
         .assert_error(401, "authentication_invalid");
 }
+
+#[tokio::test]
+async fn token_refreshes_record_activity_to_a_tenth_of_the_inactivity_limit() {
+    let app = TestApp::spawn_with(|c| c.sessions.inactivity_secs = 600).await;
+    let (browser, session) = signed_in(&app).await;
+    let activity = || async {
+        let client = browser.get("/v1/client").await;
+        let session = &client.ok()["response"]["sessions"][0];
+        (
+            session["last_active_at"].as_i64().expect("last_active_at"),
+            session["abandon_at"].as_i64().expect("abandon_at"),
+        )
+    };
+    let (signed_in_at, first_abandon_at) = activity().await;
+    // Within a tenth of the 600 s limit of the last record: nothing is written.
+    app.clock.advance_secs(59);
+    token(&browser, &session).await.ok();
+    assert_eq!(activity().await, (signed_in_at, first_abandon_at));
+    // A minute after it: the refresh is recorded and pushes abandonment back.
+    app.clock.advance_secs(1);
+    token(&browser, &session).await.ok();
+    assert_eq!(
+        activity().await,
+        (signed_in_at + 60_000, first_abandon_at + 60_000)
+    );
+}
