@@ -338,6 +338,24 @@ async fn verification_in(tx: &mut Tx, owner_id: &str) -> Result<Option<Verificat
     row.as_ref().map(rows::verification).transpose()
 }
 
+/// The client's current attempt (read with `sql` by attempt and client id) with its
+/// verification, read within `tx`.
+async fn attempt_in<T>(
+    tx: &mut Tx,
+    sql: &str,
+    attempt_id: Option<&str>,
+    client_id: &str,
+    read: fn(&db::Row) -> Result<T>,
+) -> Result<Option<(T, Option<Verification>)>> {
+    let Some(attempt_id) = attempt_id else {
+        return Ok(None);
+    };
+    let Some(row) = tx.fetch_optional(sql, args![attempt_id, client_id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some((read(&row)?, verification_in(tx, attempt_id).await?)))
+}
+
 /// The client's record, read within `tx`.
 async fn client_record_in(tx: &mut Tx, id: &str) -> Result<Option<ClientRecord>> {
     let Some(row) = tx.fetch_optional(&select::client(), args![id]).await? else {
@@ -365,22 +383,22 @@ async fn client_record_in(tx: &mut Tx, id: &str) -> Result<Option<ClientRecord>>
             passkeys.iter().map(rows::passkey).collect::<Result<_>>()?,
         ));
     }
-    let mut sign_in = None;
-    if let Some(sign_in_id) = &client.sign_in_id
-        && let Some(row) = tx
-            .fetch_optional(&select::sign_in(), args![sign_in_id, id])
-            .await?
-    {
-        sign_in = Some((rows::sign_in(&row)?, verification_in(tx, sign_in_id).await?));
-    }
-    let mut sign_up = None;
-    if let Some(sign_up_id) = &client.sign_up_id
-        && let Some(row) = tx
-            .fetch_optional(&select::sign_up(), args![sign_up_id, id])
-            .await?
-    {
-        sign_up = Some((rows::sign_up(&row)?, verification_in(tx, sign_up_id).await?));
-    }
+    let sign_in = attempt_in(
+        tx,
+        &select::sign_in(),
+        client.sign_in_id.as_deref(),
+        id,
+        rows::sign_in,
+    )
+    .await?;
+    let sign_up = attempt_in(
+        tx,
+        &select::sign_up(),
+        client.sign_up_id.as_deref(),
+        id,
+        rows::sign_up,
+    )
+    .await?;
     Ok(Some(ClientRecord {
         client,
         sessions,
