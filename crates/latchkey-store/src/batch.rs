@@ -8,11 +8,11 @@
 //! Each request's transaction is a savepoint in the shared one, so a request that fails
 //! rolls back only its own writes; a commit that fails fails every write it held.
 
-use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
+use parking_lot::{ArcMutexGuard, Condvar, Mutex, RawMutex};
 use rusqlite::Connection;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::db::DbError;
 
@@ -39,13 +39,36 @@ struct Flushed {
 pub struct Batched {
     conn: Arc<Mutex<Conn>>,
     /// Wakes the flusher: a shared transaction was opened, or this value dropped.
-    pending: Arc<Notify>,
+    pending: Arc<Pending>,
     flushed: watch::Sender<Flushed>,
 }
 
 impl Drop for Batched {
     fn drop(&mut self) {
-        self.pending.notify_one();
+        self.pending.raise();
+    }
+}
+
+/// A flag the flusher sleeps on.
+#[derive(Default)]
+struct Pending {
+    raised: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Pending {
+    fn raise(&self) {
+        *self.raised.lock() = true;
+        self.wake.notify_one();
+    }
+
+    /// Waits until the flag is raised, and lowers it.
+    fn wait(&self) {
+        let mut raised = self.raised.lock();
+        while !*raised {
+            self.wake.wait(&mut raised);
+        }
+        *raised = false;
     }
 }
 
@@ -53,23 +76,26 @@ impl Drop for Batched {
 pub type Guard = ArcMutexGuard<RawMutex, Conn>;
 
 impl Batched {
-    /// Serves `conn` with group commit; the flusher runs on the current Tokio runtime
-    /// until the returned value is dropped.
-    pub fn start(conn: Connection) -> Arc<Self> {
+    /// Serves `conn` with group commit. The flusher is a thread of its own, so that it
+    /// commits even while every runtime thread waits (for instance another connection
+    /// of the same process waiting for SQLite's write lock); it ends when the returned
+    /// value is dropped.
+    pub fn start(conn: Connection) -> Result<Arc<Self>, DbError> {
         let batched = Arc::new(Self {
             conn: Arc::new(Mutex::new(Conn {
                 conn,
                 open: false,
                 epoch: 1,
             })),
-            pending: Arc::new(Notify::new()),
+            pending: Arc::default(),
             flushed: watch::Sender::new(Flushed::default()),
         });
-        tokio::spawn(flush_when_pending(
-            Arc::downgrade(&batched),
-            batched.pending.clone(),
-        ));
-        batched
+        let (writer, pending) = (Arc::downgrade(&batched), batched.pending.clone());
+        std::thread::Builder::new()
+            .name("sqlite-commit".into())
+            .spawn(move || flush_when_pending(&writer, &pending))
+            .map_err(|e| DbError::Other(e.to_string()))?;
+        Ok(batched)
     }
 
     /// The connection, waiting for it.
@@ -96,7 +122,7 @@ impl Batched {
                 .execute_batch("BEGIN IMMEDIATE")
                 .map_err(crate::sqlite::error)?;
             conn.open = true;
-            self.pending.notify_one();
+            self.pending.raise();
         }
         Ok(conn.epoch)
     }
@@ -151,10 +177,10 @@ impl Batched {
 
 /// The flusher: commits whenever a shared transaction has been opened, after letting
 /// the requests that are ready to write join it.
-async fn flush_when_pending(batched: Weak<Batched>, pending: Arc<Notify>) {
+fn flush_when_pending(batched: &Weak<Batched>, pending: &Pending) {
     loop {
-        pending.notified().await;
-        tokio::task::yield_now().await;
+        pending.wait();
+        std::thread::yield_now();
         match batched.upgrade() {
             Some(batched) => batched.flush(),
             None => return,

@@ -64,12 +64,12 @@ pub fn open_serving(url: &str) -> Result<Arc<Batched>, DbError> {
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .map_err(error)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Ok(Batched::start(conn));
+        return Batched::start(conn);
     }
     let checkpointer = open(url)?;
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
         .map_err(error)?;
-    let batched = Batched::start(conn);
+    let batched = Batched::start(conn)?;
     let writer = Arc::downgrade(&batched);
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
