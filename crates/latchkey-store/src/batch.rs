@@ -12,10 +12,13 @@ use parking_lot::{ArcMutexGuard, Condvar, Mutex, RawMutex};
 use rusqlite::Connection;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::db::DbError;
 
+/// How long a shared transaction stays open for more writes before it is committed.
+const GATHER: Duration = Duration::from_millis(1);
 /// Failed commits remembered for writers that have not looked yet.
 const FAILURES_KEPT: usize = 64;
 
@@ -175,12 +178,12 @@ impl Batched {
     }
 }
 
-/// The flusher: commits whenever a shared transaction has been opened, after letting
-/// the requests that are ready to write join it.
+/// The flusher: commits whenever a shared transaction has been opened, after giving
+/// the requests that are about to write [`GATHER`] to join it.
 fn flush_when_pending(batched: &Weak<Batched>, pending: &Pending) {
     loop {
         pending.wait();
-        std::thread::yield_now();
+        std::thread::sleep(GATHER);
         match batched.upgrade() {
             Some(batched) => batched.flush(),
             None => return,
