@@ -229,10 +229,9 @@ impl Auth {
             }
             None => None,
         };
-        let sign_up = record.sign_up.map(|(sign_up, verification)| SignUpView {
-            sign_up,
-            verification: verification.map(|v| self.current(v)),
-        });
+        let sign_up = record
+            .sign_up
+            .map(|(sign_up, verification)| self.sign_up_view_of(sign_up, verification));
         Ok(Some(ClientView {
             client: record.client,
             sessions,
@@ -1174,10 +1173,14 @@ impl Auth {
 
     async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
         let verification = self.store.find_verification(&sign_up.id).await?;
-        Ok(SignUpView {
+        Ok(self.sign_up_view_of(sign_up, verification))
+    }
+
+    fn sign_up_view_of(&self, sign_up: SignUp, verification: Option<Verification>) -> SignUpView {
+        SignUpView {
             sign_up,
             verification: verification.map(|v| self.current(v)),
-        })
+        }
     }
 
     /// A verification as of now: an open one past its expiry shows `expired`.

@@ -10,6 +10,7 @@
 
 use parking_lot::{ArcMutexGuard, Condvar, Mutex, RawMutex};
 use rusqlite::Connection;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -26,9 +27,9 @@ const FAILURES_KEPT: usize = 64;
 pub struct Conn {
     pub conn: Connection,
     /// Whether a shared transaction is open.
-    open: bool,
+    open: Cell<bool>,
     /// The number of the open (or next) shared transaction.
-    epoch: u64,
+    epoch: Cell<u64>,
 }
 
 /// What the flusher has committed: every transaction up to `through`, except `failed`.
@@ -87,8 +88,8 @@ impl Batched {
         let batched = Arc::new(Self {
             conn: Arc::new(Mutex::new(Conn {
                 conn,
-                open: false,
-                epoch: 1,
+                open: Cell::new(false),
+                epoch: Cell::new(1),
             })),
             pending: Arc::default(),
             flushed: watch::Sender::new(Flushed::default()),
@@ -112,27 +113,27 @@ impl Batched {
     }
 
     /// Makes sure the shared transaction is open for a write; returns its number.
-    pub fn join(&self, conn: &mut Conn) -> Result<u64, DbError> {
-        if conn.open && conn.conn.is_autocommit() {
+    pub fn join(&self, conn: &Conn) -> Result<u64, DbError> {
+        if conn.open.get() && conn.conn.is_autocommit() {
             // An I/O error or a full disk ended the shared transaction; the flusher
             // fails it before new writes start another.
             return Err(DbError::Unavailable(
                 "the database could not keep the write".into(),
             ));
         }
-        if !conn.open {
+        if !conn.open.get() {
             conn.conn
                 .execute_batch("BEGIN IMMEDIATE")
                 .map_err(crate::sqlite::error)?;
-            conn.open = true;
+            conn.open.set(true);
             self.pending.raise();
         }
-        Ok(conn.epoch)
+        Ok(conn.epoch.get())
     }
 
     /// Whether a shared transaction is open (reads then run inside it).
     pub fn is_open(conn: &Conn) -> bool {
-        conn.open
+        conn.open.get()
     }
 
     /// Waits until shared transaction `epoch` has committed.
@@ -152,8 +153,8 @@ impl Batched {
 
     /// Commits the shared transaction, if one is open.
     fn flush(&self) {
-        let mut conn = self.conn.lock();
-        if !conn.open {
+        let conn = self.conn.lock();
+        if !conn.open.get() {
             return;
         }
         // An I/O error or a full disk can end the transaction early; its writes are gone.
@@ -162,9 +163,9 @@ impl Batched {
             tracing::error!("SQLite could not commit; the writes of this batch are refused");
             let _ = conn.conn.execute_batch("ROLLBACK");
         }
-        let epoch = conn.epoch;
-        conn.open = false;
-        conn.epoch += 1;
+        let epoch = conn.epoch.get();
+        conn.open.set(false);
+        conn.epoch.set(epoch + 1);
         drop(conn);
         self.flushed.send_modify(|f| {
             f.through = epoch;

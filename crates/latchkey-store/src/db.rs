@@ -215,8 +215,8 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         match self {
             Db::Sqlite(db) => {
-                let mut conn = db.lock();
-                let epoch = db.join(&mut conn)?;
+                let conn = db.lock();
+                let epoch = db.join(&conn)?;
                 sqlite::run(&conn.conn, "SAVEPOINT request", &[])?;
                 Ok(Tx::Sqlite(SqliteTx {
                     db: db.clone(),
@@ -247,7 +247,12 @@ impl Db {
                     end,
                 }))
             }
-            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
+            // PostgreSQL's default isolation takes a new snapshot per statement.
+            Db::Postgres(pool) => Ok(Tx::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await
+                    .map_err(postgres::error)?,
+            )),
         }
     }
 }
@@ -259,14 +264,16 @@ async fn sqlite_statement(
     sql: &str,
     args: &[Value<'_>],
 ) -> Result<(u64, Vec<Row>), DbError> {
-    let mut conn = db.lock();
-    let epoch = if sqlite::read_only(&conn.conn, sql)? {
-        None
-    } else {
-        Some(db.join(&mut conn)?)
+    let (epoch, done) = {
+        let conn = db.lock();
+        let mut stmt = sqlite::prepare(&conn.conn, sql)?;
+        let epoch = if stmt.readonly() {
+            None
+        } else {
+            Some(db.join(&conn)?)
+        };
+        (epoch, sqlite::query(&conn.conn, &mut stmt, args)?)
     };
-    let done = sqlite::run(&conn.conn, sql, args)?;
-    drop(conn);
     if let Some(epoch) = epoch {
         db.committed(epoch).await?;
     }

@@ -2,7 +2,7 @@
 
 use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, Statement};
 use sqlx::migrate::Migrator;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,15 +106,24 @@ fn checkpoint(conn: &Connection, writer: &Mutex<Conn>) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Whether a statement only reads.
-pub fn read_only(conn: &Connection, sql: &str) -> Result<bool, DbError> {
-    Ok(conn.prepare_cached(sql).map_err(error)?.readonly())
+/// Prepares a statement, from the connection's cache when it was prepared before.
+pub fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>, DbError> {
+    conn.prepare_cached(sql).map_err(error)
 }
 
 /// Runs one statement with `$n` arguments; returns the rows it changed and the rows it
 /// returned.
 pub fn run(conn: &Connection, sql: &str, args: &[Value<'_>]) -> Result<(u64, Vec<Row>), DbError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(error)?;
+    let mut stmt = prepare(conn, sql)?;
+    query(conn, &mut stmt, args)
+}
+
+/// Runs `stmt`, prepared on `conn`, as [`run`] does.
+pub fn query(
+    conn: &Connection,
+    stmt: &mut Statement<'_>,
+    args: &[Value<'_>],
+) -> Result<(u64, Vec<Row>), DbError> {
     for index in 1..=stmt.parameter_count() {
         let arg = stmt
             .parameter_name(index)
