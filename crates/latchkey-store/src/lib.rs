@@ -29,6 +29,9 @@ use rows::{AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, USER
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long a pooled PostgreSQL connection may sit idle before it is checked again.
+const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -93,6 +96,19 @@ impl SqlStore {
                 let pool = PgPoolOptions::new()
                     .max_connections(options.max_connections.max(1))
                     .acquire_timeout(Duration::from_secs(5))
+                    // A connection is checked when it goes back to the pool; one idle
+                    // since may have been closed by a restart or a proxy, so it is
+                    // checked again before use (sqlx's default checks every time: a
+                    // round trip per statement).
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > CHECK_IDLE_AFTER {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(connect)
                     .await
                     .map_err(postgres::error)?;

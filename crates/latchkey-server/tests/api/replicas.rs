@@ -112,8 +112,7 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
         reply.body
     );
     proxy.restore().await;
-    assert_eq!(browser.get("/readyz").await.status, 200);
-    browser.sign_up("ada").await.ok();
+    recovers(&browser).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,20 +121,14 @@ async fn requests_during_a_postgres_restart_get_503_and_recover_without_restart(
         // Only a database server restarts; SQLite is a local file.
         return;
     };
-    use sqlx::Connection;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let app = TestApp::spawn_with(|c| {
         c.rate_limit.per_ip_per_minute = 1_000_000;
         c.rate_limit.per_client_per_minute = 1_000_000;
     })
     .await;
-    let database = url::Url::parse(&app.config.database.url)
-        .expect("url")
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
     // Sign-ups and sign-in starts from fresh clients until told to stop; each task
     // returns its replies that were not 200.
     let stop = Arc::new(AtomicBool::new(false));
@@ -161,21 +154,10 @@ async fn requests_during_a_postgres_restart_get_503_and_recover_without_restart(
         .collect();
     // A restart ends every server process of the database, in-flight queries included;
     // end them from outside, a few times over a second.
-    let mut admin = sqlx::PgConnection::connect(&server)
-        .await
-        .expect("admin connection");
     let mut terminated = 0;
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-        )
-        .bind(&database)
-        .fetch_all(&mut admin)
-        .await
-        .expect("terminate");
-        terminated += ended.into_iter().filter(|ended| *ended).count();
+        terminated += end_connections(&server, &app).await;
     }
     stop.store(true, Ordering::Relaxed);
     assert!(terminated > 0, "Latchkey's connections were terminated");
@@ -184,13 +166,69 @@ async fn requests_during_a_postgres_restart_get_503_and_recover_without_restart(
             reply.assert_error(503, "service_unavailable");
         }
     }
+    recovers(&app.browser()).await;
+}
+
+#[tokio::test]
+async fn pooled_connections_the_database_closed_while_idle_are_replaced_before_use() {
+    let Ok(server) = std::env::var("LATCHKEY_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.browser().sign_up("ada").await.ok();
+    assert!(
+        end_connections(&server, &app).await > 0,
+        "pool connections ended"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let browser = app.browser();
+    assert_eq!(browser.get("/readyz").await.status, 200);
+    browser.sign_up("grace").await.ok();
+}
+
+/// Ends every connection to the app's PostgreSQL database from outside, as a restart
+/// of the database server would; returns how many it ended.
+async fn end_connections(server: &str, app: &TestApp) -> usize {
+    use sqlx::Connection;
+    let database = url::Url::parse(&app.config.database.url)
+        .expect("url")
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("admin connection");
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&database)
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate");
+    ended.into_iter().filter(|ended| *ended).count()
+}
+
+/// Asserts that, within 5 s of the database coming back, the server is ready and signs
+/// up a user, and that until then it answers 503. (A pooled connection the database
+/// closed while it was in use fails its next statement once, then is replaced.)
+async fn recovers(browser: &Browser) {
+    use std::time::{Duration, Instant};
     let deadline = Instant::now() + Duration::from_secs(5);
-    while browser.get("/readyz").await.status != 200 {
-        assert!(Instant::now() < deadline, "ready again within 5 s");
+    for attempt in 0.. {
+        let ready = browser.get("/readyz").await;
+        if ready.status == 200 {
+            let reply = browser.sign_up(&format!("after_outage{attempt}")).await;
+            if reply.status == 200 {
+                return;
+            }
+            reply.assert_error(503, "service_unavailable");
+        } else {
+            assert_eq!(ready.status, 503, "not ready: {}", ready.body);
+        }
+        assert!(Instant::now() < deadline, "recovered within 5 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    browser.sign_up("after_restart").await.ok();
 }
 
 #[tokio::test]
