@@ -11,8 +11,9 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, random_bytes};
 use crate::model::{
-    AuditEvent, CeremonyState, Client, EmailAddress, Passkey, Session, SessionStatus, SignIn,
-    SignInStatus, SignUp, SignUpStatus, User, Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, EmailAddress, Passkey, RequestClient, Session,
+    SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, User, Verification,
+    VerificationStatus,
 };
 use crate::settings::Settings;
 use crate::store::{Page, SignInCompletion, SignUpCompletion, Store};
@@ -187,8 +188,9 @@ impl Auth {
         self.store.find_client_by_token(&token_hash(token)).await
     }
 
-    /// A new client and its raw token (returned to the caller once, stored hashed).
-    pub async fn create_client(&self) -> Result<(Client, String)> {
+    /// A new client and its raw token (returned to the caller once, stored hashed by the
+    /// request's first write).
+    pub fn new_client(&self) -> (RequestClient, String) {
         let now = self.now();
         let token = b64url(&random_bytes(32));
         let client = Client {
@@ -199,10 +201,8 @@ impl Auth {
             created_at: now,
             updated_at: now,
         };
-        self.store
-            .insert_client(&client, &token_hash(&token))
-            .await?;
-        Ok((client, token))
+        let token_hash = token_hash(&token);
+        (RequestClient::New { client, token_hash }, token)
     }
 
     /// Everything the API shows of a client.
@@ -265,10 +265,11 @@ impl Auth {
     /// sign-up returns creation options.
     pub async fn create_sign_up(
         &self,
-        client: &Client,
+        request_client: &RequestClient,
         input: SignUpInput,
         ctx: &RequestContext,
     ) -> Result<SignUpView> {
+        let client = request_client.client();
         let now = self.now();
         let username = input
             .username
@@ -338,12 +339,14 @@ impl Auth {
             sign_up.user_handle = Some(handle);
             let (verification, ceremony) = self.new_verification(&sign_up.id, challenge);
             self.store
-                .insert_sign_up(&sign_up, Some((&verification, &ceremony)))
+                .insert_sign_up(request_client, &sign_up, Some((&verification, &ceremony)))
                 .await?;
             return self.sign_up_view(sign_up).await;
         }
         if sign_up.username.is_none() {
-            self.store.insert_sign_up(&sign_up, None).await?;
+            self.store
+                .insert_sign_up(request_client, &sign_up, None)
+                .await?;
             return self.sign_up_view(sign_up).await;
         }
         let user = self.new_user(&sign_up, random_bytes(16));
@@ -359,7 +362,9 @@ impl Auth {
             Some(&session.id),
             json!({ "strategy": "username" }),
         )];
-        self.store.insert_sign_up(&sign_up, None).await?;
+        self.store
+            .insert_sign_up(request_client, &sign_up, None)
+            .await?;
         self.store
             .complete_sign_up(&SignUpCompletion {
                 sign_up: sign_up.clone(),
@@ -477,11 +482,12 @@ impl Auth {
     /// with request options; with an `identifier`, an identifier-first sign-in.
     pub async fn create_sign_in(
         &self,
-        client: &Client,
+        request_client: &RequestClient,
         strategy: Option<&str>,
         identifier: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<SignInView> {
+        let client = request_client.client();
         let now = self.now();
         let strategy = strategy.filter(|s| !s.is_empty());
         if let Some(strategy) = strategy
@@ -529,7 +535,9 @@ impl Auth {
             };
             sign_in.identifier = Some(identifier.to_owned());
             sign_in.user_id = Some(user.id);
-            self.store.insert_sign_in(&sign_in, None).await?;
+            self.store
+                .insert_sign_in(request_client, &sign_in, None)
+                .await?;
             if strategy.is_some() {
                 return self.prepare_sign_in(client, &sign_in.id, strategy).await;
             }
@@ -538,7 +546,7 @@ impl Auth {
         let challenge = self.ceremonies.start_authentication(Vec::new())?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
         self.store
-            .insert_sign_in(&sign_in, Some((&verification, &ceremony)))
+            .insert_sign_in(request_client, &sign_in, Some((&verification, &ceremony)))
             .await?;
         Ok(SignInView {
             sign_in,

@@ -280,6 +280,26 @@ pub struct Client {
     pub updated_at: i64,
 }
 
+/// The client a request acts for.
+#[derive(Debug, Clone)]
+pub enum RequestClient {
+    /// The stored client the request came with.
+    Stored(Client),
+    /// A client made for a request that came without one, with the SHA-256 of its
+    /// token. The request's first write stores it, so a request that fails leaves no
+    /// client behind.
+    New { client: Client, token_hash: Vec<u8> },
+}
+
+impl RequestClient {
+    /// The client.
+    pub fn client(&self) -> &Client {
+        match self {
+            RequestClient::Stored(client) | RequestClient::New { client, .. } => client,
+        }
+    }
+}
+
 /// A signing key for session tokens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SigningKey {

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::{
-    AuditEvent, CeremonyState, Client, Passkey, Session, SignIn, SignUp, SigningKey, User,
-    Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, Passkey, RequestClient, Session, SignIn, SignUp, SigningKey,
+    User, Verification, VerificationStatus,
 };
 
 /// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
@@ -65,8 +65,6 @@ pub trait Store: Send + Sync + 'static {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<()>;
 
-    /// Stores a new client with the SHA-256 of its token.
-    async fn insert_client(&self, client: &Client, token_hash: &[u8]) -> Result<()>;
     /// The client whose token has this SHA-256.
     async fn find_client_by_token(&self, token_hash: &[u8]) -> Result<Option<Client>>;
     /// The client and what its view shows, in one read.
@@ -128,10 +126,12 @@ pub trait Store: Send + Sync + 'static {
         status: VerificationStatus,
     ) -> Result<()>;
 
-    /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in;
-    /// of the client's unfinished sign-ins only the newest [`MAX_OPEN_SIGN_INS`] remain.
+    /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in,
+    /// storing the client first when it is new; of the client's unfinished sign-ins only
+    /// the newest [`MAX_OPEN_SIGN_INS`] remain.
     async fn insert_sign_in(
         &self,
+        client: &RequestClient,
         sign_in: &SignIn,
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;
@@ -139,9 +139,11 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a successful sign-in.
     async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<()>;
 
-    /// Stores a sign-up (and its ceremony) and makes it the client's current sign-up.
+    /// Stores a sign-up (and its ceremony) and makes it the client's current sign-up,
+    /// storing the client first when it is new.
     async fn insert_sign_up(
         &self,
+        client: &RequestClient,
         sign_up: &SignUp,
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;

@@ -13,8 +13,8 @@ use db::{Db, Tx, args, unique};
 use latchkey_core::ceremony::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
-    AuditEvent, CeremonyState, Client, Passkey, Session, SignIn, SignUp, SigningKey, User,
-    Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, Passkey, RequestClient, Session, SignIn, SignUp, SigningKey,
+    User, Verification, VerificationStatus,
 };
 use latchkey_core::store::{
     ClientRecord, MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpCompletion, Store,
@@ -261,21 +261,35 @@ async fn write_passkey(tx: &mut Tx, p: &Passkey) -> Result<()> {
     Ok(())
 }
 
-/// Stores an attempt's ceremony (if any) and makes the attempt its client's current one
-/// (`column` is `sign_in_id` or `sign_up_id`).
+/// Makes an attempt its client's current one (`column` is `sign_in_id` or `sign_up_id`),
+/// storing the client with it when it is new, and stores the attempt's ceremony (if any).
+/// Runs before the attempt's own row is stored, which refers to the client.
 async fn attach_attempt(
     tx: &mut Tx,
+    client: &RequestClient,
     column: &str,
     id: &str,
-    client_id: &str,
     at: i64,
     ceremony: Option<(&Verification, &CeremonyState)>,
 ) -> Result<()> {
+    match client {
+        RequestClient::Stored(client) => {
+            let sql = format!("UPDATE clients SET {column} = $1, updated_at = $2 WHERE id = $3");
+            tx.execute(&sql, args![id, at, &client.id]).await?;
+        }
+        RequestClient::New { client, token_hash } => {
+            let sql = format!(
+                "INSERT INTO clients (id, token_hash, {column}, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            );
+            let token_hash = b64url(token_hash);
+            let row = args![&client.id, token_hash, id, client.created_at, at];
+            tx.execute(&sql, row).await?;
+        }
+    }
     if let Some((v, c)) = ceremony {
         insert_ceremony(tx, v, c).await?;
     }
-    let sql = format!("UPDATE clients SET {column} = $1, updated_at = $2 WHERE id = $3");
-    tx.execute(&sql, args![id, at, client_id]).await?;
     Ok(())
 }
 
@@ -439,12 +453,6 @@ fn like_prefix(query: &str) -> String {
 impl Store for SqlStore {
     async fn ping(&self) -> Result<()> {
         self.db.execute("SELECT 1", args![]).await?;
-        Ok(())
-    }
-
-    async fn insert_client(&self, client: &Client, token_hash: &[u8]) -> Result<()> {
-        self.db.execute("INSERT INTO clients (id, token_hash, sign_in_id, sign_up_id, last_active_session_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)", args![&client.id, b64url(token_hash), &client.sign_in_id, &client.sign_up_id, &client.last_active_session_id, client.created_at, client.updated_at]).await?;
         Ok(())
     }
 
@@ -646,21 +654,14 @@ impl Store for SqlStore {
 
     async fn insert_sign_in(
         &self,
+        client: &RequestClient,
         s: &SignIn,
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
+        attach_attempt(&mut tx, client, "sign_in_id", &s.id, s.updated_at, ceremony).await?;
         tx.execute("INSERT INTO sign_ins (id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args![&s.id, &s.client_id, s.status.as_str(), &s.identifier, &s.user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
-        attach_attempt(
-            &mut tx,
-            "sign_in_id",
-            &s.id,
-            &s.client_id,
-            s.updated_at,
-            ceremony,
-        )
-        .await?;
         tx.execute(
             "DELETE FROM sign_ins WHERE client_id = $1 AND status <> 'complete' AND id NOT IN \
              (SELECT id FROM sign_ins WHERE client_id = $1 AND status <> 'complete' \
@@ -701,22 +702,15 @@ impl Store for SqlStore {
 
     async fn insert_sign_up(
         &self,
+        client: &RequestClient,
         s: &SignUp,
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
+        attach_attempt(&mut tx, client, "sign_up_id", &s.id, s.updated_at, ceremony).await?;
         tx.execute("INSERT INTO sign_ups (id, client_id, status, username, email_address, first_name, last_name, user_handle, \
              created_user_id, created_session_id, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", args![&s.id, &s.client_id, s.status.as_str(), &s.username, &s.email_address, &s.first_name, &s.last_name, s.user_handle.as_deref().map(b64url), &s.created_user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
-        attach_attempt(
-            &mut tx,
-            "sign_up_id",
-            &s.id,
-            &s.client_id,
-            s.updated_at,
-            ceremony,
-        )
-        .await?;
         Ok(tx.commit().await?)
     }
 

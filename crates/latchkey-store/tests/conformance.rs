@@ -132,10 +132,6 @@ fn ceremony(owner: &str, expire_at: i64) -> (Verification, CeremonyState) {
 /// A user signed up on a client with a session, through `complete_sign_up`.
 async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
     let c = client();
-    store
-        .insert_client(&c, name.as_bytes())
-        .await
-        .expect("client");
     let u = user(name);
     let s = session(&c.id, &u.id);
     let sign_up = SignUp {
@@ -153,7 +149,14 @@ async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
         created_at: now(),
         updated_at: now(),
     };
-    store.insert_sign_up(&sign_up, None).await.expect("sign-up");
+    let new_client = RequestClient::New {
+        client: c.clone(),
+        token_hash: name.as_bytes().to_vec(),
+    };
+    store
+        .insert_sign_up(&new_client, &sign_up, None)
+        .await
+        .expect("sign-up");
     store
         .complete_sign_up(&SignUpCompletion {
             sign_up,
@@ -410,7 +413,7 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
             .collect();
         for completion in &completions {
             store
-                .insert_sign_in(&completion.sign_in, None)
+                .insert_sign_in(&RequestClient::Stored(c.clone()), &completion.sign_in, None)
                 .await
                 .expect("sign-in");
         }

@@ -7,7 +7,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN, USER_AGENT
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::model::Client;
+use latchkey_core::model::{Client, RequestClient};
 use latchkey_core::{Error, RequestContext};
 use serde_json::{Map, Value, json};
 use std::net::{IpAddr, SocketAddr};
@@ -168,15 +168,17 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
-    /// The caller's client, created on the first call that needs one.
-    pub async fn client(&mut self, state: &AppState) -> Result<Client, ApiError> {
+    /// The client the request acts for: the caller's, or, for a caller without one, a
+    /// new client that the use case stores with its first write and whose token goes out
+    /// with the response. Called once per request.
+    pub fn client(&mut self, state: &AppState) -> RequestClient {
         if let Some(client) = &self.client {
-            return Ok(client.clone());
+            return RequestClient::Stored(client.clone());
         }
-        let (client, token) = state.auth.create_client().await?;
-        self.client = Some(client.clone());
+        let (client, token) = state.auth.new_client();
+        self.client = Some(client.client().clone());
         self.new_token = Some(token);
-        Ok(client)
+        client
     }
 
     /// Counts a ceremony start against the caller's IP and client (`429` past the limits).

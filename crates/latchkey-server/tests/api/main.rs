@@ -35,3 +35,15 @@ pub async fn session_count(browser: &Browser) -> usize {
         .as_array()
         .map_or(0, Vec::len)
 }
+
+/// The number of rows in `table`, read straight from the database.
+pub async fn row_count(database_url: &str, table: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.expect("connect");
+    let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    count
+}

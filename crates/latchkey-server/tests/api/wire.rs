@@ -95,6 +95,39 @@ async fn invalid_sign_up_fields_are_named() {
 }
 
 #[tokio::test]
+async fn a_first_request_that_fails_leaves_no_client_behind() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let refused: [Case; 3] = [
+        (
+            "/v1/client/sign_ins",
+            &[("strategy", "password")],
+            "form_param_value_invalid",
+        ),
+        (
+            "/v1/client/sign_ins",
+            &[("identifier", "nobody")],
+            "form_identifier_not_found",
+        ),
+        (
+            "/v1/client/sign_ups",
+            &[("username", "a b")],
+            "form_param_value_invalid",
+        ),
+    ];
+    for (path, fields, code) in refused {
+        browser.post(path, fields).await.assert_error(422, code);
+    }
+    let clients = || crate::row_count(&app.config.database.url, "clients");
+    assert_eq!(clients().await, 0);
+    // The first request that succeeds stores its client, whose token then works.
+    browser.sign_up("ada").await.ok();
+    assert_eq!(clients().await, 1);
+    assert_eq!(crate::session_count(&browser).await, 1);
+}
+
+#[tokio::test]
 async fn sign_in_errors() {
     let app = TestApp::spawn().await;
     let browser = app.browser();

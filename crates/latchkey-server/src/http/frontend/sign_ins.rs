@@ -15,7 +15,7 @@ pub async fn create(
     fields: Fields,
 ) -> Result<Response, ApiError> {
     caller.limit(&state).await?;
-    let client = caller.client(&state).await?;
+    let client = caller.client(&state);
     let view = state
         .auth
         .create_sign_in(

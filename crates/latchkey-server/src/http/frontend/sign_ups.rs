@@ -16,7 +16,7 @@ pub async fn create(
     fields: Fields,
 ) -> Result<Response, ApiError> {
     caller.limit(&state).await?;
-    let client = caller.client(&state).await?;
+    let client = caller.client(&state);
     let input = SignUpInput {
         strategy: fields.text("strategy"),
         username: fields.text("username"),
