@@ -91,8 +91,8 @@ pub struct Caller {
     pub ctx: RequestContext,
     /// `?_is_native=1` or a bearer token: the client token travels in `Authorization`.
     native: bool,
-    /// A client created during this request, whose token must be handed out.
-    new_token: Option<String>,
+    /// A client made for this request, and the token to hand out with the response.
+    new_client: Option<(RequestClient, String)>,
     /// `?_latchkey_session_id=`
     pub session_id: Option<String>,
 }
@@ -161,7 +161,7 @@ impl FromRequestParts<AppState> for Caller {
                 origin,
             },
             native,
-            new_token: None,
+            new_client: None,
             session_id: param("_latchkey_session_id"),
         })
     }
@@ -170,14 +170,17 @@ impl FromRequestParts<AppState> for Caller {
 impl Caller {
     /// The client the request acts for: the caller's, or, for a caller without one, a
     /// new client that the use case stores with its first write and whose token goes out
-    /// with the response. Called once per request.
+    /// with the response.
     pub fn client(&mut self, state: &AppState) -> RequestClient {
+        if let Some((client, _)) = &self.new_client {
+            return client.clone();
+        }
         if let Some(client) = &self.client {
             return RequestClient::Stored(client.clone());
         }
         let (client, token) = state.auth.new_client();
         self.client = Some(client.client().clone());
-        self.new_token = Some(token);
+        self.new_client = Some((client.clone(), token));
         client
     }
 
@@ -226,7 +229,7 @@ impl Caller {
 
     /// Adds the new client token to a response.
     pub fn with_token(&self, mut response: Response, state: &AppState) -> Response {
-        if let Some(token) = &self.new_token {
+        if let Some((_, token)) = &self.new_client {
             let headers = response.headers_mut();
             if self.native {
                 if let Ok(value) = HeaderValue::from_str(token) {
