@@ -41,6 +41,8 @@ pub struct UserView {
 pub struct SessionView {
     pub session: Session,
     pub user: UserView,
+    /// A session token minted for this response (`last_active_token`).
+    pub token: Option<String>,
 }
 
 /// A passkey with its registration verification, if one was started.
@@ -220,6 +222,7 @@ impl Auth {
                 SessionView {
                     session,
                     user: UserView { user, passkeys },
+                    token: None,
                 }
             })
             .collect();
@@ -711,12 +714,19 @@ impl Auth {
 
     /// The client's live session `id`; anything else is not found or not usable.
     async fn client_session(&self, client: &Client, id: &str) -> Result<Session> {
-        let session = self
+        let found = self
             .store
             .find_session(id)
             .await?
-            .filter(|s| s.client_id == client.id)
-            .ok_or(Error::NotFound("session"))?;
+            .filter(|s| s.client_id == client.id);
+        let Some(session) = found else {
+            // A session that went with its deleted user has ended, like any other.
+            return Err(if self.store.session_was_removed(&client.id, id).await? {
+                Error::AuthenticationInvalid
+            } else {
+                Error::NotFound("session")
+            });
+        };
         if !session.status_at(self.now()).is_live() {
             return Err(Error::AuthenticationInvalid);
         }
@@ -760,7 +770,13 @@ impl Auth {
             session.updated_at = now;
             self.store.update_session(&session, None).await?;
         }
-        let iat = now / 1000;
+        self.sign_session_token(&session, ctx)
+    }
+
+    /// A session token for a live session, recording no activity: for the session an
+    /// attempt has just created, so that its response carries the first token.
+    pub fn sign_session_token(&self, session: &Session, ctx: &RequestContext) -> Result<String> {
+        let iat = self.now() / 1000;
         let claims = Claims {
             iss: self
                 .settings
@@ -828,7 +844,13 @@ impl Auth {
 
     /// `GET /v1/me`.
     pub async fn me(&self, session: &Session) -> Result<UserView> {
-        self.user_view(&session.user_id).await
+        // The user may have been deleted since its session was read.
+        self.user_view(&session.user_id)
+            .await
+            .map_err(|err| match err {
+                Error::NotFound(_) => Error::AuthenticationInvalid,
+                other => other,
+            })
     }
 
     /// `GET /v1/me/sessions`: the user's live sessions on every client.
@@ -1144,7 +1166,11 @@ impl Auth {
     pub async fn session_view(&self, mut session: Session) -> Result<SessionView> {
         session.status = session.status_at(self.now());
         let user = self.user_view(&session.user_id).await?;
-        Ok(SessionView { session, user })
+        Ok(SessionView {
+            session,
+            user,
+            token: None,
+        })
     }
 
     async fn passkey_view(&self, passkey: Passkey) -> Result<PasskeyView> {

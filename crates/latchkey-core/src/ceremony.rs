@@ -15,7 +15,8 @@ use webauthn_rs_core::proto::{
 };
 
 use crate::error::{Error, Result};
-use crate::settings::{Settings, UserVerification};
+use crate::origin::Origins;
+use crate::settings::{Settings, Url, UserVerification};
 
 /// The form field that carries credentials.
 const CREDENTIAL_PARAM: &str = "public_key_credential";
@@ -24,6 +25,8 @@ const CREDENTIAL_PARAM: &str = "public_key_credential";
 pub struct Ceremonies {
     core: WebauthnCore,
     policy: UserVerificationPolicy,
+    /// Checked before webauthn-rs, which compares origins as parsed URLs.
+    origins: Origins,
 }
 
 /// A credential that passed registration.
@@ -56,10 +59,16 @@ impl Ceremonies {
     pub fn new(settings: &Settings) -> Self {
         let timeout =
             Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
+        let allowed: Vec<Url> = settings
+            .origins
+            .iter()
+            .chain(&settings.related_origins)
+            .cloned()
+            .collect();
         let core = WebauthnCore::new_unsafe_experts_only(
             &settings.rp_name,
             &settings.rp_id,
-            settings.origins.clone(),
+            allowed.clone(),
             timeout,
             Some(false),
             Some(false),
@@ -68,7 +77,11 @@ impl Ceremonies {
             UserVerification::Required => UserVerificationPolicy::Required,
             UserVerification::Preferred => UserVerificationPolicy::Preferred,
         };
-        Self { core, policy }
+        Self {
+            core,
+            policy,
+            origins: Origins::new(&allowed),
+        }
     }
 
     /// Creation options for a discoverable credential (`residentKey: required`) that
@@ -112,6 +125,8 @@ impl Ceremonies {
                 WebauthnError::CredentialAlteredAlgFromRequest => Error::PasskeyAlreadyExists,
                 other => map_webauthn_error(other),
             })?;
+        self.origins
+            .check_client_data(credential.response.client_data_json.as_ref())?;
         let transports = credential
             .response
             .transports
@@ -169,6 +184,8 @@ impl Ceremonies {
             .core
             .authenticate_single_credential(assertion, &state, &credential)
             .map_err(map_webauthn_error)?;
+        self.origins
+            .check_client_data(assertion.response.client_data_json.as_ref())?;
         credential.counter = credential.counter.max(result.counter());
         credential.backup_state = result.backup_state();
         credential.backup_eligible = result.backup_eligible();

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod origin;
 pub mod settings;
 pub mod store;
 pub mod tokens;

@@ -21,6 +21,9 @@ pub struct Settings {
     pub rp_name: String,
     /// Exact origins accepted in client data (web and `android:apk-key-hash:` origins).
     pub origins: Vec<Url>,
+    /// Further origins allowed to use the RP ID (WebAuthn related origin requests),
+    /// accepted in client data exactly like `origins`.
+    pub related_origins: Vec<Url>,
     pub user_verification: UserVerification,
     pub challenge_ttl_secs: i64,
     pub max_passkeys_per_user: u32,
@@ -41,6 +44,7 @@ impl Settings {
         let rp_id = public_url.host_str().unwrap_or("localhost").to_owned();
         Settings {
             origins: vec![public_url.clone()],
+            related_origins: Vec::new(),
             public_url,
             application_name: "Latchkey".into(),
             rp_id,

@@ -79,7 +79,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>>;
     /// Users whose username or email starts with `query`, newest first, and their count.
     async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)>;
-    /// Deletes the user, its passkeys and sessions' ability to act; returns whether it existed.
+    /// Deletes the user with its passkeys and sessions, remembering the sessions' ids as
+    /// removed for their clients; returns whether it existed.
     async fn delete_user(&self, id: &str, now: i64, event: &AuditEvent) -> Result<bool>;
 
     /// Stores an unverified passkey with its registration ceremony.
@@ -152,6 +153,8 @@ pub trait Store: Send + Sync + 'static {
     async fn complete_sign_up(&self, completion: &SignUpCompletion) -> Result<()>;
 
     async fn find_session(&self, id: &str) -> Result<Option<Session>>;
+    /// Whether `id` was a session of this client whose user has been deleted.
+    async fn session_was_removed(&self, client_id: &str, id: &str) -> Result<bool>;
     /// The client's active and pending sessions, newest first.
     async fn list_client_sessions(&self, client_id: &str) -> Result<Vec<Session>>;
     /// Sessions filtered by user and stored status, newest first.

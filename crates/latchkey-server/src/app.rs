@@ -35,6 +35,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Web origins allowed for CORS and cookie-authenticated changes.
     pub web_origins: Arc<Vec<String>>,
+    /// Whether `server.public_url` is HTTPS: the client cookie is then `Secure` and
+    /// `__Host-`-prefixed.
     pub secure_cookies: bool,
     /// SHA-256 of each Backend API secret key.
     pub backend_key_hashes: Arc<Vec<Vec<u8>>>,

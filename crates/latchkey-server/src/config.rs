@@ -414,9 +414,12 @@ impl Config {
                 origins.push(android_origin(fingerprint)?);
             }
         }
-        for origin in &self.webauthn.related_origins {
-            parse_origin(origin).map_err(|e| invalid("webauthn.related_origins", e.message))?;
-        }
+        let related_origins = self
+            .webauthn
+            .related_origins
+            .iter()
+            .map(|o| parse_origin(o).map_err(|e| invalid("webauthn.related_origins", e.message)))
+            .collect::<Result<Vec<_>, _>>()?;
         let user_verification = match self.webauthn.user_verification.as_str() {
             "required" => UserVerification::Required,
             "preferred" => UserVerification::Preferred,
@@ -490,6 +493,7 @@ impl Config {
             rp_name: self.webauthn.rp_name.clone(),
             rp_id,
             origins,
+            related_origins,
             user_verification,
             challenge_ttl_secs: i64::from(self.webauthn.challenge_ttl_secs),
             max_passkeys_per_user: self.webauthn.max_passkeys_per_user,

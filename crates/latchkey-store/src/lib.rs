@@ -516,6 +516,12 @@ impl Store for SqlStore {
 
     async fn delete_user(&self, id: &str, _now: i64, event: &AuditEvent) -> Result<bool> {
         let mut tx = self.db.begin().await?;
+        tx.execute(
+            "INSERT INTO removed_sessions (id, client_id, expire_at) \
+             SELECT id, client_id, expire_at FROM sessions WHERE user_id = $1",
+            args![id],
+        )
+        .await?;
         let deleted = tx
             .execute("DELETE FROM users WHERE id = $1", args![id])
             .await?;
@@ -742,6 +748,17 @@ impl Store for SqlStore {
         row.as_ref().map(rows::session).transpose()
     }
 
+    async fn session_was_removed(&self, client_id: &str, id: &str) -> Result<bool> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT id FROM removed_sessions WHERE id = $1 AND client_id = $2",
+                args![id, client_id],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
     async fn list_client_sessions(&self, client_id: &str) -> Result<Vec<Session>> {
         let found = self
             .db
@@ -924,6 +941,7 @@ impl Store for SqlStore {
             "DELETE FROM sign_ups WHERE abandon_at < $1",
             "DELETE FROM verifications WHERE expire_at < $1 AND owner_id NOT IN (SELECT id FROM passkeys)",
             "DELETE FROM sessions WHERE expire_at < $1",
+            "DELETE FROM removed_sessions WHERE expire_at < $1",
             "DELETE FROM rate_limits WHERE window_start < $1",
         ] {
             removed += self.db.execute(sql, args![before]).await?;

@@ -87,6 +87,27 @@ impl TestApp {
         Browser::new(&self.base, Some(self.url.clone()))
     }
 
+    /// A native app's client: no cookie and no `Origin`, its client token (handed out in
+    /// `Authorization` for `?_is_native=1` when it started a first sign-in) sent back as
+    /// `Authorization: Bearer`.
+    pub async fn native(&self) -> Browser {
+        let mut native = Browser::new(&self.base, None);
+        let reply = native
+            .post(
+                "/v1/client/sign_ins?_is_native=1",
+                &[("strategy", "passkey")],
+            )
+            .await;
+        reply.ok();
+        native.bearer = reply
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert!(native.bearer.is_some(), "a native client gets its token");
+        native
+    }
+
     /// The Backend API secret key of the test configuration.
     pub fn secret_key(&self) -> &str {
         &self.config.backend.secret_keys[0]

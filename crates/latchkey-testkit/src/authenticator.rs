@@ -40,6 +40,8 @@ pub struct Ceremony {
     pub counter: Option<u32>,
     /// Send this user handle instead of the credential's.
     pub user_handle: Option<Option<Vec<u8>>>,
+    /// Run in a cross-origin iframe under this top-level origin (`crossOrigin: true`).
+    pub top_origin: Option<String>,
     /// Register the newest credential again (same id and key) instead of a new one,
     /// ignoring `excludeCredentials`, as a buggy or malicious client might.
     pub reuse_credential: bool,
@@ -189,6 +191,7 @@ impl SoftAuthenticator {
             how.client_data_type.as_deref().unwrap_or("webauthn.create"),
             &challenge,
             origin,
+            how.top_origin.as_deref(),
         );
         self.credentials.push(Credential {
             id: id.clone(),
@@ -255,6 +258,7 @@ impl SoftAuthenticator {
             how.client_data_type.as_deref().unwrap_or("webauthn.get"),
             &challenge,
             origin,
+            how.top_origin.as_deref(),
         );
         let mut signed = auth_data.clone();
         signed.extend(Sha256::digest(client_data.as_bytes()));
@@ -301,9 +305,14 @@ fn new_key() -> Result<Arc<EcdsaKeyPair>, &'static str> {
         .map_err(|_| "key generation failed")
 }
 
-fn client_data(kind: &str, challenge: &[u8], origin: &str) -> String {
-    json!({ "type": kind, "challenge": b64(challenge), "origin": origin, "crossOrigin": false })
-        .to_string()
+fn client_data(kind: &str, challenge: &[u8], origin: &str, top_origin: Option<&str>) -> String {
+    let mut data = json!({
+        "type": kind, "challenge": b64(challenge), "origin": origin, "crossOrigin": top_origin.is_some(),
+    });
+    if let Some(top) = top_origin {
+        data["topOrigin"] = top.into();
+    }
+    data.to_string()
 }
 
 /// Flips one bit of a base64url member of a credential's `response` (tampering).

@@ -18,8 +18,21 @@ use crate::app::AppState;
 
 /// Bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// The cookie that holds a browser's client token.
+/// The cookie that holds a browser's client token on a plain-HTTP (development) server.
 pub const CLIENT_COOKIE: &str = "__client";
+/// The client cookie behind HTTPS. Browsers accept a `__Host-` cookie only when it is
+/// `Secure`, host-only and for `Path=/`, so no sibling subdomain can plant or shadow it;
+/// the unprefixed name is then neither set nor read.
+pub const HOST_CLIENT_COOKIE: &str = "__Host-__client";
+
+/// The client cookie's name on this server.
+fn client_cookie_name(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        HOST_CLIENT_COOKIE
+    } else {
+        CLIENT_COOKIE
+    }
+}
 
 /// The fields of a request body, from JSON or `application/x-www-form-urlencoded`.
 #[derive(Debug, Default)]
@@ -111,7 +124,7 @@ impl FromRequestParts<AppState> for Caller {
                 .map(|(_, v)| v.into_owned())
         };
         let bearer = bearer_token(&parts.headers);
-        let cookie = cookie(&parts.headers, CLIENT_COOKIE);
+        let cookie = cookie(&parts.headers, client_cookie_name(state));
         let native =
             bearer.is_some() || param("_is_native").is_some_and(|v| v == "1" || v == "true");
         let origin = parts
@@ -215,14 +228,28 @@ impl Caller {
     /// `{ response, client }` with the caller's current client, handing out a new
     /// client token as a cookie or, for native callers, in `Authorization`.
     pub async fn respond(&self, state: &AppState, response: Value) -> Result<Response, ApiError> {
-        let client = match &self.client {
-            Some(client) => state
-                .auth
-                .client_view(&client.id)
-                .await?
-                .map(|view| resources::client(&view)),
+        self.respond_signed_in(state, response, None).await
+    }
+
+    /// [`Caller::respond`] for an attempt that may have created a session: that session
+    /// carries a fresh token as its `last_active_token`, as the vendor's API does, so the
+    /// client needs no call of its own to mint one.
+    pub async fn respond_signed_in(
+        &self,
+        state: &AppState,
+        response: Value,
+        created_session_id: Option<&str>,
+    ) -> Result<Response, ApiError> {
+        let mut view = match &self.client {
+            Some(client) => state.auth.client_view(&client.id).await?,
             None => None,
         };
+        if let (Some(view), Some(id)) = (view.as_mut(), created_session_id)
+            && let Some(session) = view.sessions.iter_mut().find(|s| s.session.id == id)
+        {
+            session.token = Some(state.auth.sign_session_token(&session.session, &self.ctx)?);
+        }
+        let client = view.as_ref().map(resources::client);
         let body = json!({ "response": response, "client": client });
         Ok(self.with_token(axum::Json(body).into_response(), state))
     }
@@ -238,7 +265,8 @@ impl Caller {
             } else {
                 let secure = if state.secure_cookies { "; Secure" } else { "" };
                 let cookie = format!(
-                    "{CLIENT_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
+                    "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}",
+                    client_cookie_name(state)
                 );
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     headers.append(header::SET_COOKIE, value);

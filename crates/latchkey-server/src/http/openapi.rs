@@ -562,7 +562,7 @@ fn schemas() -> Value {
             "status": { "enum": ["active", "pending", "ended", "expired", "removed", "revoked", "abandoned"] },
             "user": schema_ref("User"),
             "tasks": { "oneOf": [{ "type": "null" }, { "type": "array", "items": object(&["key"], json!({ "key": { "type": "string" } })) }] },
-            "last_active_token": { "type": "null" },
+            "last_active_token": { "oneOf": [{ "type": "null" }, schema_ref("Token")] },
             "last_active_at": { "type": "integer" },
             "expire_at": { "type": "integer" },
             "abandon_at": { "type": "integer" },

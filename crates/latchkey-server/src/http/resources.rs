@@ -77,6 +77,11 @@ pub fn user(view: &UserView) -> Value {
     })
 }
 
+/// A session token, as `POST /v1/client/sessions/{id}/tokens` returns it.
+pub fn token(jwt: &str) -> Value {
+    json!({ "object": "token", "jwt": jwt })
+}
+
 /// A Session.
 pub fn session(view: &SessionView) -> Value {
     let s = &view.session;
@@ -87,7 +92,7 @@ pub fn session(view: &SessionView) -> Value {
         "status": s.status.as_str(),
         "user": user(&view.user),
         "tasks": tasks,
-        "last_active_token": null,
+        "last_active_token": view.token.as_ref().map(|jwt| token(jwt)),
         "last_active_at": s.last_active_at,
         "expire_at": s.expire_at,
         "abandon_at": s.abandon_at,

@@ -719,3 +719,145 @@ async fn missing_strategy_and_credential_are_named() {
     reply.assert_error(422, "form_param_missing");
     assert_eq!(reply.param(), "public_key_credential");
 }
+
+// ----- origins, compared exactly (API.md §3) -----
+
+/// Origins that differ from `origin` (`scheme://host[:port]`) only in how they are
+/// written: each is another origin to an exact comparison.
+fn spellings_of(origin: &str) -> Vec<String> {
+    let (scheme, rest) = origin.split_once("://").expect("an origin");
+    vec![
+        format!("{origin}/"),
+        format!("{origin}/login"),
+        format!("{}://{rest}", scheme.to_uppercase()),
+        format!("{scheme}://user@{rest}"),
+        format!("{origin}?"),
+    ]
+}
+
+/// Signs in over `client` with client data naming `origin` (and `top_origin`); returns
+/// the attempt's reply.
+async fn sign_in_from(
+    client: &Browser,
+    authenticator: &mut SoftAuthenticator,
+    origin: &str,
+    top_origin: Option<&str>,
+) -> Reply {
+    let (id, options) = client.start_sign_in().await;
+    let how = Ceremony {
+        top_origin: top_origin.map(str::to_owned),
+        ..Ceremony::default()
+    };
+    let credential = authenticator.get(&options, origin, &how).expect("get");
+    client.attempt_sign_in(&id, &credential.to_string()).await
+}
+
+#[tokio::test]
+async fn client_data_origin_must_match_a_configured_origin_exactly() {
+    let app = TestApp::spawn_with(|c| {
+        c.webauthn.origins = Some(vec![
+            c.server.public_url.clone(),
+            "https://app.example".into(),
+        ]);
+    })
+    .await;
+    let (_, mut authenticator, _) = user_with_passkey(&app, "ada").await;
+    let mut refused_origins = spellings_of(&app.url);
+    refused_origins.extend(spellings_of("https://app.example"));
+    refused_origins.push("https://app.example:443".into());
+    for client in [app.browser(), app.native().await] {
+        for origin in &refused_origins {
+            sign_in_from(&client, &mut authenticator, origin, None)
+                .await
+                .assert_error(422, "passkey_invalid_public_key_credential");
+        }
+        assert_eq!(session_count(&client).await, 0, "no session from a refusal");
+        for origin in [app.url.as_str(), "https://app.example"] {
+            let reply = sign_in_from(&client, &mut authenticator, origin, None).await;
+            assert_eq!(reply.ok()["response"]["status"], "complete", "{origin}");
+        }
+    }
+
+    // Registration: the same spellings are refused, the exact origins accepted.
+    for (client, username) in [(app.browser(), "bob"), (app.native().await, "eve")] {
+        client.sign_up(username).await.ok();
+        let mut fresh = SoftAuthenticator::new();
+        for origin in &refused_origins {
+            let (id, options) = client.start_passkey().await;
+            let credential = fresh
+                .create(&options, origin, &Ceremony::default())
+                .expect("create");
+            client
+                .finish_passkey(&id, &credential)
+                .await
+                .assert_error(422, "passkey_invalid_public_key_credential");
+        }
+        assert_eq!(stored_passkeys(&client).await, serde_json::json!([]));
+        let (id, options) = client.start_passkey().await;
+        let credential = fresh
+            .create(&options, "https://app.example", &Ceremony::default())
+            .expect("create");
+        client.finish_passkey(&id, &credential).await.ok();
+    }
+}
+
+#[tokio::test]
+async fn top_origin_must_match_a_configured_origin_exactly() {
+    let app = TestApp::spawn().await;
+    let (_, mut authenticator, _) = user_with_passkey(&app, "ada").await;
+    for client in [app.browser(), app.native().await] {
+        for top in [format!("{}/", app.url), "https://evil.example".to_owned()] {
+            sign_in_from(&client, &mut authenticator, &app.url, Some(&top))
+                .await
+                .assert_error(422, "passkey_invalid_public_key_credential");
+        }
+        assert_eq!(session_count(&client).await, 0);
+        // In an iframe under one of the configured origins.
+        let reply = sign_in_from(&client, &mut authenticator, &app.url, Some(&app.url)).await;
+        assert_eq!(reply.ok()["response"]["status"], "complete");
+    }
+    // Registration in a cross-origin iframe is refused whatever its top origin.
+    let browser = app.browser();
+    browser.sign_up("bob").await.ok();
+    let (id, options) = browser.start_passkey().await;
+    let how = Ceremony {
+        top_origin: Some(app.url.clone()),
+        ..Ceremony::default()
+    };
+    let credential = SoftAuthenticator::new()
+        .create(&options, &app.url, &how)
+        .expect("create");
+    browser
+        .finish_passkey(&id, &credential)
+        .await
+        .assert_error(422, "passkey_invalid_public_key_credential");
+}
+
+#[tokio::test]
+async fn related_origins_are_accepted_only_exactly() {
+    let app = TestApp::spawn_with(|c| {
+        c.webauthn.related_origins = vec!["https://shop.example".into()];
+    })
+    .await;
+    let (_, mut authenticator, _) = user_with_passkey(&app, "ada").await;
+    for client in [app.browser(), app.native().await] {
+        for origin in spellings_of("https://shop.example") {
+            sign_in_from(&client, &mut authenticator, &origin, None)
+                .await
+                .assert_error(422, "passkey_invalid_public_key_credential");
+        }
+        let reply = sign_in_from(&client, &mut authenticator, "https://shop.example", None).await;
+        assert_eq!(reply.ok()["response"]["status"], "complete");
+    }
+    // Without the setting, the same origin is foreign.
+    let bare = TestApp::spawn().await;
+    let (_, mut authenticator, _) = user_with_passkey(&bare, "ada").await;
+    sign_in_from(
+        &bare.browser(),
+        &mut authenticator,
+        "https://shop.example",
+        None,
+    )
+    .await
+    .assert_error(422, "passkey_invalid_public_key_credential");
+}

@@ -323,3 +323,215 @@ async fn token_refreshes_record_activity_to_a_tenth_of_the_inactivity_limit() {
         (signed_in_at + 60_000, first_abandon_at + 60_000)
     );
 }
+
+#[tokio::test]
+async fn a_deleted_users_sessions_are_invalid_credentials() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let signed_up = browser.sign_up("ada").await;
+    let user_id = signed_up.ok()["response"]["created_user_id"]
+        .as_str()
+        .expect("user id")
+        .to_owned();
+    let browser_session = signed_up.body["response"]["created_session_id"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+    let native = app.native().await;
+    let native_session = native
+        .post("/v1/client/sign_ups", &[("username", "ada2")])
+        .await
+        .ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+    let bob = app.browser();
+    bob.sign_up("bob").await.ok();
+    let mut backend = Browser::new(&app.base, None);
+    backend.bearer = Some(app.secret_key().to_owned());
+    // ada2 is a second user: delete both of the clients' users.
+    let native_user = native.get("/v1/me").await.ok()["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for (client, session, user) in [
+        (&browser, &browser_session, &user_id),
+        (&native, &native_session, &native_user),
+    ] {
+        let token_path = format!("/v1/client/sessions/{session}/tokens");
+        client.post(&token_path, &[]).await.ok();
+        backend
+            .send(
+                "DELETE",
+                &format!("/backend/v1/users/{user}"),
+                None,
+                Vec::new(),
+            )
+            .await
+            .ok();
+        for reply in [
+            client.get("/v1/me").await,
+            client
+                .get(&format!("/v1/me?_latchkey_session_id={session}"))
+                .await,
+            client.get("/v1/me/sessions").await,
+            client.post("/v1/me/passkeys", &[]).await,
+            client.post(&token_path, &[]).await,
+            client
+                .post(&format!("/v1/client/sessions/{session}/touch"), &[])
+                .await,
+            client
+                .post(&format!("/v1/client/sessions/{session}/end"), &[])
+                .await,
+        ] {
+            reply.assert_error(401, "authentication_invalid");
+        }
+        // A session id the client never held is still unknown.
+        client
+            .post("/v1/client/sessions/sess_unknown/tokens", &[])
+            .await
+            .assert_error(404, "resource_not_found");
+        assert_eq!(session_count(client).await, 0);
+    }
+    assert_eq!(bob.get("/v1/me").await.ok()["response"]["username"], "bob");
+}
+
+#[tokio::test]
+async fn browser_cookie_is_host_prefixed_on_https() {
+    let app = TestApp::spawn_with(|c| {
+        c.server.public_url = c.server.public_url.replace("http://", "https://");
+    })
+    .await;
+    let origin = app.url.clone();
+    let http = reqwest::Client::new();
+    let signed_up = http
+        .post(format!("{}/v1/client/sign_ups", app.base))
+        .header("origin", &origin)
+        .form(&[("username", "ada")])
+        .send()
+        .await
+        .expect("sign up");
+    assert_eq!(signed_up.status(), 200);
+    let cookie = signed_up
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a cookie")
+        .to_owned();
+    let (pair, attributes) = cookie.split_once(';').expect("attributes");
+    let (name, token) = pair.split_once('=').expect("name=value");
+    assert_eq!(name, "__Host-__client");
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(attributes.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!attributes.contains("Domain"), "host-only: {cookie}");
+    let me = |cookie: String| {
+        http.get(format!("{}/v1/me", app.base))
+            .header("cookie", cookie)
+            .send()
+    };
+    let prefixed = me(format!("__Host-__client={token}")).await.expect("me");
+    assert_eq!(prefixed.status(), 200);
+    // Behind HTTPS the unprefixed name (which a sibling subdomain could set) is not read.
+    let unprefixed = me(format!("__client={token}")).await.expect("me");
+    assert_eq!(unprefixed.status(), 401);
+
+    // On plain HTTP (development) the cookie keeps its unprefixed name, without Secure.
+    let dev = TestApp::spawn().await;
+    let reply = dev.browser().sign_up("ada").await;
+    let cookie = reply
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a cookie");
+    assert!(cookie.starts_with("__client="), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+/// The `last_active_token` of session `id` in a response's client, checked against the
+/// server's JWKS; returns its claims.
+async fn first_token(app: &TestApp, reply: &latchkey_testkit::Reply, id: &str) -> Value {
+    let sessions = reply.ok()["client"]["sessions"]
+        .as_array()
+        .expect("sessions");
+    let session = sessions
+        .iter()
+        .find(|s| s["id"] == id)
+        .expect("the session");
+    assert_eq!(session["last_active_token"]["object"], "token");
+    let jwt = session["last_active_token"]["jwt"].as_str().expect("a jwt");
+    let jwks = app.browser().get("/.well-known/jwks.json").await;
+    assert!(verifies(jwt, jwks.ok()), "signed with a published key");
+    claims(jwt)
+}
+
+#[tokio::test]
+async fn completed_attempts_carry_the_new_sessions_first_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let signed_up = browser.sign_up("ada").await;
+    let session = signed_up.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    let token = first_token(&app, &signed_up, &session).await;
+    assert_eq!(token["sid"], session.as_str());
+    assert_eq!(token["sts"], "active");
+    assert_eq!(token["azp"], app.url.as_str());
+    let mut authenticator = latchkey_testkit::SoftAuthenticator::new();
+    browser
+        .register_passkey(&mut authenticator, &app.url)
+        .await
+        .ok();
+    // Other responses show the session without a token.
+    let client = browser.get("/v1/client").await;
+    assert_eq!(
+        client.ok()["client"]["sessions"][0]["last_active_token"],
+        Value::Null
+    );
+
+    for signer in [app.browser(), app.native().await] {
+        let signed_in = signer.sign_in(&mut authenticator, &app.url).await;
+        let created = signed_in.ok()["response"]["created_session_id"]
+            .as_str()
+            .expect("session")
+            .to_owned();
+        let token = first_token(&app, &signed_in, &created).await;
+        assert_eq!(token["sid"], created.as_str());
+        assert_eq!(token["sub"], signed_up.body["response"]["created_user_id"]);
+    }
+
+    // A passkey-first sign-up completes with its token too.
+    let native = app.native().await;
+    let started = native
+        .post(
+            "/v1/client/sign_ups",
+            &[("strategy", "passkey"), ("username", "bob")],
+        )
+        .await;
+    let sign_up = started.ok()["response"].clone();
+    let options = sign_up["verification"]["nonce"].as_str().expect("options");
+    let credential = latchkey_testkit::SoftAuthenticator::new()
+        .create(options, &app.url, &latchkey_testkit::Ceremony::default())
+        .expect("create");
+    let completed = native
+        .post(
+            &format!(
+                "/v1/client/sign_ups/{}/attempt_verification",
+                sign_up["id"].as_str().expect("id")
+            ),
+            &[
+                ("strategy", "passkey"),
+                ("public_key_credential", &credential.to_string()),
+            ],
+        )
+        .await;
+    let created = completed.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    assert_eq!(
+        first_token(&app, &completed, &created).await["sid"],
+        created.as_str()
+    );
+}

@@ -656,3 +656,47 @@ async fn a_client_slow_to_send_its_headers_is_disconnected_after_the_header_time
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn csrf_origin_must_match_exactly() {
+    let app = TestApp::spawn().await;
+    let mut browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    let (scheme, rest) = app.url.split_once("://").expect("url");
+    let spellings = [
+        format!("{}/", app.url),
+        format!("{}/login", app.url),
+        format!("{}://{rest}", scheme.to_uppercase()),
+        format!("{scheme}://user@{rest}"),
+    ];
+    for origin in &spellings {
+        browser.origin = Some(origin.clone());
+        browser
+            .post("/v1/me/passkeys", &[])
+            .await
+            .assert_error(403, "origin_invalid");
+        Browser::new(&app.base, Some(origin.clone()))
+            .sign_up("mallory")
+            .await
+            .assert_error(403, "origin_invalid");
+        let preflight = reqwest::Client::new()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/v1/client/sign_ins", app.base),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .expect("preflight");
+        assert!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "no CORS for {origin}"
+        );
+    }
+    browser.origin = Some(app.url.clone());
+    browser.post("/v1/me/passkeys", &[]).await.ok();
+}

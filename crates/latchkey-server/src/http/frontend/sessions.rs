@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
@@ -31,7 +30,7 @@ pub async fn tokens(
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
     let jwt = state.auth.session_token(client, &id, &caller.ctx).await?;
-    Ok(Json(json!({ "object": "token", "jwt": jwt })).into_response())
+    Ok(Json(resources::token(&jwt)).into_response())
 }
 
 /// `POST /v1/client/sessions/{id}/end`

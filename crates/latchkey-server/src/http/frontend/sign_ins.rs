@@ -61,5 +61,8 @@ pub async fn attempt_first_factor(
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, resources::sign_in(&view)).await
+    let created = view.sign_in.created_session_id.as_deref();
+    caller
+        .respond_signed_in(&state, resources::sign_in(&view), created)
+        .await
 }

@@ -28,7 +28,10 @@ pub async fn create(
         .auth
         .create_sign_up(&client, input, &caller.ctx)
         .await?;
-    caller.respond(&state, resources::sign_up(&view)).await
+    let created = view.sign_up.created_session_id.as_deref();
+    caller
+        .respond_signed_in(&state, resources::sign_up(&view), created)
+        .await
 }
 
 /// `POST /v1/client/sign_ups/{id}/attempt_verification`
@@ -49,5 +52,8 @@ pub async fn attempt_verification(
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, resources::sign_up(&view)).await
+    let created = view.sign_up.created_session_id.as_deref();
+    caller
+        .respond_signed_in(&state, resources::sign_up(&view), created)
+        .await
 }
