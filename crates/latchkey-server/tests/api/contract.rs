@@ -80,19 +80,18 @@ async fn started_sign_in(app: &TestApp, transport: Transport) -> (Browser, Strin
     )
 }
 
-/// A caller of `transport` with a started passkey-first sign-up: (caller, id, options).
+/// A caller of `transport` with a started passkey-first sign-up (without a username when
+/// `username` is empty): (caller, id, options).
 async fn started_passkey_sign_up(
     app: &TestApp,
     transport: Transport,
     username: &str,
 ) -> (Browser, String, String) {
-    let (caller, reply) = first_call(
-        app,
-        transport,
-        "/v1/client/sign_ups",
-        &[("strategy", "passkey"), ("username", username)],
-    )
-    .await;
+    let mut form = vec![("strategy", "passkey")];
+    if !username.is_empty() {
+        form.push(("username", username));
+    }
+    let (caller, reply) = first_call(app, transport, "/v1/client/sign_ups", &form).await;
     let sign_up = &reply.ok()["response"];
     (
         caller,
@@ -155,7 +154,11 @@ async fn post_with_method_override_is_treated_as_patch_or_delete() {
         let renamed = caller
             .post(&format!("{path}?_method=PATCH"), &[("name", "Tunnelled")])
             .await;
-        assert_eq!(renamed.ok()["response"]["name"], "Tunnelled", "{transport:?}");
+        assert_eq!(
+            renamed.ok()["response"]["name"],
+            "Tunnelled",
+            "{transport:?}"
+        );
         // Without the override the same POST is not a rename.
         assert_ne!(
             caller.post(&path, &[("name", "Plain POST")]).await.status,
@@ -189,7 +192,10 @@ async fn every_frontend_success_carries_the_callers_current_client() {
             &[("username", &format!("ada{transport:?}"))],
         )
         .await;
-        let client_id = first.ok()["client"]["id"].as_str().expect("client").to_owned();
+        let client_id = first.ok()["client"]["id"]
+            .as_str()
+            .expect("client")
+            .to_owned();
         let session = first.body["response"]["created_session_id"]
             .as_str()
             .expect("session")
@@ -226,9 +232,15 @@ async fn every_frontend_success_carries_the_callers_current_client() {
         ];
         let (sign_in, request) = {
             let reply = caller
-                .post("/v1/client/sign_ins", &[("identifier", &format!("ada{transport:?}"))])
+                .post(
+                    "/v1/client/sign_ins",
+                    &[("identifier", &format!("ada{transport:?}"))],
+                )
                 .await;
-            let id = reply.ok()["response"]["id"].as_str().expect("id").to_owned();
+            let id = reply.ok()["response"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned();
             replies.push(("sign_ins", reply));
             let prepared = caller
                 .post(
@@ -248,7 +260,9 @@ async fn every_frontend_success_carries_the_callers_current_client() {
             .expect("get");
         replies.push((
             "attempt_first_factor",
-            caller.attempt_sign_in(&sign_in, &assertion.to_string()).await,
+            caller
+                .attempt_sign_in(&sign_in, &assertion.to_string())
+                .await,
         ));
         replies.push((
             "end",
@@ -273,7 +287,11 @@ async fn every_frontend_success_carries_the_callers_current_client() {
                 "{transport:?} {call}: {body}"
             );
             assert_eq!(body["client"]["object"], "client", "{transport:?} {call}");
-            assert_eq!(body["client"]["id"], client_id.as_str(), "{transport:?} {call}");
+            assert_eq!(
+                body["client"]["id"],
+                client_id.as_str(),
+                "{transport:?} {call}"
+            );
         }
         // The Client in each reply is current: it already shows that call's effect.
         let signed_in = &replies
@@ -320,7 +338,12 @@ async fn error_bodies_carry_code_message_long_message_meta_and_trace_id() {
                 .await,
         ),
         (401, browser.get("/v1/me").await),
-        (403, foreign.post("/v1/client/sign_ups", &[("username", "eve")]).await),
+        (
+            403,
+            foreign
+                .post("/v1/client/sign_ups", &[("username", "eve")])
+                .await,
+        ),
         (404, browser.get("/v1/nothing/here").await),
         (
             413,
@@ -368,13 +391,21 @@ async fn error_bodies_carry_code_message_long_message_meta_and_trace_id() {
             assert!(error["meta"].is_object(), "{status}: meta in {error}");
         }
         assert!(
-            reply.body["trace_id"].as_str().is_some_and(|t| !t.is_empty()),
+            reply.body["trace_id"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
             "{status}: trace_id"
         );
-        assert!(reply.body.get("response").is_none(), "{status}: no envelope");
+        assert!(
+            reply.body.get("response").is_none(),
+            "{status}: no envelope"
+        );
     }
     let limited = &replies.last().expect("429").1;
-    assert!(header(limited, "retry-after").is_some(), "429 carries Retry-After");
+    assert!(
+        header(limited, "retry-after").is_some(),
+        "429 carries Retry-After"
+    );
 }
 
 /// Every key of `value` (recursively) that is not snake_case, and every `*_at` member that
@@ -483,7 +514,8 @@ async fn ids_carry_their_type_prefix() {
         ("sess_", &signed.ok()["response"]["created_session_id"]),
     ] {
         assert!(
-            id.as_str().is_some_and(|id| id.starts_with(prefix) && id.len() > prefix.len()),
+            id.as_str()
+                .is_some_and(|id| id.starts_with(prefix) && id.len() > prefix.len()),
             "{id} starts with {prefix}"
         );
     }
@@ -520,8 +552,22 @@ async fn binary_webauthn_values_are_unpadded_base64url() {
         creation["user"]["id"].clone(),
         request["challenge"].clone(),
     ];
-    values.extend(creation["excludeCredentials"].as_array().cloned().unwrap_or_default().iter().map(|c| c["id"].clone()));
-    values.extend(request["allowCredentials"].as_array().cloned().unwrap_or_default().iter().map(|c| c["id"].clone()));
+    values.extend(
+        creation["excludeCredentials"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c["id"].clone()),
+    );
+    values.extend(
+        request["allowCredentials"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c["id"].clone()),
+    );
     assert_eq!(values.len(), 5, "one excluded and one allowed credential");
     for value in values {
         assert!(
@@ -553,13 +599,20 @@ async fn client_cookie_is_http_only_lax_path_root_and_set_by_the_first_call_that
         !attributes.iter().any(|a| a.eq_ignore_ascii_case("secure")),
         "no Secure over http: {cookie}"
     );
-    assert!(reply.headers.get("authorization").is_none(), "no token header");
+    assert!(
+        reply.headers.get("authorization").is_none(),
+        "no token header"
+    );
     // The client exists now: later calls do not hand out another one.
     let again = browser
         .post("/v1/client/sign_ins", &[("strategy", "passkey")])
         .await;
     again.ok();
-    assert!(again.headers.get("set-cookie").is_none(), "{:?}", again.headers);
+    assert!(
+        again.headers.get("set-cookie").is_none(),
+        "{:?}",
+        again.headers
+    );
     assert_eq!(again.body["client"]["id"], reply.body["client"]["id"]);
 }
 
@@ -636,7 +689,10 @@ async fn a_bad_client_token_is_authentication_invalid() {
             ("POST", format!("/v1/client/sessions/{session}/touch")),
         ] {
             let res = http
-                .request(method.parse().expect("method"), format!("{}{path}", app.base))
+                .request(
+                    method.parse().expect("method"),
+                    format!("{}{path}", app.base),
+                )
                 .header(name, value)
                 .header("origin", &app.url)
                 .send()
@@ -733,9 +789,14 @@ async fn me_acts_only_on_a_live_session_of_the_callers_own_client() {
             ("GET", "/v1/me/sessions"),
             ("POST", "/v1/me/passkeys"),
         ] {
-            bob.send(method, &format!("{path}?_latchkey_session_id={adas}"), None, Vec::new())
-                .await
-                .assert_error(401, "authentication_invalid");
+            bob.send(
+                method,
+                &format!("{path}?_latchkey_session_id={adas}"),
+                None,
+                Vec::new(),
+            )
+            .await
+            .assert_error(401, "authentication_invalid");
         }
         assert_eq!(
             ada.get("/v1/me").await.ok()["response"]["passkeys"],
@@ -744,7 +805,10 @@ async fn me_acts_only_on_a_live_session_of_the_callers_own_client() {
         );
         // A named session that has ended does not fall back to another live one.
         let grace = ada
-            .post("/v1/client/sign_ups", &[("username", &format!("grace{transport:?}"))])
+            .post(
+                "/v1/client/sign_ups",
+                &[("username", &format!("grace{transport:?}"))],
+            )
             .await;
         let graces = grace.ok()["response"]["created_session_id"]
             .as_str()
@@ -793,7 +857,12 @@ async fn client_lists_only_active_and_pending_sessions() {
             .as_array()
             .expect("sessions")
             .iter()
-            .map(|s| (s["id"].as_str().unwrap_or("").to_owned(), s["status"].clone()))
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap_or("").to_owned(),
+                    s["status"].clone(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(listed().await.len(), 3);
@@ -869,16 +938,27 @@ async fn passkey_names_are_one_to_sixty_four_characters_and_need_not_be_unique()
     };
     // 64 characters of several bytes each are 64 characters, not 256 bytes.
     let keys = "🔑".repeat(64);
-    assert_eq!(rename(id_of(&first), keys.clone()).await.ok()["response"]["name"], keys.as_str());
     assert_eq!(
-        rename(id_of(&first), format!("  {}  ", "é".repeat(64))).await.ok()["response"]["name"],
+        rename(id_of(&first), keys.clone()).await.ok()["response"]["name"],
+        keys.as_str()
+    );
+    assert_eq!(
+        rename(id_of(&first), format!("  {}  ", "é".repeat(64)))
+            .await
+            .ok()["response"]["name"],
         "é".repeat(64)
     );
     let refused = rename(id_of(&first), "é".repeat(65)).await;
     refused.assert_error(422, "form_param_value_invalid");
     assert_eq!(refused.param(), "name");
-    assert_eq!(rename(id_of(&first), "x".into()).await.ok()["response"]["name"], "x");
-    assert_eq!(rename(id_of(&second), "x".into()).await.ok()["response"]["name"], "x");
+    assert_eq!(
+        rename(id_of(&first), "x".into()).await.ok()["response"]["name"],
+        "x"
+    );
+    assert_eq!(
+        rename(id_of(&second), "x".into()).await.ok()["response"]["name"],
+        "x"
+    );
     let names: Vec<Value> = browser.get("/v1/me").await.ok()["response"]["passkeys"]
         .as_array()
         .expect("passkeys")
@@ -1034,7 +1114,10 @@ async fn sign_in_attempts_use_up_their_challenge_on_both_transports() {
             .expect("get");
         let mut bad = good.clone();
         flip_bit(&mut bad, "signature", 40);
-        assert_ne!(caller.attempt_sign_in(&id, &bad.to_string()).await.status, 200);
+        assert_ne!(
+            caller.attempt_sign_in(&id, &bad.to_string()).await.status,
+            200
+        );
         caller
             .attempt_sign_in(&id, &good.to_string())
             .await
@@ -1113,7 +1196,9 @@ async fn creation_options_user_id_is_a_random_per_user_handle_never_the_user_id_
     assert_ne!(options(&first)["user"]["id"], json!(ada_id));
     for text in [ada_id.as_bytes(), b"ada"] {
         assert!(
-            !adas.windows(text.len().min(16)).any(|w| w == &text[..text.len().min(16)]),
+            !adas
+                .windows(text.len().min(16))
+                .any(|w| w == &text[..text.len().min(16)]),
             "the handle does not carry the user's id or name"
         );
     }
@@ -1128,7 +1213,9 @@ async fn creation_options_user_id_is_a_random_per_user_handle_never_the_user_id_
     let credential = SoftAuthenticator::new()
         .create(&creation, &app.url, &Ceremony::default())
         .expect("create");
-    attempt_sign_up(&caller, &id, &credential.to_string()).await.ok();
+    attempt_sign_up(&caller, &id, &credential.to_string())
+        .await
+        .ok();
     let (_, later) = caller.start_passkey().await;
     assert_eq!(handle(&later), signed_up_with);
 }
@@ -1164,15 +1251,17 @@ async fn every_challenge_is_thirty_two_random_bytes() {
         challenges.push(options(&browser.start_passkey().await.1)["challenge"].clone());
         challenges.push(options(&browser.start_sign_in().await.1)["challenge"].clone());
         challenges.push(
-            options(&started_passkey_sign_up(&app, Transport::Browser, "").await.2)["challenge"]
+            options(
+                &started_passkey_sign_up(&app, Transport::Browser, "")
+                    .await
+                    .2,
+            )["challenge"]
                 .clone(),
         );
     }
     let decoded: Vec<Vec<u8>> = challenges
         .iter()
-        .map(|c| {
-            latchkey_core::ceremony::from_b64url(c.as_str().expect("challenge")).expect("b64")
-        })
+        .map(|c| latchkey_core::ceremony::from_b64url(c.as_str().expect("challenge")).expect("b64"))
         .collect();
     assert!(decoded.iter().all(|c| c.len() == 32), "{challenges:?}");
     let mut unique = decoded.clone();
@@ -1275,9 +1364,12 @@ async fn backend_lists_default_to_ten_and_page_with_offset() {
     let app = TestApp::spawn().await;
     let api = backend(&app);
     for n in 0..12 {
-        api.post_json("/backend/v1/users", &json!({ "username": format!("user{n:02}") }))
-            .await
-            .ok();
+        api.post_json(
+            "/backend/v1/users",
+            &json!({ "username": format!("user{n:02}") }),
+        )
+        .await
+        .ok();
     }
     let first = api.get("/backend/v1/users").await;
     assert_eq!(first.ok()["total_count"], 12);
@@ -1352,7 +1444,10 @@ async fn audit_events_cover_every_documented_type_with_their_fields() {
         .await
         .ok();
     owner
-        .post(&format!("/v1/me/passkeys/{}?_method=DELETE", id_of(&second)), &[])
+        .post(
+            &format!("/v1/me/passkeys/{}?_method=DELETE", id_of(&second)),
+            &[],
+        )
         .await
         .ok();
     let phone = app.browser();
@@ -1379,9 +1474,14 @@ async fn audit_events_cover_every_documented_type_with_their_fields() {
         .await
         .ok();
     let api = backend(&app);
-    api.send("DELETE", &format!("/backend/v1/users/{user_id}"), None, Vec::new())
-        .await
-        .ok();
+    api.send(
+        "DELETE",
+        &format!("/backend/v1/users/{user_id}"),
+        None,
+        Vec::new(),
+    )
+    .await
+    .ok();
     let events = api.get("/backend/v1/audit_events?limit=100").await;
     let events = events.ok()["data"].as_array().expect("data").clone();
     for kind in [
@@ -1400,26 +1500,58 @@ async fn audit_events_cover_every_documented_type_with_their_fields() {
             .iter()
             .find(|e| e["type"] == kind)
             .unwrap_or_else(|| panic!("{kind} in {events:#?}"));
-        for member in ["id", "type", "user_id", "ip", "user_agent", "created_at", "data"] {
+        for member in [
+            "id",
+            "type",
+            "user_id",
+            "ip",
+            "user_agent",
+            "created_at",
+            "data",
+        ] {
             assert!(event.get(member).is_some(), "{kind}: {member} in {event}");
         }
         if kind != "sign_in.failed" {
             assert_eq!(event["user_id"], user_id.as_str(), "{kind}");
         }
         if kind.starts_with("passkey.") {
-            assert!(event["passkey_id"].as_str().is_some_and(|p| p.starts_with("pk_")), "{kind}");
+            assert!(
+                event["passkey_id"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("pk_")),
+                "{kind}"
+            );
         }
         if kind.starts_with("session.") {
-            assert!(event["session_id"].as_str().is_some_and(|s| s.starts_with("sess_")), "{kind}");
+            assert!(
+                event["session_id"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("sess_")),
+                "{kind}"
+            );
         }
     }
-    let failed = events.iter().find(|e| e["type"] == "sign_in.failed").expect("failed");
-    assert_eq!(failed["data"]["code"], "passkey_invalid_public_key_credential");
-    let times: Vec<i64> = events.iter().filter_map(|e| e["created_at"].as_i64()).collect();
-    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    let failed = events
+        .iter()
+        .find(|e| e["type"] == "sign_in.failed")
+        .expect("failed");
+    assert_eq!(
+        failed["data"]["code"],
+        "passkey_invalid_public_key_credential"
+    );
+    let times: Vec<i64> = events
+        .iter()
+        .filter_map(|e| e["created_at"].as_i64())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
     assert_eq!(events[0]["type"], "user.deleted", "the newest is first");
     let filtered = api
-        .get(&format!("/backend/v1/audit_events?user_id={user_id}&limit=100"))
+        .get(&format!(
+            "/backend/v1/audit_events?user_id={user_id}&limit=100"
+        ))
         .await;
     assert!(
         filtered.ok()["data"]
@@ -1498,7 +1630,12 @@ async fn unknown_or_foreign_sign_ins_and_sign_ups_are_not_found() {
             ("DELETE", "/v1/me/passkeys/pk_unknown"),
         ] {
             stranger
-                .send(method, path, Some("application/x-www-form-urlencoded"), b"name=x".to_vec())
+                .send(
+                    method,
+                    path,
+                    Some("application/x-www-form-urlencoded"),
+                    b"name=x".to_vec(),
+                )
                 .await
                 .assert_error(404, "resource_not_found");
         }
@@ -1524,8 +1661,7 @@ async fn each_sign_up_mode_can_be_disabled_on_its_own() {
         .sign_in(&mut authenticator, &no_passkey_sign_up.url)
         .await
         .ok();
-    let no_username_sign_up =
-        TestApp::spawn_with(|c| c.auth.sign_up_with_username = false).await;
+    let no_username_sign_up = TestApp::spawn_with(|c| c.auth.sign_up_with_username = false).await;
     let browser = no_username_sign_up.browser();
     browser
         .sign_up("ada")
@@ -1574,7 +1710,12 @@ async fn bad_input_never_gets_an_internal_error() {
             for body in &junk {
                 for content_type in ["application/json", "application/x-www-form-urlencoded"] {
                     let reply = caller
-                        .send(op.method, &format!("{path}?limit=-1&offset=x&status=%FF"), Some(content_type), body.clone())
+                        .send(
+                            op.method,
+                            &format!("{path}?limit=-1&offset=x&status=%FF"),
+                            Some(content_type),
+                            body.clone(),
+                        )
                         .await;
                     assert!(
                         reply.status < 500,
@@ -1607,14 +1748,19 @@ async fn failed_registrations_and_sign_ups_are_audited() {
     attempt_sign_up(&caller, &id, &failing.to_string())
         .await
         .assert_error(422, "passkey_invalid_public_key_credential");
-    let events = backend(&app).get("/backend/v1/audit_events?limit=100").await;
+    let events = backend(&app)
+        .get("/backend/v1/audit_events?limit=100")
+        .await;
     let events = events.ok()["data"].as_array().expect("data").clone();
     for kind in ["passkey.failed", "sign_up.failed"] {
         let event = events
             .iter()
             .find(|e| e["type"] == kind)
             .unwrap_or_else(|| panic!("{kind} in {events:#?}"));
-        assert_eq!(event["data"]["code"], "passkey_invalid_public_key_credential");
+        assert_eq!(
+            event["data"]["code"],
+            "passkey_invalid_public_key_credential"
+        );
     }
 }
 
@@ -1627,7 +1773,10 @@ async fn sessions_default_to_seven_days_of_life_and_one_day_of_inactivity() {
     let reply = browser.sign_up("ada").await;
     let session = &reply.ok()["client"]["sessions"][0];
     let created = session["created_at"].as_i64().expect("created_at");
-    assert_eq!(session["expire_at"].as_i64(), Some(created + 7 * 86_400_000));
+    assert_eq!(
+        session["expire_at"].as_i64(),
+        Some(created + 7 * 86_400_000)
+    );
     assert_eq!(session["abandon_at"].as_i64(), Some(created + 86_400_000));
     let sid = id_of(session);
     app.clock.advance_secs(86_400 - 1);
@@ -1679,7 +1828,10 @@ async fn token_azp_is_the_calling_origin_when_known_and_exp_follows_the_ttl() {
         .expect("jwt")
         .to_owned();
     let c = claims(&jwt);
-    assert!(c.get("azp").is_none_or(Value::is_null), "no origin, no azp: {c}");
+    assert!(
+        c.get("azp").is_none_or(Value::is_null),
+        "no origin, no azp: {c}"
+    );
     assert_eq!(c["sts"], "active");
 }
 
