@@ -84,6 +84,65 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
+/// The query parameters the API reads; a NUL character in one of them is refused by name.
+const QUERY_PARAMS: [&str; 8] = [
+    "query",
+    "user_id",
+    "status",
+    "limit",
+    "offset",
+    "_latchkey_session_id",
+    "_is_native",
+    "_method",
+];
+
+/// No id, route or documented query value holds a NUL character, and PostgreSQL cannot
+/// even compare text that does (SQLite can): a path with one is not found, a query
+/// parameter with one is malformed. Both databases answer alike, never with a 500.
+pub async fn refuse_nul(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let decoded = percent_decode(path.as_bytes());
+    if decoded.contains(&0) {
+        return ApiError(Error::NotFound("route")).into_response();
+    }
+    let query = req.uri().query().unwrap_or("");
+    let bad = form_urlencoded::parse(query.as_bytes())
+        .filter(|(_, value)| value.contains('\0'))
+        .find_map(|(key, _)| QUERY_PARAMS.iter().find(|p| **p == key).copied());
+    if let Some(param) = bad {
+        return ApiError(Error::FormParamFormatInvalid {
+            param,
+            reason: "must not contain a NUL character".into(),
+        })
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// `%XX` escapes decoded (and nothing else: `+` stays, as in a path).
+fn percent_decode(text: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match (
+            text[i],
+            text.get(i + 1).copied().and_then(hex),
+            text.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(high << 4 | low);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Credentialed CORS for the configured web origins only.
 pub fn cors(origins: &[String]) -> CorsLayer {
     let allowed: Vec<HeaderValue> = origins

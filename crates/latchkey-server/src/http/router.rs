@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(static_or_not_found)
         .method_not_allowed_fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn(middleware::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::time_limit,

@@ -3,6 +3,7 @@
 
 mod backend;
 mod ceremonies;
+mod contract;
 mod flows;
 mod keys;
 mod limits;
