@@ -101,8 +101,7 @@ const QUERY_PARAMS: [&str; 8] = [
 /// parameter with one is malformed. Both databases answer alike, never with a 500.
 pub async fn refuse_nul(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let decoded = percent_decode(path.as_bytes());
-    if decoded.contains(&0) {
+    if percent_encoding::percent_decode_str(path).any(|byte| byte == 0) {
         return ApiError(Error::NotFound("route")).into_response();
     }
     let query = req.uri().query().unwrap_or("");
@@ -117,30 +116,6 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
         .into_response();
     }
     next.run(req).await
-}
-
-/// `%XX` escapes decoded (and nothing else: `+` stays, as in a path).
-fn percent_decode(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        match (
-            text[i],
-            text.get(i + 1).copied().and_then(hex),
-            text.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// Credentialed CORS for the configured web origins only.
