@@ -12,7 +12,10 @@ use crate::app::AppState;
 pub enum Caller {
     /// Anyone.
     Public,
-    /// A client: the `__client` cookie or a bearer client token (created when missing).
+    /// A client if the caller has one (the `__client` cookie or a bearer client token);
+    /// a caller without one is served too, and gets a new client where the call needs one.
+    AnyClient,
+    /// The caller's existing client: the `__client` cookie or a bearer client token.
     Client,
     /// The client's signed-in session (`?_latchkey_session_id=` or the last active one).
     Session,
@@ -86,7 +89,7 @@ pub const OPERATIONS: &[Operation] = &[
         "GET",
         "/v1/client",
         "The caller's client, or null",
-        Caller::Client,
+        Caller::AnyClient,
         "ClientOrNull",
     ),
     frontend(
@@ -108,7 +111,7 @@ pub const OPERATIONS: &[Operation] = &[
             "POST",
             "/v1/client/sign_ups",
             "Sign up with a username, or start a passkey-first sign-up",
-            Caller::Client,
+            Caller::AnyClient,
             "SignUp",
         )
     },
@@ -131,7 +134,7 @@ pub const OPERATIONS: &[Operation] = &[
             "POST",
             "/v1/client/sign_ins",
             "Start a discoverable or identifier-first sign-in",
-            Caller::Client,
+            Caller::AnyClient,
             "SignIn",
         )
     },
@@ -381,6 +384,214 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// An OpenAPI link: how a value of one operation's successful response feeds a parameter
+/// of another, so that clients and stateful test tools can chain calls (create a user,
+/// then read or delete it; start a sign-in, then attempt it; …).
+#[derive(Debug)]
+pub struct Link {
+    /// The operation whose 200 response carries the link: method, path.
+    pub from: (&'static str, &'static str),
+    /// The link's name, unique among the links of `from`.
+    pub name: &'static str,
+    /// The operation the link leads to: method, path.
+    pub to: (&'static str, &'static str),
+    /// `location.name` of a parameter of `to`, and the runtime expression that gives it.
+    pub parameters: &'static [(&'static str, &'static str)],
+}
+
+const fn link(
+    from: (&'static str, &'static str),
+    name: &'static str,
+    to: (&'static str, &'static str),
+    parameters: &'static [(&'static str, &'static str)],
+) -> Link {
+    Link {
+        from,
+        name,
+        to,
+        parameters,
+    }
+}
+
+const SIGN_UPS: (&str, &str) = ("POST", "/v1/client/sign_ups");
+const SIGN_INS: (&str, &str) = ("POST", "/v1/client/sign_ins");
+const PREPARE_FIRST_FACTOR: (&str, &str) =
+    ("POST", "/v1/client/sign_ins/{id}/prepare_first_factor");
+const ATTEMPT_FIRST_FACTOR: (&str, &str) =
+    ("POST", "/v1/client/sign_ins/{id}/attempt_first_factor");
+const TOUCH: (&str, &str) = ("POST", "/v1/client/sessions/{id}/touch");
+const TOKENS: (&str, &str) = ("POST", "/v1/client/sessions/{id}/tokens");
+const END: (&str, &str) = ("POST", "/v1/client/sessions/{id}/end");
+const ME: (&str, &str) = ("GET", "/v1/me");
+const MY_SESSIONS: (&str, &str) = ("GET", "/v1/me/sessions");
+const REVOKE_MY_SESSION: (&str, &str) = ("POST", "/v1/me/sessions/{id}/revoke");
+const CREATE_PASSKEY: (&str, &str) = ("POST", "/v1/me/passkeys");
+const ATTEMPT_PASSKEY: (&str, &str) = ("POST", "/v1/me/passkeys/{id}/attempt_verification");
+const RENAME_PASSKEY: (&str, &str) = ("PATCH", "/v1/me/passkeys/{id}");
+const DELETE_PASSKEY: (&str, &str) = ("DELETE", "/v1/me/passkeys/{id}");
+const LIST_USERS: (&str, &str) = ("GET", "/backend/v1/users");
+const CREATE_USER: (&str, &str) = ("POST", "/backend/v1/users");
+const GET_USER: (&str, &str) = ("GET", "/backend/v1/users/{id}");
+const DELETE_USER: (&str, &str) = ("DELETE", "/backend/v1/users/{id}");
+const LIST_SESSIONS: (&str, &str) = ("GET", "/backend/v1/sessions");
+const GET_SESSION: (&str, &str) = ("GET", "/backend/v1/sessions/{id}");
+const REVOKE_SESSION: (&str, &str) = ("POST", "/backend/v1/sessions/{id}/revoke");
+const AUDIT_EVENTS: (&str, &str) = ("GET", "/backend/v1/audit_events");
+
+const ID: &str = "$response.body#/id";
+const RESPONSE_ID: &str = "$response.body#/response/id";
+const CREATED_SESSION: &str = "$response.body#/response/created_session_id";
+const CREATED_USER: &str = "$response.body#/response/created_user_id";
+
+/// Every link between operations.
+pub const LINKS: &[Link] = &[
+    // A username sign-up creates a user and a session on the caller's client.
+    link(
+        SIGN_UPS,
+        "AttemptSignUp",
+        ("POST", "/v1/client/sign_ups/{id}/attempt_verification"),
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        SIGN_UPS,
+        "TouchCreatedSession",
+        TOUCH,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "TokenOfCreatedSession",
+        TOKENS,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "EndCreatedSession",
+        END,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "MeInCreatedSession",
+        ME,
+        &[("query._latchkey_session_id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "RevokeCreatedSession",
+        REVOKE_MY_SESSION,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "GetCreatedSession",
+        GET_SESSION,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "RevokeCreatedSessionByBackend",
+        REVOKE_SESSION,
+        &[("path.id", CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "GetCreatedUser",
+        GET_USER,
+        &[("path.id", CREATED_USER)],
+    ),
+    link(
+        SIGN_UPS,
+        "DeleteCreatedUser",
+        DELETE_USER,
+        &[("path.id", CREATED_USER)],
+    ),
+    // A sign-in is prepared, then attempted.
+    link(
+        SIGN_INS,
+        "PrepareFirstFactor",
+        PREPARE_FIRST_FACTOR,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        SIGN_INS,
+        "AttemptFirstFactor",
+        ATTEMPT_FIRST_FACTOR,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        PREPARE_FIRST_FACTOR,
+        "AttemptFirstFactor",
+        ATTEMPT_FIRST_FACTOR,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    // A session of the client is touched, gives tokens, ends. (`/v1/me/sessions` lists at
+    // least the caller's own session.)
+    link(TOUCH, "Token", TOKENS, &[("path.id", RESPONSE_ID)]),
+    link(TOUCH, "End", END, &[("path.id", RESPONSE_ID)]),
+    link(ME, "GetUser", GET_USER, &[("path.id", RESPONSE_ID)]),
+    link(
+        ME,
+        "ListSessionsOfUser",
+        LIST_SESSIONS,
+        &[("query.user_id", RESPONSE_ID)],
+    ),
+    link(
+        MY_SESSIONS,
+        "Revoke",
+        REVOKE_MY_SESSION,
+        &[("path.id", "$response.body#/response/0/id")],
+    ),
+    // A passkey registration is started, then verified, renamed or deleted.
+    link(
+        CREATE_PASSKEY,
+        "Attempt",
+        ATTEMPT_PASSKEY,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        CREATE_PASSKEY,
+        "Rename",
+        RENAME_PASSKEY,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        CREATE_PASSKEY,
+        "Delete",
+        DELETE_PASSKEY,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    link(
+        RENAME_PASSKEY,
+        "Delete",
+        DELETE_PASSKEY,
+        &[("path.id", RESPONSE_ID)],
+    ),
+    // A user is created, then read, listed, audited, deleted.
+    link(CREATE_USER, "Get", GET_USER, &[("path.id", ID)]),
+    link(CREATE_USER, "Delete", DELETE_USER, &[("path.id", ID)]),
+    link(
+        CREATE_USER,
+        "Find",
+        LIST_USERS,
+        &[("query.query", "$response.body#/username")],
+    ),
+    link(
+        CREATE_USER,
+        "ListSessions",
+        LIST_SESSIONS,
+        &[("query.user_id", ID)],
+    ),
+    link(
+        CREATE_USER,
+        "ListAuditEvents",
+        AUDIT_EVENTS,
+        &[("query.user_id", ID)],
+    ),
+    link(GET_USER, "Delete", DELETE_USER, &[("path.id", ID)]),
+    link(GET_SESSION, "Revoke", REVOKE_SESSION, &[("path.id", ID)]),
+];
+
 /// The documented operation for `method` and `path`, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Operation> {
     OPERATIONS
@@ -395,6 +606,29 @@ pub async fn openapi(State(state): State<AppState>) -> Json<Value> {
 
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// The `operationId` of an operation: its method and path, as in `get /v1/me`.
+fn operation_id(method: &str, path: &str) -> String {
+    format!("{} {}", method.to_lowercase(), path)
+}
+
+/// The links of the 200 response of `o`.
+fn links_of(o: &Operation) -> Map<String, Value> {
+    LINKS
+        .iter()
+        .filter(|l| l.from == (o.method, o.path))
+        .map(|l| {
+            let parameters: Map<String, Value> = l
+                .parameters
+                .iter()
+                .map(|(name, expr)| ((*name).to_owned(), json!(expr)))
+                .collect();
+            let value =
+                json!({ "operationId": operation_id(l.to.0, l.to.1), "parameters": parameters });
+            (l.name.to_owned(), value)
+        })
+        .collect()
 }
 
 fn operation(o: &Operation) -> Value {
@@ -425,11 +659,15 @@ fn operation(o: &Operation) -> Value {
         "200": { "description": "Success", "content": { content_type: { "schema": success } } },
         "4XX": { "description": "An error with a stable code (API §5)", "content": { "application/json": { "schema": schema_ref("Errors") } } },
     });
+    let links = links_of(o);
+    if !links.is_empty() {
+        responses["200"]["links"] = Value::Object(links);
+    }
     if matches!(o.path, "/readyz") || o.caller != Caller::Public {
         responses["503"] = json!({ "description": "The database is unavailable", "content": { "application/json": { "schema": schema_ref(if o.path == "/readyz" { "Status" } else { "Errors" }) } } });
     }
     let mut op = json!({
-        "operationId": format!("{} {}", o.method.to_lowercase(), o.path),
+        "operationId": operation_id(o.method, o.path),
         "summary": o.summary,
         "tags": [if o.path.starts_with("/backend") { "backend" } else if o.path.starts_with("/v1") { "frontend" } else { "public" }],
         "parameters": parameters,
@@ -438,6 +676,7 @@ fn operation(o: &Operation) -> Value {
     op["security"] = match o.caller {
         Caller::Public => json!([]),
         Caller::SecretKey => json!([{ "secret_key": [] }]),
+        Caller::AnyClient => json!([{ "client_cookie": [] }, { "client_token": [] }, {}]),
         Caller::Client | Caller::Session => {
             json!([{ "client_cookie": [] }, { "client_token": [] }])
         }
@@ -658,4 +897,101 @@ fn schemas() -> Value {
             "trace_id": { "type": "string" },
         })),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema at `pointer` (a JSON pointer into a response body) of `schema`, following
+    /// `$ref`s, array items and the non-null branch of `oneOf`s.
+    fn schema_at<'a>(
+        components: &'a Value,
+        mut schema: &'a Value,
+        pointer: &str,
+    ) -> Option<&'a Value> {
+        let resolve = |mut s: &'a Value| loop {
+            if let Some(name) = s["$ref"].as_str() {
+                s = &components[name.trim_start_matches("#/components/schemas/")];
+            } else if let Some(branches) = s["oneOf"].as_array() {
+                s = branches.iter().find(|b| b["type"] != "null")?;
+            } else {
+                return Some(s);
+            }
+        };
+        for token in pointer.split('/').skip(1) {
+            schema = resolve(schema)?;
+            schema = if token.parse::<usize>().is_ok() {
+                schema.get("items")?
+            } else {
+                schema["properties"].get(token)?
+            };
+        }
+        resolve(schema)
+    }
+
+    #[test]
+    fn every_link_joins_documented_operations_through_real_fields_and_parameters() {
+        let doc = document("http://localhost:8080");
+        let components = &doc["components"]["schemas"];
+        for l in LINKS {
+            let from = find(l.from.0, l.from.1).expect("the link's source is documented");
+            let to = find(l.to.0, l.to.1).expect("the link's target is documented");
+            let source = &doc["paths"][from.path][from.method.to_lowercase()];
+            let success = &source["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(
+                source["responses"]["200"]["links"][l.name].is_object(),
+                "{} is rendered",
+                l.name
+            );
+            let target = &doc["paths"][to.path][to.method.to_lowercase()];
+            assert_eq!(
+                LINKS
+                    .iter()
+                    .filter(|o| o.from == l.from && o.name == l.name)
+                    .count(),
+                1,
+                "link names are unique per operation: {}",
+                l.name
+            );
+            for (parameter, expression) in l.parameters {
+                let (location, name) = parameter.split_once('.').expect("location.name");
+                assert!(
+                    target["parameters"]
+                        .as_array()
+                        .expect("parameters")
+                        .iter()
+                        .any(|p| p["in"] == location && p["name"] == name),
+                    "{} {} has no {location} parameter {name}",
+                    to.method,
+                    to.path
+                );
+                let pointer = expression
+                    .strip_prefix("$response.body#")
+                    .expect("a response body expression");
+                let field = schema_at(components, success, pointer)
+                    .unwrap_or_else(|| panic!("{} {}: no {pointer}", from.method, from.path));
+                assert!(
+                    field["type"] == "string" || field["type"][0] == "string",
+                    "{} {}: {pointer} is not a string",
+                    from.method,
+                    from.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_calls_that_serve_a_caller_without_a_client_leave_authentication_optional() {
+        let doc = document("http://localhost:8080");
+        for o in OPERATIONS {
+            let security = doc["paths"][o.path][o.method.to_lowercase()]["security"]
+                .as_array()
+                .expect("security")
+                .clone();
+            let optional = security.is_empty() || security.iter().any(|s| s == &json!({}));
+            let expected = matches!(o.caller, Caller::Public | Caller::AnyClient);
+            assert_eq!(optional, expected, "{} {}", o.method, o.path);
+        }
+    }
 }

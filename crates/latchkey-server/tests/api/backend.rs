@@ -230,3 +230,32 @@ async fn audit_events_record_successes_and_failures() {
     );
     assert_eq!(types.first(), Some(&"passkey.renamed"), "newest first");
 }
+
+#[tokio::test]
+async fn a_list_query_parameter_given_twice_counts_once_with_its_first_value() {
+    let app = TestApp::spawn().await;
+    let api = backend(&app, app.secret_key());
+    for name in ["ada", "adam", "bob"] {
+        api.post_json("/backend/v1/users", &json!({ "username": name }))
+            .await
+            .ok();
+    }
+    let listed = get(
+        &app,
+        "/users?query=ad&query=bob&limit=1&limit=x&offset=1&offset=1",
+    )
+    .await;
+    assert_eq!(listed.ok()["total_count"], 2);
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
+    for path in ["/sessions", "/audit_events"] {
+        let page = get(
+            &app,
+            &format!("{path}?offset=0&offset=0&user_id=a&user_id=b"),
+        )
+        .await;
+        assert_eq!(page.ok()["total_count"], 0, "{path}");
+    }
+    get(&app, "/users?limit=x&limit=1")
+        .await
+        .assert_error(422, "form_param_value_invalid");
+}

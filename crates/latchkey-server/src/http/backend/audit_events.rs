@@ -1,12 +1,12 @@
 //! `/backend/v1/audit_events`: security events, newest first.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use latchkey_core::model::AuditEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Paging, SecretKey};
+use super::{ListQuery, Paging, SecretKey};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 
@@ -37,7 +37,7 @@ fn event(e: &AuditEvent) -> Value {
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    Query(q): Query<EventQuery>,
+    ListQuery(q): ListQuery<EventQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (events, total) = state
         .auth

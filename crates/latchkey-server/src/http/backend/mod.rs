@@ -11,6 +11,8 @@ use axum::http::request::Parts;
 use latchkey_core::Error;
 use latchkey_core::store::Page;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -43,6 +45,27 @@ impl FromRequestParts<AppState> for SecretKey {
         } else {
             Err(Error::AuthenticationInvalid.into())
         }
+    }
+}
+
+/// The query parameters of a list call. As in the Frontend API, a parameter given twice
+/// counts once, with its first value, and a query the fields cannot be read from is
+/// answered with the API's error body (never the framework's plain-text rejection).
+pub struct ListQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ListQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut fields = Map::new();
+        for (name, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+            fields
+                .entry(name.into_owned())
+                .or_insert_with(|| Value::String(value.into_owned()));
+        }
+        serde_json::from_value(Value::Object(fields))
+            .map(ListQuery)
+            .map_err(|e| ApiError(Error::RequestBodyInvalid(format!("query: {e}"))))
     }
 }
 

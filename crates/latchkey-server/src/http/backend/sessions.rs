@@ -1,12 +1,12 @@
 //! `/backend/v1/sessions`
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use latchkey_core::{Error, RequestContext};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Paging, SecretKey};
+use super::{ListQuery, Paging, SecretKey};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::resources;
@@ -34,7 +34,7 @@ const STATUSES: [&str; 7] = [
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    Query(q): Query<SessionQuery>,
+    ListQuery(q): ListQuery<SessionQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(Error::FormParamValueInvalid {

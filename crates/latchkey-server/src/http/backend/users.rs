@@ -1,13 +1,13 @@
 //! `/backend/v1/users`
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use latchkey_core::RequestContext;
 use latchkey_core::auth::SignUpInput;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Paging, SecretKey};
+use super::{ListQuery, Paging, SecretKey};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Fields;
@@ -25,7 +25,7 @@ pub struct UserQuery {
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    Query(q): Query<UserQuery>,
+    ListQuery(q): ListQuery<UserQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (users, total) = state
         .auth
