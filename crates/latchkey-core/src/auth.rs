@@ -168,14 +168,19 @@ impl Auth {
         Ok(self.keys.read().map_err(Error::internal)?.jwks())
     }
 
-    /// Counts a request against `key`; past `per_minute` requests in the current
-    /// one-minute window, refuses with the seconds until the window ends.
-    pub async fn rate_limit(&self, key: &str, per_minute: u32) -> Result<()> {
+    /// Counts a request against each `(key, per_minute)` limit in the current one-minute
+    /// window; `429` once any limit is past.
+    pub async fn rate_limit(&self, limits: &[(&str, u32)]) -> Result<()> {
         const WINDOW_MS: i64 = 60_000;
         let now = self.now();
         let window_start = now - now.rem_euclid(WINDOW_MS);
-        let hits = self.store.hit_rate_limit(key, window_start).await?;
-        if hits > i64::from(per_minute) {
+        let keys: Vec<&str> = limits.iter().map(|(key, _)| *key).collect();
+        let hits = self.store.hit_rate_limits(&keys, window_start).await?;
+        if hits
+            .iter()
+            .zip(limits)
+            .any(|(hits, (_, per_minute))| *hits > i64::from(*per_minute))
+        {
             let retry_after_secs =
                 u64::try_from((window_start + WINDOW_MS - now + 999) / 1000).unwrap_or(60);
             return Err(Error::RateLimited { retry_after_secs });

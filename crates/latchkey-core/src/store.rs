@@ -193,9 +193,9 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes audit events created before `before` (Unix ms); returns how many went.
     async fn delete_audit_events_before(&self, before: i64) -> Result<u64>;
 
-    /// Counts one request against `key` in the window starting at `window_start`;
-    /// returns the window's count so far, this request included.
-    async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64>;
+    /// Counts one request against each of `keys` (distinct) in the window starting at
+    /// `window_start`; returns each key's count so far, this request included, in order.
+    async fn hit_rate_limits(&self, keys: &[&str], window_start: i64) -> Result<Vec<i64>>;
 
     /// Active and pending sessions neither expired nor abandoned at `now`.
     async fn count_live_sessions(&self, now: i64) -> Result<i64>;

@@ -4,6 +4,7 @@
 use latchkey_core::error::Error;
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::batch::{Batched, Guard};
 use crate::{postgres, sqlite};
@@ -135,6 +136,19 @@ impl<T: FromCell> FromCell for Option<T> {
     }
 }
 
+/// Statements this process has sent to its databases (transaction control included).
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many statements this process has sent to its databases, `BEGIN`, savepoints and
+/// `COMMIT` included: what a request costs the database, counted by tests and metrics.
+pub fn statements_run() -> u64 {
+    STATEMENTS.load(Ordering::Relaxed)
+}
+
+fn count(statements: u64) {
+    STATEMENTS.fetch_add(statements, Ordering::Relaxed);
+}
+
 /// Why a statement failed.
 #[derive(Debug)]
 pub enum DbError {
@@ -181,6 +195,7 @@ pub enum Db {
 impl Db {
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
+        count(1);
         match self {
             Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(n, _)| n),
             Db::Postgres(pool) => postgres::execute(pool, sql, args).await,
@@ -189,6 +204,7 @@ impl Db {
 
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        count(1);
         match self {
             Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(_, rows)| rows),
             Db::Postgres(pool) => postgres::fetch_all(pool, sql, args).await,
@@ -213,6 +229,7 @@ impl Db {
 
     /// Starts a transaction (on SQLite a savepoint in the shared write transaction).
     pub async fn begin(&self) -> Result<Tx, DbError> {
+        count(1);
         match self {
             Db::Sqlite(db) => {
                 let conn = db.lock();
@@ -231,6 +248,7 @@ impl Db {
     /// Starts a transaction for reads that must see one moment (on SQLite it also takes
     /// the read lock once for all of them instead of once per statement).
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        count(1);
         match self {
             Db::Sqlite(db) => {
                 let conn = db.lock();
@@ -317,6 +335,7 @@ impl Drop for SqliteTx {
 impl Tx {
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
+        count(1);
         match self {
             Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(n, _)| n),
             Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
@@ -325,6 +344,7 @@ impl Tx {
 
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&mut self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        count(1);
         match self {
             Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(_, rows)| rows),
             Tx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, args).await,
@@ -342,6 +362,7 @@ impl Tx {
 
     /// Makes the transaction's writes durable and visible.
     pub async fn commit(self) -> Result<(), DbError> {
+        count(1);
         match self {
             Tx::Sqlite(mut tx) => match std::mem::replace(&mut tx.end, End::Nothing) {
                 End::Release(epoch) => {

@@ -8,8 +8,10 @@ mod postgres;
 mod rows;
 mod sqlite;
 
+pub use db::statements_run;
+
 use async_trait::async_trait;
-use db::{Db, Tx, args, unique};
+use db::{Db, Tx, Value, args, unique};
 use latchkey_core::ceremony::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
@@ -928,9 +930,32 @@ impl Store for SqlStore {
         self.db.fetch_one("SELECT COUNT(*) AS n FROM sessions WHERE status IN ('active', 'pending') AND expire_at > $1 AND abandon_at > $1", args![now]).await?.get("n")
     }
 
-    async fn hit_rate_limit(&self, key: &str, window_start: i64) -> Result<i64> {
-        self.db.fetch_one("INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits", args![key, window_start]).await?.get("hits")
+    async fn hit_rate_limits(&self, keys: &[&str], window_start: i64) -> Result<Vec<i64>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement for every key: one write (one commit to wait for) per request.
+        let rows: Vec<String> = (2..keys.len() + 2)
+            .map(|n| format!("(${n}, $1, 1)"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO rate_limits (key, window_start, hits) VALUES {} \
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 \
+             RETURNING key, hits",
+            rows.join(", ")
+        );
+        let mut args = vec![Value::from(window_start)];
+        args.extend(keys.iter().map(|key| Value::from(*key)));
+        let counted = self.db.fetch_all(&sql, &args).await?;
+        keys.iter()
+            .map(|key| {
+                let row = counted
+                    .iter()
+                    .find(|row| row.get::<String>("key").is_ok_and(|k| k == *key))
+                    .ok_or_else(|| Error::internal(format!("no count for {key}")))?;
+                row.get("hits")
+            })
+            .collect()
     }
 
     async fn delete_expired(&self, before: i64) -> Result<u64> {

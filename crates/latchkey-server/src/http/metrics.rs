@@ -149,6 +149,13 @@ impl Metrics {
         );
         out.push_str("# TYPE latchkey_active_sessions gauge\n");
         let _ = writeln!(out, "latchkey_active_sessions {live_sessions}");
+        out.push_str("# HELP latchkey_sql_statements_total SQL statements this process has sent, transaction control included.\n");
+        out.push_str("# TYPE latchkey_sql_statements_total counter\n");
+        let _ = writeln!(
+            out,
+            "latchkey_sql_statements_total {}",
+            latchkey_store::statements_run()
+        );
         out
     }
 }

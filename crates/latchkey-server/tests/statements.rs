@@ -1,0 +1,36 @@
+//! What a sign-in costs the database, counted: the statements (transaction control
+//! included) of a discoverable passkey sign-in, so that a change that adds some shows.
+//! A test binary of its own, with one test, because the count is per process.
+
+use latchkey_testkit::{SoftAuthenticator, TestApp};
+
+/// Statements of one complete sign-in: starting it and answering it with a passkey.
+const SIGN_IN_STATEMENTS: u64 = 36;
+
+#[tokio::test]
+async fn a_sign_in_runs_a_bounded_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    let mut authenticator = SoftAuthenticator::new();
+    browser
+        .register_passkey(&mut authenticator, &app.url)
+        .await
+        .ok();
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let native = app.native().await;
+        let before = latchkey_store::statements_run();
+        let reply = native.sign_in(&mut authenticator, &app.url).await;
+        let after = latchkey_store::statements_run();
+        assert_eq!(reply.ok()["response"]["status"], "complete");
+        counts.push(after - before);
+    }
+    println!("statements per sign-in: {counts:?}");
+    let most = counts.iter().copied().max().unwrap_or_default();
+    assert!(most > 0, "statements are counted");
+    assert!(
+        most <= SIGN_IN_STATEMENTS,
+        "a sign-in ran {most} statements, more than {SIGN_IN_STATEMENTS}: {counts:?}"
+    );
+}
