@@ -379,6 +379,38 @@ impl Browser {
         .await
     }
 
+    /// A session token for one of the client's sessions (`POST .../tokens`, which must
+    /// succeed).
+    pub async fn mint_token(&self, session: &str) -> String {
+        self.post(&format!("/v1/client/sessions/{session}/tokens"), &[])
+            .await
+            .ok()["jwt"]
+            .as_str()
+            .expect("a jwt")
+            .to_owned()
+    }
+
+    /// The `Access-Control-Allow-Origin` a CORS preflight of a `POST` from `origin` gets.
+    pub async fn cors_allows(&self, origin: &str) -> Option<String> {
+        let preflight = self
+            .http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/v1/client/sign_ins", self.base),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .expect("preflight");
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
     /// A complete discoverable sign-in with `authenticator`.
     pub async fn sign_in(&self, authenticator: &mut SoftAuthenticator, origin: &str) -> Reply {
         let (id, options) = self.start_sign_in().await;

@@ -747,23 +747,8 @@ async fn app_origins_are_not_web_origins_for_cors_or_csrf() {
         c.webauthn.origins = Some(vec![own, android.into()]);
     })
     .await;
-    let preflight = reqwest::Client::new()
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/v1/client/sign_ins", app.base),
-        )
-        .header("origin", android)
-        .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .expect("preflight");
-    assert!(
-        preflight
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
     let browser = app.browser();
+    assert_eq!(browser.cors_allows(android).await, None);
     browser.sign_up("ada").await.ok();
     let mut app_page = browser.clone();
     app_page.origin = Some(android.into());
@@ -1823,13 +1808,7 @@ async fn token_azp_is_the_calling_origin_when_known_and_exp_follows_the_ttl() {
         .as_str()
         .expect("sid")
         .to_owned();
-    let jwt = page
-        .post(&format!("/v1/client/sessions/{sid}/tokens"), &[])
-        .await
-        .ok()["jwt"]
-        .as_str()
-        .expect("jwt")
-        .to_owned();
+    let jwt = page.mint_token(&sid).await;
     let c = claims(&jwt);
     assert_eq!(c["azp"], "http://localhost:3000");
     assert_eq!(c["exp"].as_i64(), c["iat"].as_i64().map(|iat| iat + 120));
@@ -1838,13 +1817,7 @@ async fn token_azp_is_the_calling_origin_when_known_and_exp_follows_the_ttl() {
         .as_str()
         .expect("sid")
         .to_owned();
-    let jwt = native
-        .post(&format!("/v1/client/sessions/{sid}/tokens"), &[])
-        .await
-        .ok()["jwt"]
-        .as_str()
-        .expect("jwt")
-        .to_owned();
+    let jwt = native.mint_token(&sid).await;
     let c = claims(&jwt);
     assert!(
         c.get("azp").is_none_or(Value::is_null),

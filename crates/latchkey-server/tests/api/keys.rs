@@ -60,13 +60,7 @@ async fn token_and_jwks(browser: &Browser, username: &str) -> (String, Value) {
         .as_str()
         .expect("session")
         .to_owned();
-    let jwt = browser
-        .post(&format!("/v1/client/sessions/{session}/tokens"), &[])
-        .await
-        .ok()["jwt"]
-        .as_str()
-        .expect("jwt")
-        .to_owned();
+    let jwt = browser.mint_token(&session).await;
     let jwks = browser.get("/.well-known/jwks.json").await.ok().clone();
     (jwt, jwks)
 }
