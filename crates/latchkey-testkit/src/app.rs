@@ -91,21 +91,26 @@ impl TestApp {
     /// `Authorization` for `?_is_native=1` when it started a first sign-in) sent back as
     /// `Authorization: Bearer`.
     pub async fn native(&self) -> Browser {
-        let mut native = Browser::new(&self.base, None);
-        let reply = native
-            .post(
-                "/v1/client/sign_ins?_is_native=1",
-                &[("strategy", "passkey")],
-            )
+        let (native, reply) = self
+            .native_call("/v1/client/sign_ins", &[("strategy", "passkey")])
             .await;
         reply.ok();
+        native
+    }
+
+    /// A new native app whose first call is `POST path` with `form` (and `?_is_native=1`);
+    /// returns it, holding the client token that call handed out, and the reply.
+    pub async fn native_call(&self, path: &str, form: &[(&str, &str)]) -> (Browser, Reply) {
+        let mut native = Browser::new(&self.base, None);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let reply = native.post(&format!("{path}{sep}_is_native=1"), form).await;
         native.bearer = reply
             .headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        assert!(native.bearer.is_some(), "a native client gets its token");
-        native
+        assert!(native.bearer.is_some(), "client token: {}", reply.body);
+        (native, reply)
     }
 
     /// The Backend API secret key of the test configuration.

@@ -32,18 +32,7 @@ async fn first_call(
             let reply = browser.post(path, form).await;
             (browser, reply)
         }
-        Transport::Native => {
-            let mut native = Browser::new(&app.base, None);
-            let sep = if path.contains('?') { '&' } else { '?' };
-            let reply = native.post(&format!("{path}{sep}_is_native=1"), form).await;
-            native.bearer = reply
-                .headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            assert!(native.bearer.is_some(), "client token: {}", reply.body);
-            (native, reply)
-        }
+        Transport::Native => app.native_call(path, form).await,
     }
 }
 
