@@ -413,10 +413,14 @@ fn stored() -> impl Strategy<Value = Stored> {
         })
 }
 
-/// Flags: mostly UP and UV with any backup flags, sometimes any byte.
+/// Flags: UP and UV with any backup flags; the same without UP or without UV; any byte.
 fn flags() -> impl Strategy<Value = u8> {
+    let valid = (any::<bool>(), any::<bool>())
+        .prop_map(|(be, bs)| 0x05 | if be { 0x08 } else { 0 } | if bs { 0x10 } else { 0 });
     prop_oneof![
-        4 => (any::<bool>(), any::<bool>()).prop_map(|(be, bs)| 0x05 | if be { 0x08 } else { 0 } | if bs { 0x10 } else { 0 }),
+        3 => valid.clone(),
+        1 => valid.clone().prop_map(|f| f & !0x01),
+        1 => valid.prop_map(|f| f & !0x04),
         1 => any::<u8>(),
     ]
 }
