@@ -255,24 +255,33 @@ pub struct Expected<'a> {
 pub struct Verified {
     /// The authenticator's signature counter.
     pub counter: u32,
+    /// The UV flag.
     pub user_verified: bool,
+    /// The BE flag: the credential may be synced.
     pub backup_eligible: bool,
+    /// The BS flag: the credential is synced.
     pub backup_state: bool,
 }
 
 /// `clientDataJSON` (WebAuthn §5.8.1), read without copying where it can be.
 #[derive(Debug, Deserialize)]
 pub struct ClientData<'a> {
+    /// `type`: `webauthn.get` for an assertion.
     #[serde(rename = "type", borrow)]
     pub kind: Cow<'a, str>,
+    /// `challenge`, base64url.
     #[serde(borrow)]
     pub challenge: Cow<'a, str>,
+    /// `origin`, as the client serialised it.
     #[serde(borrow)]
     pub origin: Cow<'a, str>,
+    /// `crossOrigin`: a boolean when present.
     #[serde(rename = "crossOrigin", default)]
     pub cross_origin: Option<bool>,
+    /// `topOrigin`: the top-level origin of a cross-origin call.
     #[serde(rename = "topOrigin", default, borrow)]
     pub top_origin: Option<Cow<'a, str>>,
+    /// `tokenBinding`: an object with a `status` when present.
     #[serde(rename = "tokenBinding", default, borrow)]
     pub token_binding: Option<TokenBinding<'a>>,
 }
@@ -280,8 +289,10 @@ pub struct ClientData<'a> {
 /// `tokenBinding`: long unused by browsers, still well-formed or refused.
 #[derive(Debug, Deserialize)]
 pub struct TokenBinding<'a> {
+    /// `status`.
     #[serde(borrow)]
     pub status: Cow<'a, str>,
+    /// `id`, when present.
     #[serde(default, borrow)]
     pub id: Option<Cow<'a, str>>,
 }
@@ -303,8 +314,11 @@ impl<'a> ClientData<'a> {
 /// The fixed part of authenticator data (WebAuthn §6.1), checked to be well-formed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthenticatorData {
+    /// SHA-256 of the RP ID the authenticator used.
     pub rp_id_hash: [u8; 32],
+    /// The flags byte (UP, UV, BE, BS, AT, ED).
     pub flags: u8,
+    /// The signature counter.
     pub counter: u32,
 }
 
@@ -356,18 +370,22 @@ impl AuthenticatorData {
         })
     }
 
+    /// The UP flag.
     pub fn user_present(&self) -> bool {
         self.flags & UP != 0
     }
 
+    /// The UV flag.
     pub fn user_verified(&self) -> bool {
         self.flags & UV != 0
     }
 
+    /// The BE flag.
     pub fn backup_eligible(&self) -> bool {
         self.flags & BE != 0
     }
 
+    /// The BS flag.
     pub fn backup_state(&self) -> bool {
         self.flags & BS != 0
     }
