@@ -27,6 +27,6 @@ fn fixture() -> &'static (Ceremonies, String, String) {
 fuzz_target!(|data: &[u8]| {
     let (ceremonies, state, stored) = fixture();
     if let Ok(assertion) = std::str::from_utf8(data).map_err(|_| ()).and_then(|t| parse_assertion(t).map_err(|_| ())) {
-        let _ = ceremonies.finish_authentication(&assertion, state, stored);
+        let _ = ceremonies.finish_authentication(&assertion, state, stored, None);
     }
 });

@@ -38,6 +38,9 @@ pub struct Args {
     /// Seconds of the in-process verification ceiling measurement.
     #[arg(long, default_value_t = 3)]
     pub ceiling_seconds: u64,
+    /// Measure only the in-process verification ceiling (no server, no sign-ins).
+    #[arg(long)]
+    pub ceiling_only: bool,
 }
 
 #[tokio::main]
@@ -58,6 +61,11 @@ async fn main() -> std::process::ExitCode {
 
 /// Runs the whole benchmark and prints the report; returns the error count.
 async fn run(args: &Args) -> Result<u64, String> {
+    if args.ceiling_only {
+        let ceiling = ceiling::measure(Duration::from_secs(args.ceiling_seconds));
+        print_ceiling(&ceiling);
+        return Ok(0);
+    }
     let binary = match &args.server {
         Some(path) => path.clone(),
         None => server::sibling_binary()?,
@@ -79,7 +87,8 @@ async fn run(args: &Args) -> Result<u64, String> {
             "SQLite"
         }
     );
-    let ceiling = ceiling::verifications_per_second(Duration::from_secs(args.ceiling_seconds));
+    let measured = ceiling::measure(Duration::from_secs(args.ceiling_seconds));
+    let ceiling = measured.latchkey;
     let server = server::Server::start(&binary, args.postgres.as_deref()).await?;
     if filler > 0 {
         let took = fill::fill(&server.database, filler).await?;
@@ -132,11 +141,26 @@ async fn run(args: &Args) -> Result<u64, String> {
         "server peak RSS            {:>10.1} MiB",
         rss as f64 / 1024.0
     );
-    println!("verify ceiling (1 core)    {ceiling:>10.0} assertions/s ({ceiling_ms:.3} ms each)");
+    print_ceiling(&measured);
     println!(
         "CPU per sign-in / ceiling  {:>10.2}x",
         cpu_per_sign_in_ms / ceiling_ms
     );
     server.stop();
     Ok(run.errors + seeded.errors)
+}
+
+/// Prints both verifiers' ceilings and how many times faster Latchkey's is.
+fn print_ceiling(ceiling: &ceiling::Ceiling) {
+    println!(
+        "verify ceiling (1 core)    {:>10.0} assertions/s ({:.3} ms each)",
+        ceiling.latchkey,
+        1000.0 / ceiling.latchkey
+    );
+    println!(
+        "  webauthn-rs, same run    {:>10.0} assertions/s ({:.3} ms each), {:.2}x slower",
+        ceiling.webauthn_rs,
+        1000.0 / ceiling.webauthn_rs,
+        ceiling.latchkey / ceiling.webauthn_rs
+    );
 }

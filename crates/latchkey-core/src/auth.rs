@@ -659,9 +659,12 @@ impl Auth {
                 .credential
                 .as_deref()
                 .ok_or(Error::PasskeyNotVerified)?;
-            let used = self
-                .ceremonies
-                .finish_authentication(&assertion, &state.state, stored)?;
+            let used = self.ceremonies.finish_authentication(
+                &assertion,
+                &state.state,
+                stored,
+                passkey.public_key.as_deref(),
+            )?;
             Ok((passkey, owner, used))
         }
         .await;
@@ -708,6 +711,7 @@ impl Auth {
                 passkey_id: passkey.id,
                 credential: used.credential,
                 backed_up: used.backed_up,
+                public_key: used.public_key,
                 now,
                 events,
             })
@@ -1332,6 +1336,7 @@ impl Auth {
             name: None,
             credential_id: None,
             credential: None,
+            public_key: None,
             aaguid: None,
             backed_up: false,
             transports: Vec::new(),
@@ -1355,6 +1360,7 @@ impl Auth {
             )),
             credential_id: Some(registered.credential_id),
             credential: Some(registered.credential),
+            public_key: registered.public_key,
             aaguid: registered.aaguid,
             backed_up: registered.backed_up,
             transports: registered.transports,

@@ -1,21 +1,21 @@
-//! WebAuthn ceremonies through webauthn-rs: options out, verified credentials in.
+//! WebAuthn ceremonies: options out, verified credentials in.
 //!
 //! The options are sent to the browser as a JSON string (the `nonce` of a verification);
 //! the matching webauthn-rs state is serialised for the store, which hands it back once.
+//! Registration is verified by webauthn-rs; sign-in assertions by [`crate::assertion`].
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 use std::time::Duration;
 use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
-use webauthn_rs_core::internals::AuthenticatorData;
 use webauthn_rs_core::proto::{
-    Authentication, AuthenticationState, Credential, PublicKeyCredential,
-    RegisterPublicKeyCredential, RegistrationState, UserVerificationPolicy,
+    Credential, PublicKeyCredential, RegisterPublicKeyCredential, RegistrationState,
+    UserVerificationPolicy,
 };
 
+use crate::assertion::{self, Expected, PublicKey, RelyingParty};
 use crate::error::{Error, Result};
-use crate::origin::Origins;
 use crate::settings::{Settings, Url, UserVerification};
 
 /// The form field that carries credentials.
@@ -25,8 +25,9 @@ const CREDENTIAL_PARAM: &str = "public_key_credential";
 pub struct Ceremonies {
     core: WebauthnCore,
     policy: UserVerificationPolicy,
-    /// Checked before webauthn-rs, which compares origins as parsed URLs.
-    origins: Origins,
+    /// The RP ID and the exact origins: checked for sign-in by [`crate::assertion`], and
+    /// for registration after webauthn-rs, which compares origins as parsed URLs.
+    relying_party: RelyingParty,
 }
 
 /// A credential that passed registration.
@@ -35,6 +36,9 @@ pub struct RegisteredCredential {
     pub credential_id: Vec<u8>,
     /// The webauthn-rs credential, serialised for storage.
     pub credential: String,
+    /// The credential public key as sign-in verifies it ([`PublicKey::encode`]); `None`
+    /// for a key no assertion can be verified with.
+    pub public_key: Option<String>,
     pub aaguid: Option<String>,
     pub backed_up: bool,
     pub transports: Vec<String>,
@@ -45,6 +49,17 @@ pub struct RegisteredCredential {
 pub struct UsedCredential {
     pub credential: String,
     pub backed_up: bool,
+    /// The public key converted from the credential, for a passkey stored without one.
+    pub public_key: Option<String>,
+}
+
+/// The members of webauthn-rs's serialised `AuthenticationState` that an assertion is
+/// checked against (its allowed credentials and `appid` are unused here: the passkey is
+/// looked up by id, and no `appid` extension is ever requested).
+#[derive(serde::Deserialize)]
+struct SignInState {
+    challenge: String,
+    policy: UserVerificationPolicy,
 }
 
 /// A ceremony's options (for the browser) and state (for the store).
@@ -80,7 +95,7 @@ impl Ceremonies {
         Self {
             core,
             policy,
-            origins: Origins::new(&allowed),
+            relying_party: RelyingParty::new(&settings.rp_id, &allowed),
         }
     }
 
@@ -125,7 +140,8 @@ impl Ceremonies {
                 WebauthnError::CredentialAlteredAlgFromRequest => Error::PasskeyAlreadyExists,
                 other => map_webauthn_error(other),
             })?;
-        self.origins
+        self.relying_party
+            .origins()
             .check_client_data(credential.response.client_data_json.as_ref())?;
         let transports = credential
             .response
@@ -139,6 +155,9 @@ impl Ceremonies {
             credential_id: verified.cred_id.to_vec(),
             backed_up: verified.backup_state,
             credential: serde_json::to_string(&verified).map_err(Error::internal)?,
+            public_key: PublicKey::from_cose(&verified.cred)
+                .ok()
+                .map(|key| key.encode()),
             aaguid: attested.aaguid,
             transports,
         })
@@ -162,36 +181,65 @@ impl Ceremonies {
     }
 
     /// Verifies an assertion made with `stored` (a serialised credential) against its state,
-    /// and returns the credential with its new counter and backup flags.
+    /// and returns the credential with its new counter and backup flags. `public_key` is
+    /// the stored [`PublicKey`]; without one (a passkey stored before keys were converted)
+    /// it is converted from the credential and returned for storing.
     pub fn finish_authentication(
         &self,
         assertion: &PublicKeyCredential,
         state: &str,
         stored: &str,
+        public_key: Option<&str>,
     ) -> Result<UsedCredential> {
-        let state: AuthenticationState = serde_json::from_str(state).map_err(Error::internal)?;
+        let state: SignInState = serde_json::from_str(state).map_err(Error::internal)?;
+        let challenge = from_b64url(&state.challenge)
+            .ok_or_else(|| Error::internal("stored challenge is not base64url"))?;
         let mut credential: Credential = serde_json::from_str(stored).map_err(Error::internal)?;
+        if credential.cred_id.as_slice() != assertion.raw_id.as_slice() {
+            return Err(Error::InvalidCredential(
+                "the assertion is not made with this credential".into(),
+            ));
+        }
+        let (key, converted) = match public_key {
+            Some(text) => (Some(PublicKey::decode(text)?), None),
+            None => {
+                let key = PublicKey::from_cose(&credential.cred).ok();
+                let converted = key.as_ref().map(PublicKey::encode);
+                (key, converted)
+            }
+        };
+        // User verification is required by today's policy, by the policy the passkey was
+        // registered under, or because it was verified then with UV only preferred (a
+        // user shown a PIN once expects it to be asked for again).
+        let user_verification = state.policy == UserVerificationPolicy::Required
+            || match credential.registration_policy {
+                UserVerificationPolicy::Required => true,
+                UserVerificationPolicy::Preferred => credential.user_verified,
+                UserVerificationPolicy::Discouraged_DO_NOT_USE => false,
+            };
+        let expected = Expected {
+            challenge: &challenge,
+            user_verification,
+            counter: credential.counter,
+        };
+        let response = &assertion.response;
+        let verified = assertion::verify(
+            &self.relying_party,
+            &expected,
+            key.as_ref(),
+            response.client_data_json.as_slice(),
+            response.authenticator_data.as_slice(),
+            response.signature.as_slice(),
+        )?;
         // A passkey that becomes (or stops being) synced changes its backup-eligibility
-        // flag; webauthn-rs treats that as inconsistent, so align the stored flag with
-        // the signed authenticator data before verifying. The signature still proves
-        // possession of the key.
-        let flags = AuthenticatorData::<Authentication>::try_from(
-            assertion.response.authenticator_data.as_slice(),
-        )
-        .map_err(|_| Error::InvalidCredential("authenticator data cannot be parsed".into()))?;
-        credential.backup_eligible = flags.backup_eligible;
-        let result = self
-            .core
-            .authenticate_single_credential(assertion, &state, &credential)
-            .map_err(map_webauthn_error)?;
-        self.origins
-            .check_client_data(assertion.response.client_data_json.as_ref())?;
-        credential.counter = credential.counter.max(result.counter());
-        credential.backup_state = result.backup_state();
-        credential.backup_eligible = result.backup_eligible();
+        // flag; the signature proves possession of the key, so the change is recorded.
+        credential.counter = credential.counter.max(verified.counter);
+        credential.backup_state = verified.backup_state;
+        credential.backup_eligible = verified.backup_eligible;
         Ok(UsedCredential {
-            backed_up: result.backup_state(),
+            backed_up: verified.backup_state,
             credential: serde_json::to_string(&credential).map_err(Error::internal)?,
+            public_key: converted,
         })
     }
 }

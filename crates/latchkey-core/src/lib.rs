@@ -3,6 +3,7 @@
 //! through the [`Clock`] trait; nothing here knows HTTP or SQL.
 
 pub mod aaguid;
+pub mod assertion;
 pub mod auth;
 pub mod ceremony;
 pub mod clock;

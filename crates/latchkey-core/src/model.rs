@@ -42,6 +42,9 @@ pub struct Passkey {
     pub credential_id: Option<Vec<u8>>,
     /// The verified credential as webauthn-rs serialises it (public key, counter, flags).
     pub credential: Option<String>,
+    /// The credential public key as sign-in verifies it (`assertion::PublicKey::encode`);
+    /// `None` until verified, and for passkeys stored before keys were converted.
+    pub public_key: Option<String>,
     pub aaguid: Option<String>,
     pub backed_up: bool,
     pub transports: Vec<String>,

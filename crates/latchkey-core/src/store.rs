@@ -33,6 +33,8 @@ pub struct SignInCompletion {
     /// The credential with its new counter and flags.
     pub credential: String,
     pub backed_up: bool,
+    /// The public key converted during this sign-in, stored if the passkey has none.
+    pub public_key: Option<String>,
     pub now: i64,
     pub events: Vec<AuditEvent>,
 }

@@ -256,10 +256,11 @@ async fn set_last_active_session(tx: &mut Tx, session: &Session, clear: &str) ->
 
 async fn write_passkey(tx: &mut Tx, p: &Passkey) -> Result<()> {
     tx.execute("INSERT INTO passkeys (id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
-         verified, last_used_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         verified, last_used_at, created_at, updated_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credential_id = excluded.credential_id, \
          credential = excluded.credential, aaguid = excluded.aaguid, backed_up = excluded.backed_up, \
-         transports = excluded.transports, verified = excluded.verified, updated_at = excluded.updated_at", args![&p.id, &p.user_id, &p.name, p.credential_id.as_deref().map(b64url), &p.credential, &p.aaguid, flag(p.backed_up), serde_json::to_string(&p.transports).map_err(Error::internal)?, flag(p.verified), p.last_used_at, p.created_at, p.updated_at]).await.map_err(unique(Error::PasskeyAlreadyExists))?;
+         transports = excluded.transports, verified = excluded.verified, updated_at = excluded.updated_at, \
+         public_key = excluded.public_key", args![&p.id, &p.user_id, &p.name, p.credential_id.as_deref().map(b64url), &p.credential, &p.aaguid, flag(p.backed_up), serde_json::to_string(&p.transports).map_err(Error::internal)?, flag(p.verified), p.last_used_at, p.created_at, p.updated_at, &p.public_key]).await.map_err(unique(Error::PasskeyAlreadyExists))?;
     Ok(())
 }
 
@@ -691,7 +692,9 @@ impl Store for SqlStore {
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<()> {
         let mut tx = self.db.begin().await?;
         // The passkey may have been deleted since it was read: then nothing is signed in.
-        let updated = tx.execute("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3 WHERE id = $4 AND verified = 1", args![&c.credential, flag(c.backed_up), c.now, &c.passkey_id]).await?;
+        // A passkey stored before public keys were converted gets the key converted for
+        // this sign-in; a stored key is never replaced.
+        let updated = tx.execute("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, flag(c.backed_up), c.now, &c.public_key, &c.passkey_id]).await?;
         if updated == 0 {
             return Err(Error::PasskeyNotRegistered);
         }

@@ -16,7 +16,7 @@ pub const CLIENT_COLUMNS: &str =
 pub const SESSION_COLUMNS: &str =
     "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at";
 pub const PASSKEY_COLUMNS: &str = "id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
-     verified, last_used_at, created_at, updated_at";
+     verified, last_used_at, created_at, updated_at, public_key";
 pub const SIGN_IN_COLUMNS: &str = "id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at";
 pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_address, first_name, last_name, \
      user_handle, created_user_id, created_session_id, abandon_at, created_at, updated_at";
@@ -89,6 +89,7 @@ pub fn passkey(row: &Row) -> Result<Passkey> {
         name: get(row, "name")?,
         credential_id: bytes(row, "credential_id")?,
         credential: get(row, "credential")?,
+        public_key: get(row, "public_key")?,
         aaguid: get(row, "aaguid")?,
         backed_up: get::<i64>(row, "backed_up")? != 0,
         transports: serde_json::from_str(&transports).unwrap_or_default(),

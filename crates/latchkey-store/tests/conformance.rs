@@ -75,6 +75,7 @@ fn passkey(user_id: &str, credential_id: &[u8]) -> Passkey {
         name: Some("Key".into()),
         credential_id: Some(credential_id.to_vec()),
         credential: Some("{}".into()),
+        public_key: None,
         aaguid: None,
         backed_up: false,
         transports: vec!["internal".into()],
@@ -410,6 +411,7 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
                     passkey_id: pk.id.clone(),
                     credential: format!("{{\"counter\":{i}}}"),
                     backed_up: true,
+                    public_key: Some(format!("ES256:key{i}")),
                     now: now() + i,
                     events: vec![event("sign_in.succeeded", Some(&u.id))],
                 }
@@ -430,6 +432,12 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
             .expect("find")
             .expect("passkey");
         assert!(stored.backed_up && stored.last_used_at.is_some(), "{url}");
+        assert!(
+            stored
+                .public_key
+                .is_some_and(|key| key.starts_with("ES256:key")),
+            "{url}: the first sign-in stores the converted key"
+        );
         assert_eq!(
             store
                 .list_client_sessions(&c.id)
@@ -483,6 +491,7 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
             passkey_id: pk.id.clone(),
             credential: "{}".into(),
             backed_up: false,
+            public_key: None,
             now: now(),
             events: vec![],
         };

@@ -1,10 +1,13 @@
-//! A software authenticator: ES256 discoverable credentials, "none" attestation, and
-//! knobs to break each rule the server must enforce.
+//! A software authenticator: discoverable credentials (ES256 by default, ES384 or RS256 on
+//! request), "none" attestation, and knobs to break each rule the server must enforce.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+use ring::signature::{
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
+    RSA_PKCS1_SHA256, RsaKeyPair,
+};
 use serde_cbor_2::Value as Cbor;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -17,11 +20,98 @@ const BE: u8 = 0x08;
 const BS: u8 = 0x10;
 const AT: u8 = 0x40;
 
+/// The signature algorithm of new credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Algorithm {
+    /// ECDSA on P-256 with SHA-256 (COSE -7).
+    #[default]
+    Es256,
+    /// ECDSA on P-384 with SHA-384 (COSE -35).
+    Es384,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (COSE -257), always with the same 2048-bit test key
+    /// (ring cannot generate RSA keys).
+    Rs256,
+}
+
+/// A credential's private key.
+enum SigningKey {
+    Ecdsa(EcdsaKeyPair, Algorithm),
+    Rsa(RsaKeyPair),
+}
+
+/// The RSA test key, made for tests only.
+const RSA_TEST_KEY: &[u8] = include_bytes!("../../latchkey-core/tests/fixtures/rsa-2048.pk8");
+
+impl SigningKey {
+    fn generate(algorithm: Algorithm) -> Result<Self, &'static str> {
+        let rng = SystemRandom::new();
+        let ecdsa = |alg| {
+            let pkcs8 =
+                EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|_| "key generation failed")?;
+            EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+                .map(|key| SigningKey::Ecdsa(key, algorithm))
+                .map_err(|_| "key generation failed")
+        };
+        match algorithm {
+            Algorithm::Es256 => ecdsa(&ECDSA_P256_SHA256_ASN1_SIGNING),
+            Algorithm::Es384 => ecdsa(&ECDSA_P384_SHA384_ASN1_SIGNING),
+            Algorithm::Rs256 => RsaKeyPair::from_pkcs8(RSA_TEST_KEY)
+                .map(SigningKey::Rsa)
+                .map_err(|_| "bad RSA test key"),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, &'static str> {
+        let rng = SystemRandom::new();
+        match self {
+            SigningKey::Ecdsa(key, _) => key
+                .sign(&rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| "signing failed"),
+            SigningKey::Rsa(key) => {
+                let mut signature = vec![0; key.public().modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
+                    .map_err(|_| "signing failed")?;
+                Ok(signature)
+            }
+        }
+    }
+
+    /// The public key as a COSE_Key map (RFC 9053 §7).
+    fn cose(&self) -> Cbor {
+        let mut cose = BTreeMap::new();
+        match self {
+            SigningKey::Ecdsa(key, algorithm) => {
+                let (alg, curve) = match algorithm {
+                    Algorithm::Es384 => (-35, 2),
+                    _ => (-7, 1),
+                };
+                // Uncompressed SEC1: 0x04, x, y.
+                let point = key.public_key().as_ref();
+                let size = (point.len() - 1) / 2;
+                cose.insert(Cbor::Integer(1), Cbor::Integer(2));
+                cose.insert(Cbor::Integer(3), Cbor::Integer(alg));
+                cose.insert(Cbor::Integer(-1), Cbor::Integer(curve));
+                cose.insert(Cbor::Integer(-2), Cbor::Bytes(point[1..=size].to_vec()));
+                cose.insert(Cbor::Integer(-3), Cbor::Bytes(point[1 + size..].to_vec()));
+            }
+            SigningKey::Rsa(key) => {
+                let public: ring::rsa::PublicKeyComponents<Vec<u8>> = key.public().into();
+                cose.insert(Cbor::Integer(1), Cbor::Integer(3));
+                cose.insert(Cbor::Integer(3), Cbor::Integer(-257));
+                cose.insert(Cbor::Integer(-1), Cbor::Bytes(public.n));
+                cose.insert(Cbor::Integer(-2), Cbor::Bytes(public.e));
+            }
+        }
+        Cbor::Map(cose)
+    }
+}
+
 /// One stored credential.
 #[derive(Clone)]
 struct Credential {
     id: Vec<u8>,
-    key: Arc<EcdsaKeyPair>,
+    key: Arc<SigningKey>,
     rp_id: String,
     user_handle: Vec<u8>,
     counter: u32,
@@ -60,6 +150,8 @@ pub struct SoftAuthenticator {
     pub backup_state: bool,
     /// Whether counters are used (synced passkeys keep them at 0).
     pub use_counter: bool,
+    /// The algorithm of credentials created from now on.
+    pub algorithm: Algorithm,
 }
 
 impl Default for SoftAuthenticator {
@@ -87,6 +179,7 @@ impl SoftAuthenticator {
             backup_eligible: false,
             backup_state: false,
             use_counter: true,
+            algorithm: Algorithm::Es256,
         }
     }
 
@@ -159,18 +252,13 @@ impl SoftAuthenticator {
             .unwrap_or_else(|| unb64(options["challenge"].as_str().unwrap_or("")));
         let (key, id) = match (how.reuse_credential, self.credentials.last()) {
             (true, Some(last)) => (last.key.clone(), last.id.clone()),
-            _ => (new_key()?, (0..32).map(|_| rand::random::<u8>()).collect()),
+            _ => (
+                Arc::new(SigningKey::generate(self.algorithm)?),
+                (0..32).map(|_| rand::random::<u8>()).collect(),
+            ),
         };
         let counter = how.counter.unwrap_or(if self.use_counter { 1 } else { 0 });
-        // Uncompressed SEC1: 0x04, x, y.
-        let point = key.public_key().as_ref();
-        let mut cose = BTreeMap::new();
-        cose.insert(Cbor::Integer(1), Cbor::Integer(2));
-        cose.insert(Cbor::Integer(3), Cbor::Integer(-7));
-        cose.insert(Cbor::Integer(-1), Cbor::Integer(1));
-        cose.insert(Cbor::Integer(-2), Cbor::Bytes(point[1..33].to_vec()));
-        cose.insert(Cbor::Integer(-3), Cbor::Bytes(point[33..65].to_vec()));
-        let cose = serde_cbor_2::to_vec(&Cbor::Map(cose)).map_err(|_| "cbor")?;
+        let cose = serde_cbor_2::to_vec(&key.cose()).map_err(|_| "cbor")?;
         let mut auth_data =
             Sha256::digest(how.rp_id.as_deref().unwrap_or(&rp_id).as_bytes()).to_vec();
         auth_data.push(self.flags() | AT);
@@ -262,10 +350,7 @@ impl SoftAuthenticator {
         );
         let mut signed = auth_data.clone();
         signed.extend(Sha256::digest(client_data.as_bytes()));
-        let signature = credential
-            .key
-            .sign(&SystemRandom::new(), &signed)
-            .map_err(|_| "signing failed")?;
+        let signature = credential.key.sign(&signed)?;
         let user_handle = how
             .user_handle
             .clone()
@@ -278,7 +363,7 @@ impl SoftAuthenticator {
             "response": {
                 "clientDataJSON": b64(client_data.as_bytes()),
                 "authenticatorData": b64(&auth_data),
-                "signature": b64(signature.as_ref()),
+                "signature": b64(&signature),
                 "userHandle": user_handle.map(|h| b64(&h)),
             },
             "clientExtensionResults": {},
@@ -292,17 +377,6 @@ impl SoftAuthenticator {
             c.counter = counter;
         }
     }
-}
-
-/// A new P-256 key (ring's signer: several times faster than portable arithmetic, which
-/// matters to the load generator).
-fn new_key() -> Result<Arc<EcdsaKeyPair>, &'static str> {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
-        .map_err(|_| "key generation failed")?;
-    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-        .map(Arc::new)
-        .map_err(|_| "key generation failed")
 }
 
 fn client_data(kind: &str, challenge: &[u8], origin: &str, top_origin: Option<&str>) -> String {

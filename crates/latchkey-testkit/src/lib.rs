@@ -7,5 +7,5 @@ mod authenticator;
 mod proxy;
 
 pub use app::{Browser, Reply, TestApp, fresh_postgres_database};
-pub use authenticator::{Ceremony, SoftAuthenticator, flip_bit};
+pub use authenticator::{Algorithm, Ceremony, SoftAuthenticator, flip_bit};
 pub use proxy::Proxy;

@@ -1,7 +1,7 @@
 //! Every WebAuthn rule, broken on purpose: each attempt fails with its status and code,
 //! creates no session and changes no stored passkey.
 
-use latchkey_testkit::{Browser, Ceremony, Reply, SoftAuthenticator, TestApp, flip_bit};
+use latchkey_testkit::{Algorithm, Browser, Ceremony, Reply, SoftAuthenticator, TestApp, flip_bit};
 use serde_json::Value;
 
 use crate::{session_count, user_with_passkey};
@@ -205,6 +205,65 @@ async fn tampered_signature_and_authenticator_data_are_refused() {
         assert_eq!(session_count(&attempt.browser).await, 0, "{member}");
         assert_eq!(stored_passkeys(&owner).await, before, "{member}");
     }
+}
+
+#[tokio::test]
+async fn es384_and_rs256_passkeys_sign_in_and_refuse_a_tampered_signature() {
+    for algorithm in [Algorithm::Es384, Algorithm::Rs256] {
+        let app = TestApp::spawn().await;
+        let owner = app.browser();
+        owner.sign_up("ada").await.ok();
+        let mut authenticator = SoftAuthenticator::new();
+        authenticator.algorithm = algorithm;
+        owner
+            .register_passkey(&mut authenticator, &app.url)
+            .await
+            .ok();
+        let attempt = start(&app).await;
+        let mut credential = authenticator
+            .get(&attempt.options, &app.url, &Ceremony::default())
+            .expect("get");
+        flip_bit(&mut credential, "signature", 40);
+        let reply = attempt.attempt(&credential).await;
+        refused(
+            &attempt,
+            &reply,
+            422,
+            "passkey_invalid_public_key_credential",
+        )
+        .await;
+        let reply = app.browser().sign_in(&mut authenticator, &app.url).await;
+        assert_eq!(
+            reply.ok()["response"]["status"],
+            "complete",
+            "{algorithm:?}"
+        );
+    }
+}
+
+/// A passkey stored before public keys were converted (no `public_key`) signs in with the
+/// key converted from its credential, which is then stored.
+#[tokio::test]
+async fn a_passkey_without_a_converted_key_signs_in_and_gets_one() {
+    let app = TestApp::spawn().await;
+    let (_, mut authenticator, _) = user_with_passkey(&app, "ada").await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.config.database.url)
+        .await
+        .expect("connect");
+    let stored_key = || {
+        sqlx::query_scalar::<_, Option<String>>("SELECT public_key FROM passkeys").fetch_one(&pool)
+    };
+    let converted = stored_key().await.expect("key");
+    assert!(converted.is_some(), "registration stores the key");
+    sqlx::query("UPDATE passkeys SET public_key = NULL")
+        .execute(&pool)
+        .await
+        .expect("forget the key");
+    let reply = app.browser().sign_in(&mut authenticator, &app.url).await;
+    assert_eq!(reply.ok()["response"]["status"], "complete");
+    assert_eq!(stored_key().await.expect("key"), converted);
+    pool.close().await;
 }
 
 #[tokio::test]
