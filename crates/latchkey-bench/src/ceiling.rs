@@ -5,10 +5,9 @@
 //! credential).
 
 use latchkey_core::Settings;
-use latchkey_core::ceremony::{Ceremonies, parse_assertion, parse_registration};
+use latchkey_core::ceremony::{Ceremonies, parse_assertion, parse_registration, webauthn_rs};
 use latchkey_testkit::{Ceremony, SoftAuthenticator};
 use std::time::{Duration, Instant};
-use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::internals::AuthenticatorData;
 use webauthn_rs_core::proto::{Authentication, AuthenticationState, Credential};
 
@@ -26,14 +25,7 @@ pub fn measure(duration: Duration) -> Ceiling {
     let origin = "http://localhost:8080";
     let settings = Settings::for_url(url_of(origin));
     let ceremonies = Ceremonies::new(&settings);
-    let webauthn = WebauthnCore::new_unsafe_experts_only(
-        &settings.rp_name,
-        &settings.rp_id,
-        settings.origins.clone(),
-        Duration::from_secs(300),
-        Some(false),
-        Some(false),
-    );
+    let webauthn = webauthn_rs(&settings);
     let mut authenticator = SoftAuthenticator::new();
     let registration = ceremonies
         .start_registration(&[7; 16], "bench", Vec::new())

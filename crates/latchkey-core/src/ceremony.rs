@@ -72,30 +72,14 @@ pub struct Challenge {
 impl Ceremonies {
     /// Ceremonies for the relying party of `settings`.
     pub fn new(settings: &Settings) -> Self {
-        let timeout =
-            Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
-        let allowed: Vec<Url> = settings
-            .origins
-            .iter()
-            .chain(&settings.related_origins)
-            .cloned()
-            .collect();
-        let core = WebauthnCore::new_unsafe_experts_only(
-            &settings.rp_name,
-            &settings.rp_id,
-            allowed.clone(),
-            timeout,
-            Some(false),
-            Some(false),
-        );
         let policy = match settings.user_verification {
             UserVerification::Required => UserVerificationPolicy::Required,
             UserVerification::Preferred => UserVerificationPolicy::Preferred,
         };
         Self {
-            core,
+            core: webauthn_rs(settings),
             policy,
-            relying_party: RelyingParty::new(&settings.rp_id, &allowed),
+            relying_party: RelyingParty::new(&settings.rp_id, allowed_origins(settings)),
         }
     }
 
@@ -242,6 +226,25 @@ impl Ceremonies {
             public_key: converted,
         })
     }
+}
+
+/// The origins client data may name: the configured and the related origins.
+fn allowed_origins(settings: &Settings) -> impl Iterator<Item = &Url> {
+    settings.origins.iter().chain(&settings.related_origins)
+}
+
+/// webauthn-rs for the relying party of `settings`, as registration uses it (and as the
+/// differential tests and the benchmark compare sign-in against it).
+pub fn webauthn_rs(settings: &Settings) -> WebauthnCore {
+    let timeout = Duration::from_secs(u64::try_from(settings.challenge_ttl_secs).unwrap_or(300));
+    WebauthnCore::new_unsafe_experts_only(
+        &settings.rp_name,
+        &settings.rp_id,
+        allowed_origins(settings).cloned().collect(),
+        timeout,
+        Some(false),
+        Some(false),
+    )
 }
 
 /// Parses `public_key_credential` as a registration response.

@@ -24,7 +24,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::Settings;
 use latchkey_core::assertion::PublicKey;
-use latchkey_core::ceremony::{Ceremonies, Challenge, parse_assertion, parse_registration};
+use latchkey_core::ceremony::{
+    Ceremonies, Challenge, parse_assertion, parse_registration, webauthn_rs,
+};
 use latchkey_core::error::Error;
 use latchkey_core::settings::{Url, UserVerification};
 use proptest::prelude::*;
@@ -35,7 +37,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
 use webauthn_rs_core::internals::AuthenticatorData;
@@ -153,25 +154,13 @@ fn settings(uv: UserVerification) -> Settings {
     settings
 }
 
-/// Built the way `Ceremonies::new` builds its core.
-fn webauthn(settings: &Settings) -> WebauthnCore {
-    WebauthnCore::new_unsafe_experts_only(
-        &settings.rp_name,
-        &settings.rp_id,
-        settings.origins.clone(),
-        Duration::from_secs(300),
-        Some(false),
-        Some(false),
-    )
-}
-
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let required = settings(UserVerification::Required);
         let preferred = settings(UserVerification::Preferred);
         let ceremonies = [Ceremonies::new(&required), Ceremonies::new(&preferred)];
-        let webauthn = [webauthn(&required), webauthn(&preferred)];
+        let webauthn = [webauthn_rs(&required), webauthn_rs(&preferred)];
         let signers: Vec<_> = KINDS
             .iter()
             // There is one RSA test key: another RSA key is a P-256 one.
