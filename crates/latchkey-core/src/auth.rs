@@ -9,7 +9,7 @@ use crate::aaguid;
 use crate::ceremony::{self, Ceremonies, Challenge, b64url};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::ids::{Kind, new_id, random_bytes};
+use crate::ids::{Kind, new_id, new_user_handle, random_bytes};
 use crate::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, Passkey, RequestClient, Session,
     SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, User, Verification,
@@ -335,7 +335,7 @@ impl Auth {
             updated_at: now,
         };
         if with_passkey {
-            let handle = random_bytes(16);
+            let handle = new_user_handle();
             let name = sign_up
                 .username
                 .clone()
@@ -357,7 +357,7 @@ impl Auth {
                 .await?;
             return self.sign_up_view(sign_up).await;
         }
-        let user = self.new_user(&sign_up, random_bytes(16));
+        let user = self.new_user(&sign_up, new_user_handle());
         let session = self.new_session(&client.id, &user.id, !self.settings.require_passkey);
         sign_up.status = SignUpStatus::Complete;
         sign_up.created_user_id = Some(user.id.clone());
@@ -1145,7 +1145,7 @@ impl Auth {
             created_at: 0,
             updated_at: 0,
         };
-        let user = self.new_user(&draft, random_bytes(16));
+        let user = self.new_user(&draft, new_user_handle());
         self.store.insert_user(&user).await?;
         let event = self.event(
             "user.created",

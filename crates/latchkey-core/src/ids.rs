@@ -66,6 +66,12 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// A new user handle, WebAuthn's `user.id`: a random version-4 UUID's 16 bytes, never
+/// derived from the user's id or name (WebAuthn §14.6.1).
+pub fn new_user_handle() -> Vec<u8> {
+    uuid::Uuid::new_v4().into_bytes().to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1166,6 +1166,9 @@ async fn creation_options_user_id_is_a_random_per_user_handle_never_the_user_id_
     let (_, second) = ada.start_passkey().await;
     let adas = handle(&first);
     assert_eq!(adas.len(), 16);
+    // A version-4 UUID: version nibble 4, variant bits 10.
+    assert_eq!(adas[6] >> 4, 4, "UUID version 4");
+    assert_eq!(adas[8] >> 6, 0b10, "RFC 4122 variant");
     assert_eq!(adas, handle(&second), "one handle per user");
     assert_ne!(options(&first)["user"]["id"], json!(ada_id));
     for text in [ada_id.as_bytes(), b"ada"] {
@@ -1184,6 +1187,7 @@ async fn creation_options_user_id_is_a_random_per_user_handle_never_the_user_id_
     let (caller, id, creation) = started_passkey_sign_up(&app, Transport::Browser, "grace").await;
     let signed_up_with = handle(&creation);
     assert_eq!(signed_up_with.len(), 16);
+    assert_eq!(signed_up_with[6] >> 4, 4, "UUID version 4");
     let credential = SoftAuthenticator::new()
         .create(&creation, &app.url, &Ceremony::default())
         .expect("create");
