@@ -522,11 +522,11 @@ impl Auth {
             updated_at: now,
         };
         if let Some(identifier) = identifier {
-            let user = match self
-                .store
-                .find_user_by_identifier(&identifier.to_lowercase())
-                .await?
-            {
+            let found = match validate::identifier(identifier) {
+                Some(identifier) => self.store.find_user_by_identifier(&identifier).await?,
+                None => None,
+            };
+            let user = match found {
                 Some(user) => user,
                 None => {
                     let event = self.event(

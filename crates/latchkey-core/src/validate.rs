@@ -23,7 +23,7 @@ pub fn username(raw: &str) -> Result<String> {
 pub fn email_address(raw: &str) -> Result<String> {
     let value = raw.trim().to_lowercase();
     let ok = value.len() <= 254
-        && !value.chars().any(char::is_whitespace)
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -40,16 +40,24 @@ pub fn email_address(raw: &str) -> Result<String> {
     }
 }
 
-/// A first or last name: at most 256 characters after trimming; empty means none.
+/// A first or last name: at most 256 characters after trimming, no control characters;
+/// empty means none.
 pub fn person_name(param: &'static str, raw: &str) -> Result<Option<String>> {
     let value = raw.trim();
-    if value.chars().count() > 256 {
+    if value.chars().count() > 256 || value.chars().any(char::is_control) {
         return Err(Error::FormParamValueInvalid {
             param,
-            reason: "at most 256 characters".into(),
+            reason: "at most 256 characters, none of them control characters".into(),
         });
     }
     Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+/// A sign-in identifier as usernames and email addresses are stored (lower-case), or
+/// `None` when it holds a control character, which neither can (PostgreSQL could not even
+/// compare text holding NUL).
+pub fn identifier(raw: &str) -> Option<String> {
+    (!raw.chars().any(char::is_control)).then(|| raw.to_lowercase())
 }
 
 /// A passkey name: 1–64 Unicode characters after trimming, no control characters.
@@ -103,5 +111,17 @@ mod tests {
         assert!(passkey_name(&"é".repeat(65)).is_err());
         assert!(passkey_name("   ").is_err());
         assert!(passkey_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_everywhere() {
+        assert!(email_address("a\u{0}@example.com").is_err());
+        assert!(person_name("first_name", "a\u{0}b").is_err());
+        assert_eq!(
+            person_name("first_name", " Ada ").ok().flatten().as_deref(),
+            Some("Ada")
+        );
+        assert_eq!(identifier("Ada").as_deref(), Some("ada"));
+        assert_eq!(identifier("a\u{0}"), None);
     }
 }

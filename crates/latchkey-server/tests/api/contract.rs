@@ -1833,3 +1833,32 @@ async fn both_jwks_documents_serve_the_same_keys() {
         assert!(key.get("d").is_none(), "no private part");
     }
 }
+
+#[tokio::test]
+async fn control_characters_in_body_fields_are_refused_not_internal_errors() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    for (field, value, code) in [
+        ("first_name", "a\u{0}b", "form_param_value_invalid"),
+        ("last_name", "\u{0}", "form_param_value_invalid"),
+        (
+            "email_address",
+            "a\u{0}@example.com",
+            "form_param_format_invalid",
+        ),
+    ] {
+        let reply = browser
+            .post(
+                "/v1/client/sign_ups",
+                &[("username", "ada"), (field, value)],
+            )
+            .await;
+        reply.assert_error(422, code);
+        assert_eq!(reply.param(), field);
+    }
+    browser.sign_up("ada").await.ok();
+    app.browser()
+        .post("/v1/client/sign_ins", &[("identifier", "ada\u{0}")])
+        .await
+        .assert_error(422, "form_identifier_not_found");
+}
