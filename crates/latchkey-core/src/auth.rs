@@ -373,7 +373,8 @@ impl Auth {
         self.store
             .insert_sign_up(request_client, &sign_up, None)
             .await?;
-        self.store
+        let verification = self
+            .store
             .complete_sign_up(&SignUpCompletion {
                 sign_up: sign_up.clone(),
                 user,
@@ -382,7 +383,7 @@ impl Auth {
                 events,
             })
             .await?;
-        self.sign_up_view(sign_up).await
+        Ok(self.sign_up_view_of(sign_up, verification))
     }
 
     /// `POST /v1/client/sign_ups/{id}/attempt_verification`: verifies the passkey and
@@ -454,7 +455,8 @@ impl Auth {
                 json!({ "name": passkey.name }),
             ),
         ];
-        self.store
+        let verification = self
+            .store
             .complete_sign_up(&SignUpCompletion {
                 sign_up: sign_up.clone(),
                 user,
@@ -463,7 +465,7 @@ impl Auth {
                 events,
             })
             .await?;
-        self.sign_up_view(sign_up).await
+        Ok(self.sign_up_view_of(sign_up, verification))
     }
 
     async fn ensure_identifier_free(&self, identifier: &str, param: &'static str) -> Result<()> {
@@ -627,14 +629,9 @@ impl Auth {
         let state = self.consume(&sign_in.id).await?;
         let outcome = async {
             let assertion = ceremony::parse_assertion(credential)?;
-            let passkey = self
+            let (passkey, owner) = self
                 .store
-                .find_passkey_by_credential_id(&assertion.raw_id)
-                .await?
-                .ok_or(Error::PasskeyNotRegistered)?;
-            let owner = self
-                .store
-                .find_user(&passkey.user_id)
+                .find_passkey_owner(&assertion.raw_id)
                 .await?
                 .ok_or(Error::PasskeyNotRegistered)?;
             match assertion.response.user_handle.as_deref() {
@@ -704,7 +701,8 @@ impl Auth {
                 json!({ "strategy": PASSKEY }),
             ),
         ];
-        self.store
+        let verification = self
+            .store
             .complete_sign_in(&SignInCompletion {
                 sign_in: sign_in.clone(),
                 session,
@@ -716,7 +714,7 @@ impl Auth {
                 events,
             })
             .await?;
-        self.sign_in_view(sign_in).await
+        self.sign_in_view_of(sign_in, verification).await
     }
 
     // ----- sessions -----

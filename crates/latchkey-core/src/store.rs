@@ -96,6 +96,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_passkey(&self, user_id: &str, id: &str) -> Result<Option<Passkey>>;
     /// The verified passkey with this credential id.
     async fn find_passkey_by_credential_id(&self, credential_id: &[u8]) -> Result<Option<Passkey>>;
+    /// The verified passkey with this credential id and its user, read together.
+    async fn find_passkey_owner(&self, credential_id: &[u8]) -> Result<Option<(Passkey, User)>>;
     /// The user's verified passkeys, newest first.
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
     /// Marks a passkey verified with its credential; with `activate`, the user's pending
@@ -139,8 +141,9 @@ pub trait Store: Send + Sync + 'static {
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;
     async fn find_sign_in(&self, client_id: &str, id: &str) -> Result<Option<SignIn>>;
-    /// Writes a successful sign-in.
-    async fn complete_sign_in(&self, completion: &SignInCompletion) -> Result<()>;
+    /// Writes a successful sign-in; returns its verification as it now is.
+    async fn complete_sign_in(&self, completion: &SignInCompletion)
+    -> Result<Option<Verification>>;
 
     /// Stores a sign-up (and its ceremony) and makes it the client's current sign-up,
     /// storing the client first when it is new.
@@ -151,8 +154,10 @@ pub trait Store: Send + Sync + 'static {
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;
     async fn find_sign_up(&self, client_id: &str, id: &str) -> Result<Option<SignUp>>;
-    /// Writes a successful sign-up: the user, its passkey and session.
-    async fn complete_sign_up(&self, completion: &SignUpCompletion) -> Result<()>;
+    /// Writes a successful sign-up: the user, its passkey and session; returns the
+    /// passkey's verification (if it had one) as it now is.
+    async fn complete_sign_up(&self, completion: &SignUpCompletion)
+    -> Result<Option<Verification>>;
 
     async fn find_session(&self, id: &str) -> Result<Option<Session>>;
     /// Whether `id` was a session of this client whose user has been deleted.

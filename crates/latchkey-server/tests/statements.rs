@@ -5,7 +5,7 @@
 use latchkey_testkit::{SoftAuthenticator, TestApp};
 
 /// Statements of one complete sign-in: starting it and answering it with a passkey.
-const SIGN_IN_STATEMENTS: u64 = 36;
+const SIGN_IN_STATEMENTS: u64 = 24;
 
 #[tokio::test]
 async fn a_sign_in_runs_a_bounded_number_of_statements() {

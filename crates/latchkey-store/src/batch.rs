@@ -131,11 +131,6 @@ impl Batched {
         Ok(conn.epoch.get())
     }
 
-    /// Whether a shared transaction is open (reads then run inside it).
-    pub fn is_open(conn: &Conn) -> bool {
-        conn.open.get()
-    }
-
     /// Waits until shared transaction `epoch` has committed.
     pub async fn committed(&self, epoch: u64) -> Result<(), DbError> {
         let mut flushed = self.flushed.subscribe();

@@ -2,9 +2,14 @@
 //! or text, rows read by column name, transactions that roll back unless committed.
 
 use latchkey_core::error::Error;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgTransactionManager;
+use sqlx::{PgPool, Postgres, TransactionManager};
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::batch::{Batched, Guard};
 use crate::{postgres, sqlite};
@@ -149,6 +154,43 @@ fn count(statements: u64) {
     STATEMENTS.fetch_add(statements, Ordering::Relaxed);
 }
 
+/// The PostgreSQL connection a task's statements share, once taken from the pool.
+type Slot = Arc<AsyncMutex<Option<PoolConnection<Postgres>>>>;
+
+/// A task's PostgreSQL connection, held for one statement or one transaction.
+type HeldConnection =
+    OwnedMappedMutexGuard<Option<PoolConnection<Postgres>>, PoolConnection<Postgres>>;
+
+tokio::task_local! {
+    static SHARED_CONNECTION: Slot;
+}
+
+/// Runs `work` with all its PostgreSQL statements on one pooled connection, taken at the
+/// first statement and returned when `work` ends: a request then costs the pool one
+/// checkout and one check on return instead of one per statement. Statements outside
+/// such a scope (jobs, the CLI) each take a connection of their own; SQLite, with one
+/// connection, is unaffected.
+pub async fn on_one_connection<F: Future>(work: F) -> F::Output {
+    SHARED_CONNECTION
+        .scope(Arc::new(AsyncMutex::new(None)), work)
+        .await
+}
+
+/// The connection of the enclosing [`on_one_connection`] scope, taken from `pool` at its
+/// first use; `None` outside a scope.
+async fn shared_connection(pool: &PgPool) -> Result<Option<HeldConnection>, DbError> {
+    let Ok(slot) = SHARED_CONNECTION.try_with(Arc::clone) else {
+        return Ok(None);
+    };
+    let mut held = slot.lock_owned().await;
+    if held.is_none() {
+        *held = Some(pool.acquire().await.map_err(postgres::error)?);
+    }
+    OwnedMutexGuard::try_map(held, Option::as_mut)
+        .map(Some)
+        .map_err(|_| DbError::Other("no shared connection".into()))
+}
+
 /// Why a statement failed.
 #[derive(Debug)]
 pub enum DbError {
@@ -198,7 +240,10 @@ impl Db {
         count(1);
         match self {
             Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(n, _)| n),
-            Db::Postgres(pool) => postgres::execute(pool, sql, args).await,
+            Db::Postgres(pool) => match shared_connection(pool).await? {
+                Some(mut conn) => postgres::execute(&mut **conn, sql, args).await,
+                None => postgres::execute(pool, sql, args).await,
+            },
         }
     }
 
@@ -207,7 +252,10 @@ impl Db {
         count(1);
         match self {
             Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(_, rows)| rows),
-            Db::Postgres(pool) => postgres::fetch_all(pool, sql, args).await,
+            Db::Postgres(pool) => match shared_connection(pool).await? {
+                Some(mut conn) => postgres::fetch_all(&mut **conn, sql, args).await,
+                None => postgres::fetch_all(pool, sql, args).await,
+            },
         }
     }
 
@@ -241,36 +289,7 @@ impl Db {
                     end: End::Release(epoch),
                 }))
             }
-            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
-        }
-    }
-
-    /// Starts a transaction for reads that must see one moment (on SQLite it also takes
-    /// the read lock once for all of them instead of once per statement).
-    pub async fn begin_read(&self) -> Result<Tx, DbError> {
-        count(1);
-        match self {
-            Db::Sqlite(db) => {
-                let conn = db.lock();
-                // Inside the shared write transaction, reads already see one moment.
-                let end = if Batched::is_open(&conn) {
-                    End::Nothing
-                } else {
-                    sqlite::run(&conn.conn, "BEGIN", &[])?;
-                    End::Commit
-                };
-                Ok(Tx::Sqlite(SqliteTx {
-                    db: db.clone(),
-                    conn,
-                    end,
-                }))
-            }
-            // PostgreSQL's default isolation takes a new snapshot per statement.
-            Db::Postgres(pool) => Ok(Tx::Postgres(
-                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .await
-                    .map_err(postgres::error)?,
-            )),
+            Db::Postgres(pool) => Tx::postgres(pool).await,
         }
     }
 }
@@ -302,6 +321,24 @@ async fn sqlite_statement(
 pub enum Tx {
     Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// On the connection of an [`on_one_connection`] scope.
+    PostgresShared(SharedTx),
+}
+
+/// A PostgreSQL transaction on a scope's shared connection, held until it ends.
+pub struct SharedTx {
+    conn: HeldConnection,
+    open: bool,
+}
+
+impl Drop for SharedTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Queued on the connection, sent before its next statement (or its check on
+            // return to the pool), as sqlx does for its own transactions.
+            PgTransactionManager::start_rollback(&mut self.conn);
+        }
+    }
 }
 
 /// The SQLite connection, held for the whole transaction.
@@ -315,9 +352,7 @@ pub struct SqliteTx {
 enum End {
     /// Release the savepoint, then wait for the shared transaction `epoch` to commit.
     Release(u64),
-    /// Commit a read transaction of its own.
-    Commit,
-    /// Nothing to end (reads inside the shared transaction, or already ended).
+    /// Nothing to end (already ended).
     Nothing,
 }
 
@@ -325,7 +360,6 @@ impl Drop for SqliteTx {
     fn drop(&mut self) {
         let undo = match self.end {
             End::Release(_) => "ROLLBACK TO request; RELEASE request",
-            End::Commit => "ROLLBACK",
             End::Nothing => return,
         };
         let _ = self.conn.conn.execute_batch(undo);
@@ -333,12 +367,26 @@ impl Drop for SqliteTx {
 }
 
 impl Tx {
+    /// Begins a PostgreSQL transaction, on the scope's shared connection when there is one.
+    async fn postgres(pool: &PgPool) -> Result<Tx, DbError> {
+        match shared_connection(pool).await? {
+            Some(mut conn) => {
+                PgTransactionManager::begin(&mut conn, None)
+                    .await
+                    .map_err(postgres::error)?;
+                Ok(Tx::PostgresShared(SharedTx { conn, open: true }))
+            }
+            None => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
+        }
+    }
+
     /// Runs a statement; returns the rows it changed.
     pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
         count(1);
         match self {
             Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(n, _)| n),
             Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
+            Tx::PostgresShared(tx) => postgres::execute(&mut **tx.conn, sql, args).await,
         }
     }
 
@@ -348,6 +396,7 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(_, rows)| rows),
             Tx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, args).await,
+            Tx::PostgresShared(tx) => postgres::fetch_all(&mut **tx.conn, sql, args).await,
         }
     }
 
@@ -374,16 +423,16 @@ impl Tx {
                     drop(tx);
                     db.committed(epoch).await
                 }
-                End::Commit => {
-                    if let Err(err) = sqlite::run(&tx.conn.conn, "COMMIT", &[]) {
-                        tx.end = End::Commit;
-                        return Err(err);
-                    }
-                    Ok(())
-                }
                 End::Nothing => Ok(()),
             },
             Tx::Postgres(tx) => tx.commit().await.map_err(postgres::error),
+            Tx::PostgresShared(mut tx) => {
+                PgTransactionManager::commit(&mut tx.conn)
+                    .await
+                    .map_err(postgres::error)?;
+                tx.open = false;
+                Ok(())
+            }
         }
     }
 }

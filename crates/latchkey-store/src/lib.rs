@@ -5,10 +5,11 @@
 mod batch;
 mod db;
 mod postgres;
+mod records;
 mod rows;
 mod sqlite;
 
-pub use db::statements_run;
+pub use db::{on_one_connection, statements_run};
 
 use async_trait::async_trait;
 use db::{Db, Tx, Value, args, unique};
@@ -26,7 +27,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-use rows::{AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use rows::{
+    AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, USER_COLUMNS,
+    VERIFICATION_COLUMNS,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -297,14 +301,14 @@ async fn attach_attempt(
 }
 
 /// Marks the owner's verification verified (the attempt that passed counts; the nonce
-/// goes).
-async fn mark_verified(tx: &mut Tx, owner_id: &str) -> Result<()> {
-    tx.execute(
-        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 WHERE owner_id = $1",
-        args![owner_id],
-    )
-    .await?;
-    Ok(())
+/// goes) and returns it as it now is.
+async fn mark_verified(tx: &mut Tx, owner_id: &str) -> Result<Option<Verification>> {
+    let sql = format!(
+        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
+         WHERE owner_id = $1 RETURNING {VERIFICATION_COLUMNS}"
+    );
+    let row = tx.fetch_optional(&sql, args![owner_id]).await?;
+    row.as_ref().map(rows::verification).transpose()
 }
 
 async fn delete_ceremony_rows(tx: &mut Tx, owner_id: &str) -> Result<()> {
@@ -320,14 +324,9 @@ async fn delete_ceremony_rows(tx: &mut Tx, owner_id: &str) -> Result<()> {
 /// Queries run alone and within [`Store::find_client_record`].
 mod select {
     use super::rows::{
-        CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS,
-        USER_COLUMNS,
+        PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS, USER_COLUMNS,
+        VERIFICATION_COLUMNS,
     };
-
-    /// `$1`: client id.
-    pub fn client() -> String {
-        format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1")
-    }
 
     /// `$1`: user id.
     pub fn user() -> String {
@@ -360,84 +359,9 @@ mod select {
     }
 
     /// `$1`: owner id.
-    pub const VERIFICATION: &str = "SELECT owner_id, status, nonce, attempts, expire_at FROM verifications WHERE owner_id = $1";
-}
-
-/// The verification of `owner_id`, read within `tx`.
-async fn verification_in(tx: &mut Tx, owner_id: &str) -> Result<Option<Verification>> {
-    let row = tx
-        .fetch_optional(select::VERIFICATION, args![owner_id])
-        .await?;
-    row.as_ref().map(rows::verification).transpose()
-}
-
-/// The client's current attempt (read with `sql` by attempt and client id) with its
-/// verification, read within `tx`.
-async fn attempt_in<T>(
-    tx: &mut Tx,
-    sql: &str,
-    attempt_id: Option<&str>,
-    client_id: &str,
-    read: fn(&db::Row) -> Result<T>,
-) -> Result<Option<(T, Option<Verification>)>> {
-    let Some(attempt_id) = attempt_id else {
-        return Ok(None);
-    };
-    let Some(row) = tx.fetch_optional(sql, args![attempt_id, client_id]).await? else {
-        return Ok(None);
-    };
-    Ok(Some((read(&row)?, verification_in(tx, attempt_id).await?)))
-}
-
-/// The client's record, read within `tx`.
-async fn client_record_in(tx: &mut Tx, id: &str) -> Result<Option<ClientRecord>> {
-    let Some(row) = tx.fetch_optional(&select::client(), args![id]).await? else {
-        return Ok(None);
-    };
-    let client = rows::client(&row)?;
-    let mut sessions = Vec::new();
-    for row in tx
-        .fetch_all(&select::live_client_sessions(), args![id])
-        .await?
-    {
-        let session = rows::session(&row)?;
-        let Some(user) = tx
-            .fetch_optional(&select::user(), args![&session.user_id])
-            .await?
-        else {
-            continue;
-        };
-        let passkeys = tx
-            .fetch_all(&select::verified_passkeys(), args![&session.user_id])
-            .await?;
-        sessions.push((
-            session,
-            rows::user(&user)?,
-            passkeys.iter().map(rows::passkey).collect::<Result<_>>()?,
-        ));
+    pub fn verification() -> String {
+        format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE owner_id = $1")
     }
-    let sign_in = attempt_in(
-        tx,
-        &select::sign_in(),
-        client.sign_in_id.as_deref(),
-        id,
-        rows::sign_in,
-    )
-    .await?;
-    let sign_up = attempt_in(
-        tx,
-        &select::sign_up(),
-        client.sign_up_id.as_deref(),
-        id,
-        rows::sign_up,
-    )
-    .await?;
-    Ok(Some(ClientRecord {
-        client,
-        sessions,
-        sign_in,
-        sign_up,
-    }))
 }
 
 fn like_prefix(query: &str) -> String {
@@ -469,10 +393,7 @@ impl Store for SqlStore {
     }
 
     async fn find_client_record(&self, id: &str) -> Result<Option<ClientRecord>> {
-        let mut tx = self.db.begin_read().await?;
-        let record = client_record_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(record)
+        records::client_record(&self.db, id).await
     }
 
     async fn update_client(&self, client: &Client) -> Result<()> {
@@ -564,6 +485,10 @@ impl Store for SqlStore {
         row.as_ref().map(rows::passkey).transpose()
     }
 
+    async fn find_passkey_owner(&self, credential_id: &[u8]) -> Result<Option<(Passkey, User)>> {
+        records::passkey_owner(&self.db, &b64url(credential_id)).await
+    }
+
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>> {
         let found = self
             .db
@@ -628,7 +553,7 @@ impl Store for SqlStore {
     async fn find_verification(&self, owner_id: &str) -> Result<Option<Verification>> {
         let row = self
             .db
-            .fetch_optional(select::VERIFICATION, args![owner_id])
+            .fetch_optional(&select::verification(), args![owner_id])
             .await?;
         row.as_ref().map(rows::verification).transpose()
     }
@@ -671,13 +596,16 @@ impl Store for SqlStore {
         attach_attempt(&mut tx, client, "sign_in_id", &s.id, s.updated_at, ceremony).await?;
         tx.execute("INSERT INTO sign_ins (id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args![&s.id, &s.client_id, s.status.as_str(), &s.identifier, &s.user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
-        tx.execute(
-            "DELETE FROM sign_ins WHERE client_id = $1 AND status <> 'complete' AND id NOT IN \
-             (SELECT id FROM sign_ins WHERE client_id = $1 AND status <> 'complete' \
-             ORDER BY created_at DESC, id DESC LIMIT $2)",
-            args![&s.client_id, MAX_OPEN_SIGN_INS],
-        )
-        .await?;
+        // A new client has no other sign-in to prune.
+        if let RequestClient::Stored(_) = client {
+            tx.execute(
+                "DELETE FROM sign_ins WHERE client_id = $1 AND status <> 'complete' AND id NOT IN \
+                 (SELECT id FROM sign_ins WHERE client_id = $1 AND status <> 'complete' \
+                 ORDER BY created_at DESC, id DESC LIMIT $2)",
+                args![&s.client_id, MAX_OPEN_SIGN_INS],
+            )
+            .await?;
+        }
         Ok(tx.commit().await?)
     }
 
@@ -689,7 +617,7 @@ impl Store for SqlStore {
         row.as_ref().map(rows::sign_in).transpose()
     }
 
-    async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<()> {
+    async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
         // The passkey may have been deleted since it was read: then nothing is signed in.
         // A passkey stored before public keys were converted gets the key converted for
@@ -698,7 +626,7 @@ impl Store for SqlStore {
         if updated == 0 {
             return Err(Error::PasskeyNotRegistered);
         }
-        mark_verified(&mut tx, &c.sign_in.id).await?;
+        let verification = mark_verified(&mut tx, &c.sign_in.id).await?;
         insert_session(&mut tx, &c.session).await?;
         tx.execute("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;
         tx.execute(
@@ -708,7 +636,8 @@ impl Store for SqlStore {
         .await?;
         set_last_active_session(&mut tx, &c.session, "sign_in_id").await?;
         insert_events(&mut tx, &c.events).await?;
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        Ok(verification)
     }
 
     async fn insert_sign_up(
@@ -733,18 +662,20 @@ impl Store for SqlStore {
         row.as_ref().map(rows::sign_up).transpose()
     }
 
-    async fn complete_sign_up(&self, c: &SignUpCompletion) -> Result<()> {
+    async fn complete_sign_up(&self, c: &SignUpCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
         insert_user(&mut tx, &c.user).await?;
+        let mut verification = None;
         if let Some(passkey) = &c.passkey {
             write_passkey(&mut tx, passkey).await?;
-            mark_verified(&mut tx, &c.sign_up.id).await?;
+            verification = mark_verified(&mut tx, &c.sign_up.id).await?;
         }
         insert_session(&mut tx, &c.session).await?;
         tx.execute("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;
         set_last_active_session(&mut tx, &c.session, "sign_up_id").await?;
         insert_events(&mut tx, &c.events).await?;
-        Ok(tx.commit().await?)
+        tx.commit().await?;
+        Ok(verification)
     }
 
     async fn find_session(&self, id: &str) -> Result<Option<Session>> {

@@ -20,6 +20,7 @@ pub const PASSKEY_COLUMNS: &str = "id, user_id, name, credential_id, credential,
 pub const SIGN_IN_COLUMNS: &str = "id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at";
 pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_address, first_name, last_name, \
      user_handle, created_user_id, created_session_id, abandon_at, created_at, updated_at";
+pub const VERIFICATION_COLUMNS: &str = "owner_id, status, nonce, attempts, expire_at";
 pub const AUDIT_COLUMNS: &str =
     "id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data";
 

@@ -702,3 +702,71 @@ async fn an_applied_migration_that_was_edited_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_failed_transaction_in_a_one_connection_scope_rolls_back_and_the_scope_goes_on() {
+    sqlx::any::install_default_drivers();
+    for (url, store) in stores().await {
+        let (bob, ada) = latchkey_store::on_one_connection(async {
+            let (_, ada, _) = signed_up(&store, "ada").await;
+            let taken = passkey(&ada.id, b"cred-1");
+            let (v, c) = ceremony(&taken.id, now() + 1000);
+            store.insert_passkey(&taken, &v, &c).await.expect("passkey");
+            // Stores the user, then fails on the passkey: the user must not remain, and
+            // the connection must serve the scope's next statements.
+            let bob = user("bob");
+            let c = client();
+            let sign_up = SignUp {
+                id: new_id(Kind::SignUp),
+                client_id: c.id.clone(),
+                status: SignUpStatus::Complete,
+                username: bob.username.clone(),
+                email_address: None,
+                first_name: None,
+                last_name: None,
+                user_handle: None,
+                created_user_id: Some(bob.id.clone()),
+                created_session_id: None,
+                abandon_at: now() + 1000,
+                created_at: now(),
+                updated_at: now(),
+            };
+            let failed = store
+                .complete_sign_up(&SignUpCompletion {
+                    sign_up,
+                    user: bob.clone(),
+                    passkey: Some(passkey(&bob.id, b"cred-1")),
+                    session: session(&c.id, &bob.id),
+                    events: vec![],
+                })
+                .await;
+            assert!(
+                matches!(failed, Err(Error::PasskeyAlreadyExists)),
+                "{url}: {failed:?}"
+            );
+            assert_eq!(store.find_user(&bob.id).await.expect("find"), None, "{url}");
+            let (_, eve, _) = signed_up(&store, "eve").await;
+            assert_eq!(
+                store.find_user(&eve.id).await.expect("find").map(|u| u.id),
+                Some(eve.id.clone()),
+                "{url}"
+            );
+            (bob, ada)
+        })
+        .await;
+        // Another connection sees the scope's committed writes and not the failed one.
+        let other = sqlx::AnyPool::connect(&url).await.expect("pool");
+        let count = |id: String| {
+            let other = other.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&other)
+                    .await
+                    .expect("count")
+            }
+        };
+        assert_eq!(count(ada.id).await, 1, "{url}");
+        assert_eq!(count(bob.id).await, 0, "{url}");
+    }
+}

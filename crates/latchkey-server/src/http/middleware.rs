@@ -118,6 +118,12 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Runs the request's database statements on one PostgreSQL connection, taken at its
+/// first statement and returned with the response.
+pub async fn one_database_connection(req: Request, next: Next) -> Response {
+    latchkey_store::on_one_connection(next.run(req)).await
+}
+
 /// Credentialed CORS for the configured web origins only.
 pub fn cors(origins: &[String]) -> CorsLayer {
     let allowed: Vec<HeaderValue> = origins

@@ -35,7 +35,8 @@ impl Table {
 
 /// Every route, with its layers. Layers run outside-in in the order listed last-to-first:
 /// panics are caught outermost, then the request id is set, then CORS answers preflights,
-/// then metrics are recorded.
+/// then metrics are recorded; innermost, the request's statements share one database
+/// connection.
 pub fn router(state: AppState) -> Router {
     let Table(routes) = Table(Router::new())
         .route("/v1/environment", get(client::environment), &["GET"])
@@ -150,6 +151,9 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(static_or_not_found)
         .method_not_allowed_fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn(
+            middleware::one_database_connection,
+        ))
         .layer(axum::middleware::from_fn(middleware::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

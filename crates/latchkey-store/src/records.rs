@@ -1,0 +1,224 @@
+//! Rows of several tables read with one statement: each branch of a `UNION ALL` tags its
+//! rows with a kind and encodes them as a JSON object keyed by column name, which reads
+//! back into a [`Row`], so the record mappers of `rows` serve both ways of reading.
+
+use latchkey_core::error::{Error, Result};
+use latchkey_core::model::{Passkey, User};
+use latchkey_core::store::ClientRecord;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use crate::db::{Cell, Db, Row, args};
+use crate::rows::{
+    self, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS,
+    USER_COLUMNS, VERIFICATION_COLUMNS,
+};
+
+/// The two dialects' spellings of one JSON-encoding query.
+struct Dialects {
+    sqlite: String,
+    postgres: String,
+}
+
+impl Dialects {
+    /// A `UNION ALL` of one branch per `(kind, alias, columns, from)`: the rows of `from`
+    /// tagged `kind`, with `alias`'s `columns` encoded as one JSON text, in each dialect.
+    fn new(branches: &[(&str, &str, &str, &str)]) -> Self {
+        let spell = |open: &str, close: &str| {
+            branches
+                .iter()
+                .map(|(kind, alias, columns, rest)| {
+                    let pairs: Vec<String> = columns
+                        .split(',')
+                        .map(str::trim)
+                        .map(|c| format!("'{c}', {alias}.{c}"))
+                        .collect();
+                    format!(
+                        "SELECT '{kind}' AS kind, {open}{}{close} AS record {rest}",
+                        pairs.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        };
+        Self {
+            sqlite: spell("json_object(", ")"),
+            postgres: spell("json_build_object(", ")::text"),
+        }
+    }
+
+    fn for_db(&self, db: &Db) -> &str {
+        match db {
+            Db::Sqlite(_) => &self.sqlite,
+            Db::Postgres(_) => &self.postgres,
+        }
+    }
+}
+
+/// The live sessions of client `$1`, as a subquery of user ids.
+const LIVE_SESSION_USERS: &str =
+    "SELECT user_id FROM sessions WHERE client_id = $1 AND status IN ('active', 'pending')";
+
+/// A client with its live sessions, their users and verified passkeys, its current
+/// sign-in and sign-up and their verifications; `$1`: client id.
+static CLIENT_RECORD: LazyLock<Dialects> = LazyLock::new(|| {
+    let users = format!("FROM users u WHERE u.id IN ({LIVE_SESSION_USERS})");
+    let passkeys =
+        format!("FROM passkeys p WHERE p.verified = 1 AND p.user_id IN ({LIVE_SESSION_USERS})");
+    Dialects::new(&[
+        (
+            "client",
+            "c",
+            CLIENT_COLUMNS,
+            "FROM clients c WHERE c.id = $1",
+        ),
+        (
+            "session",
+            "s",
+            SESSION_COLUMNS,
+            "FROM sessions s WHERE s.client_id = $1 AND s.status IN ('active', 'pending')",
+        ),
+        ("user", "u", USER_COLUMNS, &users),
+        ("passkey", "p", PASSKEY_COLUMNS, &passkeys),
+        (
+            "sign_in",
+            "a",
+            SIGN_IN_COLUMNS,
+            "FROM sign_ins a JOIN clients c ON a.id = c.sign_in_id WHERE c.id = $1 AND a.client_id = $1",
+        ),
+        (
+            "sign_up",
+            "a",
+            SIGN_UP_COLUMNS,
+            "FROM sign_ups a JOIN clients c ON a.id = c.sign_up_id WHERE c.id = $1 AND a.client_id = $1",
+        ),
+        (
+            "verification",
+            "v",
+            VERIFICATION_COLUMNS,
+            "FROM verifications v JOIN clients c ON v.owner_id IN (c.sign_in_id, c.sign_up_id) WHERE c.id = $1",
+        ),
+    ])
+});
+
+/// The verified passkey with credential id `$1` and its user.
+static PASSKEY_OWNER: LazyLock<Dialects> = LazyLock::new(|| {
+    Dialects::new(&[
+        (
+            "passkey",
+            "p",
+            PASSKEY_COLUMNS,
+            "FROM passkeys p WHERE p.credential_id = $1 AND p.verified = 1",
+        ),
+        (
+            "user",
+            "u",
+            USER_COLUMNS,
+            "FROM users u JOIN passkeys p ON p.user_id = u.id WHERE p.credential_id = $1 AND p.verified = 1",
+        ),
+    ])
+});
+
+/// Runs a tagged query; returns its rows grouped by kind, in the order read.
+async fn tagged(db: &Db, sql: &Dialects, id: &str) -> Result<HashMap<String, Vec<Row>>> {
+    let mut grouped: HashMap<String, Vec<Row>> = HashMap::new();
+    for row in db.fetch_all(sql.for_db(db), args![id]).await? {
+        let kind: String = row.get("kind")?;
+        let record: String = row.get("record")?;
+        grouped.entry(kind).or_default().push(json_row(&record)?);
+    }
+    Ok(grouped)
+}
+
+/// A JSON object of column values as a [`Row`].
+fn json_row(record: &str) -> Result<Row> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(record).map_err(Error::internal)?;
+    let mut columns = Vec::with_capacity(object.len());
+    let mut cells = Vec::with_capacity(object.len());
+    for (column, value) in object {
+        let cell = match value {
+            serde_json::Value::Null => Cell::Null,
+            serde_json::Value::Number(n) => Cell::Int(
+                n.as_i64()
+                    .ok_or_else(|| Error::internal(format!("{column} is not an integer")))?,
+            ),
+            serde_json::Value::String(s) => Cell::Text(s),
+            other => return Err(Error::internal(format!("{column}: {other}"))),
+        };
+        columns.push(column);
+        cells.push(cell);
+    }
+    Ok(Row::new(Arc::from(columns), cells))
+}
+
+/// The record of client `id`, read in one statement (one moment of the database).
+pub async fn client_record(db: &Db, id: &str) -> Result<Option<ClientRecord>> {
+    let mut rows = tagged(db, &CLIENT_RECORD, id).await?;
+    let mut take = |kind: &str| rows.remove(kind).unwrap_or_default();
+    let Some(client) = take("client").first().map(rows::client).transpose()? else {
+        return Ok(None);
+    };
+    let users = take("user")
+        .iter()
+        .map(rows::user)
+        .collect::<Result<Vec<User>>>()?;
+    let mut passkeys = take("passkey")
+        .iter()
+        .map(rows::passkey)
+        .collect::<Result<Vec<Passkey>>>()?;
+    passkeys.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    let mut sessions = take("session")
+        .iter()
+        .map(rows::session)
+        .collect::<Result<Vec<_>>>()?;
+    sessions.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    let sessions = sessions
+        .into_iter()
+        .filter_map(|session| {
+            let user = users.iter().find(|u| u.id == session.user_id)?.clone();
+            let own = passkeys
+                .iter()
+                .filter(|p| p.user_id == user.id)
+                .cloned()
+                .collect();
+            Some((session, user, own))
+        })
+        .collect();
+    let verifications = take("verification")
+        .iter()
+        .map(rows::verification)
+        .collect::<Result<Vec<_>>>()?;
+    let verification_of = |owner: &str| verifications.iter().find(|v| v.owner_id == owner).cloned();
+    let sign_in = take("sign_in")
+        .first()
+        .map(rows::sign_in)
+        .transpose()?
+        .map(|s| {
+            let v = verification_of(&s.id);
+            (s, v)
+        });
+    let sign_up = take("sign_up")
+        .first()
+        .map(rows::sign_up)
+        .transpose()?
+        .map(|s| {
+            let v = verification_of(&s.id);
+            (s, v)
+        });
+    Ok(Some(ClientRecord {
+        client,
+        sessions,
+        sign_in,
+        sign_up,
+    }))
+}
+
+/// The verified passkey whose credential id is `credential_id` (base64url) and its user.
+pub async fn passkey_owner(db: &Db, credential_id: &str) -> Result<Option<(Passkey, User)>> {
+    let mut rows = tagged(db, &PASSKEY_OWNER, credential_id).await?;
+    let mut take = |kind: &str| rows.remove(kind).unwrap_or_default();
+    let passkey = take("passkey").first().map(rows::passkey).transpose()?;
+    let user = take("user").first().map(rows::user).transpose()?;
+    Ok(passkey.zip(user))
+}
