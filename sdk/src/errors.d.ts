@@ -87,6 +87,8 @@ export class LatchkeyAPIResponseError extends Error {
         retryAfter?: number | null;
         traceId?: string | null;
     });
+    /** @override @type {'LatchkeyAPIResponseError'} */
+    override name: "LatchkeyAPIResponseError";
     /** @type {number} HTTP status; 0 when the server could not be reached. */
     status: number;
     /** @type {LatchkeyAPIError[]} */
@@ -129,6 +131,8 @@ export class LatchkeyWebAuthnError extends Error {
         code: LatchkeyWebAuthnErrorCode;
         cause?: unknown;
     });
+    /** @override @type {'LatchkeyWebAuthnError'} */
+    override name: "LatchkeyWebAuthnError";
     /** @type {LatchkeyWebAuthnErrorCode} */
     code: LatchkeyWebAuthnErrorCode;
     /**

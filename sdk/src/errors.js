@@ -45,6 +45,9 @@ import { camelKeys } from './wire.js';
  * `Retry-After` header in seconds (429 responses), else null.
  */
 export class LatchkeyAPIResponseError extends Error {
+  /** @override @type {'LatchkeyAPIResponseError'} */
+  name = 'LatchkeyAPIResponseError';
+
   /**
    * @param {number} status HTTP status (0 when the request never got an answer)
    * @param {LatchkeyAPIError[]} errors
@@ -53,8 +56,6 @@ export class LatchkeyAPIResponseError extends Error {
   constructor(status, errors, extra = {}) {
     const first = errors[0];
     super(first ? `${first.code}: ${first.longMessage || first.message}` : `HTTP ${status}`);
-    /** @type {'LatchkeyAPIResponseError'} */
-    this.name = 'LatchkeyAPIResponseError';
     /** @type {number} HTTP status; 0 when the server could not be reached. */
     this.status = status;
     /** @type {LatchkeyAPIError[]} */
@@ -153,14 +154,15 @@ export function parseRetryAfter(value, now = Date.now()) {
 
 /** Thrown when a WebAuthn ceremony in the browser fails; `cause` holds the browser's error. */
 export class LatchkeyWebAuthnError extends Error {
+  /** @override @type {'LatchkeyWebAuthnError'} */
+  name = 'LatchkeyWebAuthnError';
+
   /**
    * @param {string} message
    * @param {{ code: LatchkeyWebAuthnErrorCode, cause?: unknown }} options
    */
   constructor(message, { code, cause }) {
     super(message);
-    /** @type {'LatchkeyWebAuthnError'} */
-    this.name = 'LatchkeyWebAuthnError';
     /** @type {LatchkeyWebAuthnErrorCode} */
     this.code = code;
     if (cause !== undefined) {
