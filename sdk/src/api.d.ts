@@ -28,6 +28,11 @@
  * @property {(params: SetActiveParams) => Promise<void>} setActive
  * @property {() => string | null} rpId the relying party id, once loaded
  */
+/**
+ * What resources talk to instead of the `Latchkey` instance: Frontend API
+ * calls, session tokens, the passkey memory and signals, and the client
+ * state a resource acts on.
+ */
 export class LatchkeyApi {
     /**
      * @param {{ frontendApi: string, fetch?: typeof fetch }} options
