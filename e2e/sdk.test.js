@@ -3,6 +3,7 @@
 // server's JWKS.
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -36,7 +37,14 @@ before(async () => {
   second = await startStaticServer(
     server.port2,
     { '/': ['text/html; charset=utf-8', SECOND_PAGE] },
-    { '/local-sdk/latchkey.js': 'sdk/latchkey.js' },
+    {
+      '/local-sdk/latchkey.js': 'sdk/latchkey.js',
+      ...Object.fromEntries(
+        readdirSync(new URL('../sdk/src/', import.meta.url))
+          .filter((name) => name.endsWith('.js'))
+          .map((name) => [`/local-sdk/src/${name}`, `sdk/src/${name}`]),
+      ),
+    },
   );
 });
 

@@ -2,18 +2,25 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use include_dir::{Dir, include_dir};
+
+/// The repository's `sdk/` directory. Its modules (`latchkey.js`, `react.js`,
+/// `src/*.js`) and their declarations (`latchkey.d.ts`, `src/*.d.ts`) are
+/// served under `/sdk/`; nothing else in it is (its tests, say).
+static SDK: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../sdk");
 
 /// An embedded file: its content type and bytes.
 pub struct Asset {
     pub content_type: &'static str,
-    pub body: &'static str,
+    pub body: &'static [u8],
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
+const TS: &str = "application/typescript; charset=utf-8";
 
 /// The embedded file served at `path`, if any.
 pub fn find(path: &str) -> Option<Asset> {
-    let (content_type, body) = match path {
+    let (content_type, body): (_, &'static str) = match path {
         "/" | "/index.html" => (
             "text/html; charset=utf-8",
             include_str!("../../../demo/index.html"),
@@ -23,15 +30,37 @@ pub fn find(path: &str) -> Option<Asset> {
             "text/css; charset=utf-8",
             include_str!("../../../demo/style.css"),
         ),
-        "/sdk/latchkey.js" => (JS, include_str!("../../../sdk/latchkey.js")),
-        "/sdk/latchkey.d.ts" => (
-            "application/typescript; charset=utf-8",
-            include_str!("../../../sdk/latchkey.d.ts"),
-        ),
-        "/sdk/react.js" => (JS, include_str!("../../../sdk/react.js")),
-        _ => return None,
+        _ => return path.strip_prefix("/sdk/").and_then(sdk_file),
     };
-    Some(Asset { content_type, body })
+    Some(Asset {
+        content_type,
+        body: body.as_bytes(),
+    })
+}
+
+/// An SDK module or declaration file, by its path below `/sdk/`: one at the
+/// top of `sdk/` or in `sdk/src/`, ending in `.js` or `.d.ts`.
+fn sdk_file(path: &str) -> Option<Asset> {
+    let name = match path.split_once('/') {
+        None => path,
+        Some(("src", name)) => name,
+        Some(_) => return None,
+    };
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return None;
+    }
+    let content_type = if name.ends_with(".d.ts") {
+        TS
+    } else if name.ends_with(".js") {
+        JS
+    } else {
+        return None;
+    };
+    let file = SDK.get_file(path)?;
+    Some(Asset {
+        content_type,
+        body: file.contents(),
+    })
 }
 
 /// Serves an embedded file with its type, a short cache lifetime and security headers.
@@ -62,4 +91,35 @@ pub fn respond(asset: Asset) -> Response {
         ),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find;
+
+    #[test]
+    fn sdk_modules_and_declarations_are_found_and_nothing_else() {
+        for (path, kind) in [
+            ("/sdk/latchkey.js", "text/javascript"),
+            ("/sdk/react.js", "text/javascript"),
+            ("/sdk/src/latchkey.js", "text/javascript"),
+            ("/sdk/latchkey.d.ts", "application/typescript"),
+            ("/sdk/src/errors.d.ts", "application/typescript"),
+        ] {
+            let asset = find(path).unwrap_or_else(|| panic!("{path} is served"));
+            assert!(asset.content_type.starts_with(kind), "{path}");
+            assert!(!asset.body.is_empty(), "{path}");
+        }
+        for path in [
+            "/sdk/",
+            "/sdk/src",
+            "/sdk/test/contract.test.js",
+            "/sdk/src/../latchkey.js",
+            "/sdk/../Cargo.toml",
+            "/sdk/src/missing.js",
+            "/sdk//latchkey.js",
+        ] {
+            assert!(find(path).is_none(), "{path} is not served");
+        }
+    }
 }

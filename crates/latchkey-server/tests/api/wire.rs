@@ -423,6 +423,74 @@ async fn probes_sdk_and_demo_are_served() {
     );
 }
 
+/// The relative module specifiers of an ES module or declaration file: what
+/// follows `from`, a bare `import` or `import(` in quotes and starts with `./` or `../`.
+fn relative_imports(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for keyword in ["from ", "import ", "import("] {
+        for (at, _) in source.match_indices(keyword) {
+            let rest = &source[at + keyword.len()..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            let Some((specifier, _)) = rest[1..].split_once(quote) else {
+                continue;
+            };
+            if specifier.starts_with("./") || specifier.starts_with("../") {
+                found.push(specifier.to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_module_the_sdk_imports_is_served() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let base = url::Url::parse("http://sdk.test").expect("base url");
+    // Follow the imports from each entry point, as a browser (for the `.js`
+    // modules) or TypeScript (for the declarations) would.
+    for (entry, kind, declarations) in [
+        ("/sdk/latchkey.js", "text/javascript", false),
+        ("/sdk/react.js", "text/javascript", false),
+        ("/sdk/latchkey.d.ts", "application/typescript", true),
+    ] {
+        let mut pending = vec![entry.to_owned()];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(path) = pending.pop() {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let reply = browser.get(&path).await;
+            assert_eq!(reply.status, 200, "{path} (reached from {entry})");
+            let content_type = reply
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            assert!(content_type.starts_with(kind), "{path}: {content_type}");
+            let source = reply.body.as_str().expect("a text body");
+            let here = base.join(&path).expect("module url");
+            for specifier in relative_imports(source) {
+                let mut target = here.join(&specifier).expect("import url").path().to_owned();
+                if declarations {
+                    // `./src/errors.js` in a declaration file means `./src/errors.d.ts`.
+                    let stem = target.strip_suffix(".js").unwrap_or(&target).to_owned();
+                    target = format!("{stem}.d.ts");
+                }
+                pending.push(target);
+            }
+        }
+        if entry != "/sdk/react.js" {
+            assert!(
+                seen.len() > 10 && seen.iter().any(|p| p.starts_with("/sdk/src/")),
+                "{entry} reaches the modules under /sdk/src: {seen:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn well_known_documents() {
     let app = TestApp::spawn_with(|c| {

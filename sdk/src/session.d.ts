@@ -1,0 +1,69 @@
+/** @typedef {import('./api.js').LatchkeyApi} LatchkeyApi */
+/** @typedef {'active' | 'pending' | 'ended' | 'expired' | 'removed' | 'revoked' | 'abandoned'} SessionStatus */
+/** A session of the signed-in user on this client. */
+export class SessionResource {
+    /**
+     * @param {LatchkeyApi} api
+     * @param {any} data wire object `session`
+     */
+    constructor(api: LatchkeyApi, data: any);
+    /** Internal: what the resource talks to. */
+    _api: import("./api.js").LatchkeyApi;
+    /** @type {string} */
+    id: string;
+    /** @type {SessionStatus} */
+    status: SessionStatus;
+    /** @type {UserResource | null} */
+    user: UserResource | null;
+    /** @type {{ key: string }[] | null} */
+    tasks: {
+        key: string;
+    }[] | null;
+    /** @type {{ object: 'token', jwt: string } | null} */
+    lastActiveToken: {
+        object: "token";
+        jwt: string;
+    } | null;
+    /** @type {Date | null} */
+    lastActiveAt: Date | null;
+    /** @type {Date | null} */
+    expireAt: Date | null;
+    /** @type {Date | null} */
+    abandonAt: Date | null;
+    /** @type {Date | null} */
+    createdAt: Date | null;
+    /** @type {Date | null} */
+    updatedAt: Date | null;
+    /** The first pending task (e.g. `{ key: 'setup-passkey' }`), or null. @returns {{ key: string } | null} */
+    get currentTask(): {
+        key: string;
+    } | null;
+    /**
+     * A session token (JWT) for the app's backend: the cached one while it has
+     * more than ~15 s left, else a new one (`POST /v1/client/sessions/{id}/tokens`).
+     * The token is also written to the `__session` cookie of the page's origin.
+     * @param {{ skipCache?: boolean }} [options]
+     * @returns {Promise<string | null>} null when the session is not active or pending
+     */
+    getToken(options?: {
+        skipCache?: boolean;
+    }): Promise<string | null>;
+    /**
+     * End this session (`POST /v1/client/sessions/{id}/end`).
+     * @returns {Promise<SessionResource>}
+     */
+    end(): Promise<SessionResource>;
+    /**
+     * Revoke this session, on whichever client it lives (`POST /v1/me/sessions/{id}/revoke`).
+     * @returns {Promise<SessionResource>}
+     */
+    revoke(): Promise<SessionResource>;
+    /**
+     * Mark this session as the client's last active one (`POST /v1/client/sessions/{id}/touch`).
+     * @returns {Promise<SessionResource>}
+     */
+    touch(): Promise<SessionResource>;
+}
+export type LatchkeyApi = import("./api.js").LatchkeyApi;
+export type SessionStatus = "active" | "pending" | "ended" | "expired" | "removed" | "revoked" | "abandoned";
+import { UserResource } from './user.js';
