@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
 
 use crate::aaguid;
-use crate::ceremony::{self, Ceremonies, Challenge, b64url};
+use crate::ceremony::{self, Ceremonies, Challenge};
 use crate::clock::Clock;
+use crate::encoding::b64url;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle, random_bytes};
 use crate::model::{
@@ -201,7 +202,7 @@ impl Auth {
         let now = self.now();
         let token = b64url(&random_bytes(32));
         let client = Client {
-            id: new_id(Kind::Client),
+            id: new_id(Kind::Client, now),
             sign_in_id: None,
             sign_up_id: None,
             last_active_session_id: None,
@@ -320,7 +321,7 @@ impl Auth {
             self.ensure_identifier_free(email, "email_address").await?;
         }
         let mut sign_up = SignUp {
-            id: new_id(Kind::SignUp),
+            id: new_id(Kind::SignUp, now),
             client_id: client.id.clone(),
             status: SignUpStatus::MissingRequirements,
             username,
@@ -511,7 +512,7 @@ impl Auth {
             return Err(Error::FormParamMissing("identifier"));
         }
         let mut sign_in = SignIn {
-            id: new_id(Kind::SignIn),
+            id: new_id(Kind::SignIn, now),
             client_id: client.id.clone(),
             status: SignInStatus::NeedsFirstFactor,
             identifier: None,
@@ -1310,14 +1311,14 @@ impl Auth {
     fn new_user(&self, sign_up: &SignUp, user_handle: Vec<u8>) -> User {
         let now = self.now();
         User {
-            id: new_id(Kind::User),
+            id: new_id(Kind::User, now),
             user_handle,
             username: sign_up.username.clone(),
             email: sign_up
                 .email_address
                 .clone()
                 .map(|email_address| EmailAddress {
-                    id: new_id(Kind::Email),
+                    id: new_id(Kind::Email, now),
                     email_address,
                 }),
             first_name: sign_up.first_name.clone(),
@@ -1331,7 +1332,7 @@ impl Auth {
     fn new_passkey(&self, user_id: &str) -> Passkey {
         let now = self.now();
         Passkey {
-            id: new_id(Kind::Passkey),
+            id: new_id(Kind::Passkey, now),
             user_id: user_id.to_owned(),
             name: None,
             credential_id: None,
@@ -1380,7 +1381,7 @@ impl Auth {
             SessionStatus::Active
         };
         Session {
-            id: new_id(Kind::Session),
+            id: new_id(Kind::Session, now),
             client_id: client_id.to_owned(),
             user_id: user_id.to_owned(),
             status,
@@ -1401,15 +1402,16 @@ impl Auth {
         session_id: Option<&str>,
         data: Value,
     ) -> AuditEvent {
+        let now = self.now();
         AuditEvent {
-            id: new_id(Kind::AuditEvent),
+            id: new_id(Kind::AuditEvent, now),
             kind: kind.to_owned(),
             user_id: user_id.map(str::to_owned),
             passkey_id: passkey_id.map(str::to_owned),
             session_id: session_id.map(str::to_owned),
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.clone(),
-            created_at: self.now(),
+            created_at: now,
             data: data.to_string(),
         }
     }

@@ -7,6 +7,7 @@ pub mod assertion;
 pub mod auth;
 pub mod ceremony;
 pub mod clock;
+pub mod encoding;
 pub mod error;
 pub mod ids;
 pub mod model;

@@ -1,10 +1,10 @@
 //! Running Latchkey: the Backend API on its own listener, graceful shutdown of both
 //! listeners, audit-event retention, and `keys rotate` encrypting keys at rest.
 
-use latchkey_core::ManualClock;
-use latchkey_core::ids::{Kind, new_id};
+use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::AuditEvent;
 use latchkey_core::store::Page;
+use latchkey_core::{Clock, ManualClock, SystemClock};
 use latchkey_server::app::clean_up;
 use latchkey_server::{Application, Config};
 use latchkey_testkit::{Browser, fresh_postgres_database};
@@ -16,6 +16,11 @@ use tokio::sync::oneshot;
 
 const SECRET_KEY: &str = "sk_test_0123456789abcdef";
 const DAY_SECS: i64 = 86_400;
+
+/// A new id made at the system clock's time, for test data and directory names.
+fn new_id(kind: Kind) -> String {
+    ids::new_id(kind, SystemClock.now_ms())
+}
 
 /// A fresh database: PostgreSQL when `LATCHKEY_TEST_POSTGRES_URL` is set, else SQLite
 /// in a new directory (returned so it can be removed).
