@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
 
 use crate::aaguid;
+use crate::auth_keys::{bootstrap_signing_keys, load_signing_keys};
 use crate::ceremony::{self, Ceremonies, Challenge};
 use crate::clock::Clock;
 use crate::encoding::b64url;
@@ -18,7 +19,7 @@ use crate::model::{
 };
 use crate::settings::Settings;
 use crate::store::{Page, SignInCompletion, SignUpCompletion, Store};
-use crate::tokens::{Claims, KeyCipher, KeySet, is_encrypted};
+use crate::tokens::{Claims, KeySet};
 use crate::validate;
 
 /// Who made a request, for audit events, passkey names and the token's `azp`.
@@ -115,19 +116,9 @@ impl Auth {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let cipher = settings.key_cipher.as_ref();
-        let keys = load_keys(store.as_ref(), cipher, clock.now_ms()).await?;
-        if cipher.is_some() {
-            let stored = store.list_signing_keys().await?;
-            let plain = stored.iter().filter(|k| !is_encrypted(k)).count();
-            if plain > 0 {
-                tracing::warn!(
-                    plain,
-                    "signing keys stored before keys.encryption_key was set are still \
-                     unencrypted; `latchkey keys rotate` encrypts them"
-                );
-            }
-        }
+        let keys =
+            bootstrap_signing_keys(store.as_ref(), settings.key_cipher.as_ref(), clock.now_ms())
+                .await?;
         Ok(Self {
             ceremonies: Ceremonies::new(&settings),
             settings,
@@ -142,7 +133,8 @@ impl Auth {
         &self.settings
     }
 
-    /// The store, for probes and administration.
+    /// The store underneath, for the use cases kept in sibling modules (`auth_admin`,
+    /// `auth_maintenance`) and for tests; the server calls the use cases instead.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
@@ -154,7 +146,7 @@ impl Auth {
 
     /// Re-reads the signing keys (after a rotation by another process).
     pub async fn reload_keys(&self) -> Result<()> {
-        let keys = load_keys(
+        let keys = load_signing_keys(
             self.store.as_ref(),
             self.settings.key_cipher.as_ref(),
             self.now(),
@@ -1439,18 +1431,4 @@ fn require_passkey_strategy(strategy: Option<&str>) -> Result<()> {
         None | Some("") => Err(Error::FormParamMissing(STRATEGY)),
         Some(_) => Err(invalid_strategy()),
     }
-}
-
-/// The stored signing keys, generating the first one (sealed with `cipher`, if any)
-/// when there is none. A sealed key that `cipher` cannot open is an error naming
-/// `keys.encryption_key`.
-async fn load_keys(store: &dyn Store, cipher: Option<&KeyCipher>, now: i64) -> Result<KeySet> {
-    let mut stored = store.list_signing_keys().await?;
-    if stored.is_empty() {
-        store
-            .insert_signing_key(&KeySet::generate(now, cipher)?)
-            .await?;
-        stored = store.list_signing_keys().await?;
-    }
-    Ok(KeySet::from_stored(&stored, cipher)?)
 }

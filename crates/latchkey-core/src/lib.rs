@@ -5,6 +5,9 @@
 pub mod aaguid;
 pub mod assertion;
 pub mod auth;
+pub mod auth_admin;
+pub mod auth_keys;
+pub mod auth_maintenance;
 pub mod ceremony;
 pub mod clock;
 pub mod encoding;
