@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use webauthn_rs_core::proto::{COSEKey, COSEKeyType, ECDSACurve, EDDSACurve};
 
-use crate::ceremony::{b64url, from_b64url};
+use crate::encoding::{b64url, from_b64url};
 use crate::error::{Error, Result};
 use crate::origin::Origins;
 use crate::settings::Url;

@@ -6,8 +6,10 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
 
 use crate::aaguid;
-use crate::ceremony::{self, Ceremonies, Challenge, b64url};
+use crate::auth_keys::{bootstrap_signing_keys, load_signing_keys};
+use crate::ceremony::{self, Ceremonies, Challenge};
 use crate::clock::Clock;
+use crate::encoding::b64url;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle, random_bytes};
 use crate::model::{
@@ -17,7 +19,7 @@ use crate::model::{
 };
 use crate::settings::Settings;
 use crate::store::{Page, SignInCompletion, SignUpCompletion, Store};
-use crate::tokens::{Claims, KeyCipher, KeySet, is_encrypted};
+use crate::tokens::{Claims, KeySet};
 use crate::validate;
 
 /// Who made a request, for audit events, passkey names and the token's `azp`.
@@ -114,19 +116,9 @@ impl Auth {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let cipher = settings.key_cipher.as_ref();
-        let keys = load_keys(store.as_ref(), cipher, clock.now_ms()).await?;
-        if cipher.is_some() {
-            let stored = store.list_signing_keys().await?;
-            let plain = stored.iter().filter(|k| !is_encrypted(k)).count();
-            if plain > 0 {
-                tracing::warn!(
-                    plain,
-                    "signing keys stored before keys.encryption_key was set are still \
-                     unencrypted; `latchkey keys rotate` encrypts them"
-                );
-            }
-        }
+        let keys =
+            bootstrap_signing_keys(store.as_ref(), settings.key_cipher.as_ref(), clock.now_ms())
+                .await?;
         Ok(Self {
             ceremonies: Ceremonies::new(&settings),
             settings,
@@ -141,7 +133,8 @@ impl Auth {
         &self.settings
     }
 
-    /// The store, for probes and administration.
+    /// The store underneath, for the use cases kept in sibling modules (`auth_admin`,
+    /// `auth_maintenance`) and for tests; the server calls the use cases instead.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
@@ -153,7 +146,7 @@ impl Auth {
 
     /// Re-reads the signing keys (after a rotation by another process).
     pub async fn reload_keys(&self) -> Result<()> {
-        let keys = load_keys(
+        let keys = load_signing_keys(
             self.store.as_ref(),
             self.settings.key_cipher.as_ref(),
             self.now(),
@@ -201,7 +194,7 @@ impl Auth {
         let now = self.now();
         let token = b64url(&random_bytes(32));
         let client = Client {
-            id: new_id(Kind::Client),
+            id: new_id(Kind::Client, now),
             sign_in_id: None,
             sign_up_id: None,
             last_active_session_id: None,
@@ -320,7 +313,7 @@ impl Auth {
             self.ensure_identifier_free(email, "email_address").await?;
         }
         let mut sign_up = SignUp {
-            id: new_id(Kind::SignUp),
+            id: new_id(Kind::SignUp, now),
             client_id: client.id.clone(),
             status: SignUpStatus::MissingRequirements,
             username,
@@ -513,7 +506,7 @@ impl Auth {
             return Err(Error::FormParamMissing("identifier"));
         }
         let mut sign_in = SignIn {
-            id: new_id(Kind::SignIn),
+            id: new_id(Kind::SignIn, now),
             client_id: client.id.clone(),
             status: SignInStatus::NeedsFirstFactor,
             identifier: None,
@@ -1308,14 +1301,14 @@ impl Auth {
     fn new_user(&self, sign_up: &SignUp, user_handle: Vec<u8>) -> User {
         let now = self.now();
         User {
-            id: new_id(Kind::User),
+            id: new_id(Kind::User, now),
             user_handle,
             username: sign_up.username.clone(),
             email: sign_up
                 .email_address
                 .clone()
                 .map(|email_address| EmailAddress {
-                    id: new_id(Kind::Email),
+                    id: new_id(Kind::Email, now),
                     email_address,
                 }),
             first_name: sign_up.first_name.clone(),
@@ -1329,7 +1322,7 @@ impl Auth {
     fn new_passkey(&self, user_id: &str) -> Passkey {
         let now = self.now();
         Passkey {
-            id: new_id(Kind::Passkey),
+            id: new_id(Kind::Passkey, now),
             user_id: user_id.to_owned(),
             name: None,
             credential_id: None,
@@ -1378,7 +1371,7 @@ impl Auth {
             SessionStatus::Active
         };
         Session {
-            id: new_id(Kind::Session),
+            id: new_id(Kind::Session, now),
             client_id: client_id.to_owned(),
             user_id: user_id.to_owned(),
             status,
@@ -1399,15 +1392,16 @@ impl Auth {
         session_id: Option<&str>,
         data: Value,
     ) -> AuditEvent {
+        let now = self.now();
         AuditEvent {
-            id: new_id(Kind::AuditEvent),
+            id: new_id(Kind::AuditEvent, now),
             kind: kind.to_owned(),
             user_id: user_id.map(str::to_owned),
             passkey_id: passkey_id.map(str::to_owned),
             session_id: session_id.map(str::to_owned),
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.clone(),
-            created_at: self.now(),
+            created_at: now,
             data: data.to_string(),
         }
     }
@@ -1435,18 +1429,4 @@ fn require_passkey_strategy(strategy: Option<&str>) -> Result<()> {
         None | Some("") => Err(Error::FormParamMissing(STRATEGY)),
         Some(_) => Err(invalid_strategy()),
     }
-}
-
-/// The stored signing keys, generating the first one (sealed with `cipher`, if any)
-/// when there is none. A sealed key that `cipher` cannot open is an error naming
-/// `keys.encryption_key`.
-async fn load_keys(store: &dyn Store, cipher: Option<&KeyCipher>, now: i64) -> Result<KeySet> {
-    let mut stored = store.list_signing_keys().await?;
-    if stored.is_empty() {
-        store
-            .insert_signing_key(&KeySet::generate(now, cipher)?)
-            .await?;
-        stored = store.list_signing_keys().await?;
-    }
-    Ok(KeySet::from_stored(&stored, cipher)?)
 }

@@ -4,7 +4,6 @@
 //! the matching webauthn-rs state is serialised for the store, which hands it back once.
 //! Registration is verified by webauthn-rs; sign-in assertions by [`crate::assertion`].
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 use std::time::Duration;
 use webauthn_rs_core::WebauthnCore;
@@ -15,6 +14,7 @@ use webauthn_rs_core::proto::{
 };
 
 use crate::assertion::{self, Expected, PublicKey, RelyingParty};
+use crate::encoding::from_b64url;
 use crate::error::{Error, Result};
 use crate::settings::{Settings, Url, UserVerification};
 
@@ -329,16 +329,6 @@ fn drop_nulls(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(drop_nulls),
         _ => {}
     }
-}
-
-/// base64url without padding, as every binary WebAuthn value travels.
-pub fn b64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Decodes base64url without padding.
-pub fn from_b64url(text: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 #[cfg(test)]

@@ -5,8 +5,12 @@
 pub mod aaguid;
 pub mod assertion;
 pub mod auth;
+pub mod auth_admin;
+pub mod auth_keys;
+pub mod auth_maintenance;
 pub mod ceremony;
 pub mod clock;
+pub mod encoding;
 pub mod error;
 pub mod ids;
 pub mod model;

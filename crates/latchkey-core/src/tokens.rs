@@ -19,7 +19,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-use crate::ceremony::{b64url, from_b64url};
+use crate::encoding::{b64url, from_b64url};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, random_bytes};
 use crate::model;
@@ -283,7 +283,7 @@ impl KeySet {
         cipher: Option<&KeyCipher>,
     ) -> Result<model::SigningKey, KeyError> {
         let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let kid = new_id(Kind::Key);
+        let kid = new_id(Kind::Key, now_ms);
         let scalar = Zeroizing::new(key.to_bytes().to_vec());
         let private_key = match cipher {
             Some(cipher) => cipher.seal(&kid, &scalar)?,

@@ -1,14 +1,17 @@
 //! The command line: `serve`, `migrate`, `check-config`, `keys` and `users`.
 
 use clap::{Args, Parser, Subcommand};
+use latchkey_core::auth_keys;
 use latchkey_core::store::Page;
-use latchkey_core::tokens::{KeySet, is_encrypted};
-use latchkey_core::{Clock, RequestContext, Store, SystemClock};
+use latchkey_core::{Clock, RequestContext, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::app::{Application, StartError, bind, open_store};
+use crate::app::Application;
 use crate::config::Config;
+use crate::error::StartError;
+use crate::listen::bind;
+use crate::state::open_store;
 
 /// Latchkey: a self-hosted, passkey-first authentication server.
 #[derive(Debug, Parser)]
@@ -168,30 +171,26 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
         KeysCommand::List => {}
         KeysCommand::Rotate => {
             let cipher = config.settings()?.key_cipher;
-            let stored = store.list_signing_keys().await?;
-            // Refuse before adding anything if the stored keys do not open with the
-            // configured encryption key: the server could not start with them.
-            if !stored.is_empty() {
-                KeySet::from_stored(&stored, cipher.as_ref())?;
+            let rotation =
+                auth_keys::rotate_signing_keys(&store, cipher.as_ref(), SystemClock.now_ms())
+                    .await?;
+            for kid in &rotation.encrypted {
+                println!("encrypted signing key {kid}");
             }
-            if let Some(cipher) = &cipher {
-                for key in stored.iter().filter(|k| !is_encrypted(k)) {
-                    store.update_signing_key(&cipher.encrypt(key)?).await?;
-                    println!("encrypted signing key {}", key.kid);
-                }
-            }
-            let key = KeySet::generate(SystemClock.now_ms(), cipher.as_ref())?;
-            store.insert_signing_key(&key).await?;
-            println!("new signing key {}", key.kid);
+            println!("new signing key {}", rotation.added);
         }
         KeysCommand::Prune => {
-            let removed = store.prune_signing_keys(1).await?;
+            let removed = auth_keys::prune_signing_keys(&store).await?;
             println!("removed {removed} old signing key(s)");
         }
     }
-    for (i, key) in store.list_signing_keys().await?.iter().enumerate() {
-        let role = if i == 0 { "signing" } else { "verify-only" };
-        let at_rest = if is_encrypted(key) {
+    for key in auth_keys::list_signing_keys(&store).await? {
+        let role = if key.signing {
+            "signing"
+        } else {
+            "verify-only"
+        };
+        let at_rest = if key.encrypted {
             "encrypted"
         } else {
             "unencrypted"
@@ -203,11 +202,10 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
 
 async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError> {
     let store = Arc::new(open_store(config).await?);
-    let auth =
-        latchkey_core::Auth::new(config.settings()?, store.clone(), Arc::new(SystemClock)).await?;
+    let auth = latchkey_core::Auth::new(config.settings()?, store, Arc::new(SystemClock)).await?;
     match command {
         UsersCommand::List { query, limit } => {
-            let (users, total) = store
+            let (users, total) = auth
                 .list_users(query.as_deref(), Page { limit, offset: 0 })
                 .await?;
             for user in users {

@@ -570,7 +570,7 @@ fn android_origin(fingerprint: &str) -> Result<Url, ConfigError> {
                 ),
             )
         })?;
-    let hash = latchkey_core::ceremony::b64url(&bytes);
+    let hash = latchkey_core::encoding::b64url(&bytes);
     Url::parse(&format!("android:apk-key-hash:{hash}")).map_err(|e| invalid(key, e))
 }
 

@@ -4,8 +4,14 @@ pub mod app;
 pub mod assets;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod http;
+pub mod jobs;
+pub mod listen;
+pub mod state;
 pub mod telemetry;
 
-pub use app::{AppState, Application, StartError};
+pub use app::Application;
 pub use config::Config;
+pub use error::StartError;
+pub use state::AppState;

@@ -1,11 +1,10 @@
 //! Running Latchkey: the Backend API on its own listener, graceful shutdown of both
 //! listeners, audit-event retention, and `keys rotate` encrypting keys at rest.
 
-use latchkey_core::ManualClock;
-use latchkey_core::ids::{Kind, new_id};
+use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::AuditEvent;
 use latchkey_core::store::Page;
-use latchkey_server::app::clean_up;
+use latchkey_core::{Clock, ManualClock, SystemClock};
 use latchkey_server::{Application, Config};
 use latchkey_testkit::{Browser, fresh_postgres_database};
 use std::path::PathBuf;
@@ -16,6 +15,11 @@ use tokio::sync::oneshot;
 
 const SECRET_KEY: &str = "sk_test_0123456789abcdef";
 const DAY_SECS: i64 = 86_400;
+
+/// A new id made at the system clock's time, for test data and directory names.
+fn new_id(kind: Kind) -> String {
+    ids::new_id(kind, SystemClock.now_ms())
+}
 
 /// A fresh database: PostgreSQL when `LATCHKEY_TEST_POSTGRES_URL` is set, else SQLite
 /// in a new directory (returned so it can be removed).
@@ -273,7 +277,7 @@ async fn audit_events_past_their_retention_are_deleted() {
         auth.store().insert_audit_event(e).await.expect("insert");
     }
 
-    let done = clean_up(&auth, retention).await.expect("clean-up");
+    let done = auth.clean_up(retention).await.expect("clean-up");
     assert_eq!(done.audit_events, 1);
     let mut kept = event_ids(&app).await;
     kept.sort();
@@ -283,11 +287,11 @@ async fn audit_events_past_their_retention_are_deleted() {
 
     // Fifteen days on, the 20-day-old event is past 30 days; the fresh one is not.
     clock.advance_secs(15 * DAY_SECS);
-    let done = clean_up(&auth, retention).await.expect("clean-up");
+    let done = auth.clean_up(retention).await.expect("clean-up");
     assert_eq!(done.audit_events, 1);
     assert_eq!(event_ids(&app).await, vec![fresh.id.clone()]);
     assert_eq!(
-        clean_up(&auth, retention)
+        auth.clean_up(retention)
             .await
             .expect("clean-up")
             .audit_events,
@@ -308,7 +312,7 @@ async fn audit_retention_zero_keeps_events_forever() {
         .await
         .expect("insert");
     clock.advance_secs(400 * DAY_SECS);
-    let done = clean_up(&auth, retention).await.expect("clean-up");
+    let done = auth.clean_up(retention).await.expect("clean-up");
     assert_eq!(done.audit_events, 0);
     assert_eq!(event_ids(&app).await, vec![ancient.id.clone()]);
     let _ = std::fs::remove_dir_all(dir);
@@ -339,10 +343,7 @@ async fn deleting_audit_events_works_in_batches() {
     assert_eq!(event_ids(&app).await.len(), 1);
     clock.advance_secs(2 * DAY_SECS);
     assert_eq!(
-        clean_up(&auth, Some(1))
-            .await
-            .expect("clean-up")
-            .audit_events,
+        auth.clean_up(Some(1)).await.expect("clean-up").audit_events,
         1
     );
     let _ = std::fs::remove_dir_all(dir);

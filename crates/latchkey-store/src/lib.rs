@@ -13,7 +13,7 @@ pub use db::{on_one_connection, statements_run};
 
 use async_trait::async_trait;
 use db::{Db, Tx, Value, args, unique};
-use latchkey_core::ceremony::b64url;
+use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, Passkey, RequestClient, Session, SignIn, SignUp, SigningKey,

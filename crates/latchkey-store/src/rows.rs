@@ -1,6 +1,6 @@
 //! Column lists and row mapping, one function per record.
 
-use latchkey_core::ceremony::from_b64url;
+use latchkey_core::encoding::from_b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, Passkey, Session, SessionStatus, SignIn,

@@ -1,12 +1,17 @@
 //! The store conformance suite: every test runs against SQLite and, when
 //! `LATCHKEY_TEST_POSTGRES_URL` names a server, against a fresh PostgreSQL database.
 
-use latchkey_core::Error;
-use latchkey_core::ids::{Kind, new_id};
+use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::*;
 use latchkey_core::store::{Page, SignInCompletion, SignUpCompletion, Store};
+use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
 use std::sync::Arc;
+
+/// A new id made at the system clock's time, as the store is given them.
+fn new_id(kind: Kind) -> String {
+    ids::new_id(kind, SystemClock.now_ms())
+}
 
 /// One store per backend under test.
 async fn stores() -> Vec<(String, Arc<SqlStore>)> {

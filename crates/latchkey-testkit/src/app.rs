@@ -33,10 +33,7 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let dir = std::env::temp_dir().join(format!(
-            "latchkey-test-{}",
-            latchkey_core::ids::new_id(latchkey_core::ids::Kind::Key)
-        ));
+        let dir = std::env::temp_dir().join(format!("latchkey-test-{}", unique_name()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("http://localhost:{port}");
         let mut config = Config::default();
@@ -134,10 +131,7 @@ impl Drop for TestApp {
 /// and returns its URL. The test command drops these databases after the run.
 pub async fn fresh_postgres_database(url: &str) -> String {
     use sqlx::Connection;
-    let name = format!(
-        "latchkey_test_{}",
-        latchkey_core::ids::new_id(latchkey_core::ids::Kind::Key).to_lowercase()
-    );
+    let name = format!("latchkey_test_{}", unique_name().to_lowercase());
     let name = name.replace('-', "_");
     let mut admin = sqlx::PgConnection::connect(url)
         .await
@@ -435,4 +429,13 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A name no other test uses: an id made at the system clock's time.
+fn unique_name() -> String {
+    use latchkey_core::Clock;
+    latchkey_core::ids::new_id(
+        latchkey_core::ids::Kind::Key,
+        latchkey_core::SystemClock.now_ms(),
+    )
 }

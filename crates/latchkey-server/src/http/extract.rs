@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::error::ApiError;
 use super::resources;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

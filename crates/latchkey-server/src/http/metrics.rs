@@ -5,12 +5,11 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use latchkey_core::Auth;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-use crate::app::AppState;
 
 /// The error code of an error response, left in its extensions for the metrics.
 #[derive(Debug, Clone, Copy)]
@@ -161,7 +160,7 @@ impl Metrics {
 }
 
 /// Records every request in the metrics.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -171,7 +170,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let started = Instant::now();
     let response = next.run(req).await;
     let code = response.extensions().get::<ErrorCode>().map(|c| c.0);
-    state.metrics.record(
+    metrics.record(
         &method,
         &route,
         response.status().as_u16(),
@@ -182,14 +181,12 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// `GET /metrics`
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    let live = state
-        .auth
-        .store()
-        .count_live_sessions(state.auth.now())
-        .await
-        .unwrap_or(-1);
-    let mut response = state.metrics.render(live).into_response();
+pub async fn metrics(
+    State(auth): State<Arc<Auth>>,
+    State(metrics): State<Arc<Metrics>>,
+) -> Response {
+    let live = auth.count_live_sessions().await.unwrap_or(-1);
+    let mut response = metrics.render(live).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::error::{ApiError, TRACE_ID};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The request id header, echoed on every response.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Map, Value, json};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How an operation's caller is identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use latchkey_core::Auth;
 use serde_json::{Value, json};
-
-use crate::app::AppState;
+use std::sync::Arc;
 
 /// Always 200 while the process serves requests.
 pub async fn healthz() -> Json<Value> {
@@ -13,8 +13,8 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// 200 when the database answers, else 503.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.auth.store().ping().await {
+pub async fn readyz(State(auth): State<Arc<Auth>>) -> (StatusCode, Json<Value>) {
+    match auth.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -9,8 +9,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, me, sessions, sign_ins, sign_ups};
 use super::{metrics, middleware, openapi, probes, well_known};
-use crate::app::AppState;
 use crate::assets;
+use crate::state::AppState;
 
 /// The routes being registered; every route must be documented in
 /// [`openapi::OPERATIONS`], so the OpenAPI document lists every route there is.

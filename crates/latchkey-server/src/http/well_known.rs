@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::Error;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
+use crate::state::AppState;
 
 /// `GET /.well-known/jwks.json`
 pub async fn jwks(State(state): State<AppState>) -> Result<Response, ApiError> {

@@ -515,7 +515,7 @@ fn is_unpadded_base64url(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && latchkey_core::ceremony::from_b64url(text).is_some()
+        && latchkey_core::encoding::from_b64url(text).is_some()
 }
 
 #[tokio::test]
@@ -1156,7 +1156,7 @@ async fn native_ceremonies_check_origin_and_sessions_end_for_good() {
 async fn creation_options_user_id_is_a_random_per_user_handle_never_the_user_id_or_name() {
     let app = TestApp::spawn().await;
     let handle = |creation: &str| {
-        latchkey_core::ceremony::from_b64url(options(creation)["user"]["id"].as_str().expect("id"))
+        latchkey_core::encoding::from_b64url(options(creation)["user"]["id"].as_str().expect("id"))
             .expect("base64url")
     };
     let ada = app.browser();
@@ -1239,7 +1239,7 @@ async fn every_challenge_is_thirty_two_random_bytes() {
     }
     let decoded: Vec<Vec<u8>> = challenges
         .iter()
-        .map(|c| latchkey_core::ceremony::from_b64url(c.as_str().expect("challenge")).expect("b64"))
+        .map(|c| latchkey_core::encoding::from_b64url(c.as_str().expect("challenge")).expect("b64"))
         .collect();
     assert!(decoded.iter().all(|c| c.len() == 32), "{challenges:?}");
     let mut unique = decoded.clone();

@@ -108,13 +108,13 @@ async fn passkey_registration_names_the_passkey_and_lists_it() {
     assert!(algs.contains(&-7) && algs.contains(&-257), "{algs:?}");
     let user_id = opts["user"]["id"].as_str().expect("user handle");
     assert_eq!(
-        latchkey_core::ceremony::from_b64url(user_id).map(|h| h.len()),
+        latchkey_core::encoding::from_b64url(user_id).map(|h| h.len()),
         Some(16)
     );
     assert_eq!(
         opts["challenge"]
             .as_str()
-            .and_then(latchkey_core::ceremony::from_b64url)
+            .and_then(latchkey_core::encoding::from_b64url)
             .map(|c| c.len()),
         Some(32)
     );

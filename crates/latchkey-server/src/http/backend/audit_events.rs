@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ListQuery, Paging, SecretKey};
-use crate::app::AppState;
 use crate::http::error::ApiError;
+use crate::state::AppState;
 
 /// Query of the event list.
 #[derive(Debug, Deserialize)]
@@ -41,7 +41,6 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let (events, total) = state
         .auth
-        .store()
         .list_audit_events(q.user_id.as_deref(), q.paging.page()?)
         .await?;
     Ok(Json(

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ListQuery, Paging, SecretKey};
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::resources;
+use crate::state::AppState;
 
 /// Query of the session list.
 #[derive(Debug, Deserialize)]
@@ -45,7 +45,6 @@ pub async fn list(
     }
     let (sessions, total) = state
         .auth
-        .store()
         .list_sessions(q.user_id.as_deref(), q.status.as_deref(), q.paging.page()?)
         .await?;
     let mut data = Vec::with_capacity(sessions.len());
@@ -55,22 +54,13 @@ pub async fn list(
     Ok(Json(json!({ "data": data, "total_count": total })))
 }
 
-async fn find(state: &AppState, id: &str) -> Result<latchkey_core::model::Session, ApiError> {
-    Ok(state
-        .auth
-        .store()
-        .find_session(id)
-        .await?
-        .ok_or(Error::NotFound("session"))?)
-}
-
 /// `GET /backend/v1/sessions/{id}`
 pub async fn get(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = find(&state, &id).await?;
+    let session = state.auth.get_session(&id).await?;
     Ok(Json(resources::session(
         &state.auth.session_view(session).await?,
     )))
@@ -82,7 +72,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = find(&state, &id).await?;
+    let session = state.auth.get_session(&id).await?;
     Ok(Json(resources::session(
         &state
             .auth

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ListQuery, Paging, SecretKey};
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Fields;
 use crate::http::resources;
+use crate::state::AppState;
 
 /// Query of the user list.
 #[derive(Debug, Deserialize)]
@@ -29,7 +29,6 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let (users, total) = state
         .auth
-        .store()
         .list_users(q.query.as_deref().map(str::trim), q.paging.page()?)
         .await?;
     let mut data = Vec::with_capacity(users.len());

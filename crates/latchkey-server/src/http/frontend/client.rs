@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Caller;
+use crate::state::AppState;
 
 /// `GET /v1/environment`: what the SDK needs to know of the configuration (not enveloped).
 pub async fn environment(State(state): State<AppState>) -> Json<Value> {

@@ -5,10 +5,10 @@ use axum::response::Response;
 use latchkey_core::model::Session;
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Caller, Fields};
 use crate::http::resources;
+use crate::state::AppState;
 
 async fn current(state: &AppState, caller: &Caller) -> Result<Session, ApiError> {
     Ok(state

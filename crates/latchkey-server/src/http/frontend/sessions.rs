@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Caller;
 use crate::http::resources;
+use crate::state::AppState;
 
 /// `POST /v1/client/sessions/{id}/touch`
 pub async fn touch(

@@ -3,10 +3,10 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Caller, Fields};
 use crate::http::resources;
+use crate::state::AppState;
 
 /// `POST /v1/client/sign_ins`
 pub async fn create(

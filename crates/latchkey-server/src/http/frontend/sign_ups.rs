@@ -4,10 +4,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use latchkey_core::auth::SignUpInput;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Caller, Fields};
 use crate::http::resources;
+use crate::state::AppState;
 
 /// `POST /v1/client/sign_ups`
 pub async fn create(

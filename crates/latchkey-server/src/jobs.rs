@@ -1,0 +1,37 @@
+//! Background jobs of a running server: every minute, a clean-up pass
+//! ([`Auth::clean_up`]) and a reload of the signing keys, to pick up keys rotated by
+//! `latchkey keys rotate` or by another replica.
+
+use latchkey_core::Auth;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How often the jobs run.
+const PERIOD: Duration = Duration::from_secs(60);
+
+/// Starts the jobs, the first pass at once; they run until the handle is aborted.
+pub fn spawn(auth: Arc<Auth>, audit_retention_days: Option<u32>) -> JoinHandle<()> {
+    tokio::spawn(clean_up_periodically(auth, audit_retention_days))
+}
+
+/// Runs [`Auth::clean_up`] and reloads the signing keys every [`PERIOD`].
+async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32>) {
+    let mut tick = tokio::time::interval(PERIOD);
+    loop {
+        tick.tick().await;
+        match auth.clean_up(audit_retention_days).await {
+            Ok(done) if done.audit_events > 0 => tracing::info!(
+                audit_events = done.audit_events,
+                retention_days = audit_retention_days,
+                "deleted audit events past their retention"
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "clean-up failed"),
+        }
+        // Pick up keys rotated by `latchkey keys rotate` or another replica.
+        if let Err(err) = auth.reload_keys().await {
+            tracing::warn!(error = %err, "reloading signing keys failed");
+        }
+    }
+}
