@@ -1,6 +1,5 @@
 //! Why the server, or a command of the CLI, could not start.
 
-use latchkey_core::tokens::KeyError;
 use std::net::SocketAddr;
 
 use crate::config::ConfigError;
@@ -15,9 +14,6 @@ pub enum StartError {
     /// `keys.encryption_key` does not open).
     #[error("{}", store_message(.0))]
     Store(#[from] latchkey_core::Error),
-    /// Signing keys cannot be sealed or opened with `keys.encryption_key`.
-    #[error(transparent)]
-    Keys(#[from] KeyError),
     /// A configured address cannot be listened on.
     #[error("cannot listen on {addr} ({key}): {source}")]
     Bind {
