@@ -15,6 +15,7 @@ use latchkey_core::ids::random_bytes;
 use latchkey_core::tokens::KeyError;
 use latchkey_core::{Auth, Clock, ceremony::b64url};
 use latchkey_store::{SqlStore, StoreOptions};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -339,7 +340,12 @@ async fn backend_keys(
     let hash = |key: &str| Sha256::digest(key.as_bytes()).to_vec();
     if !config.backend.secret_keys.is_empty() {
         return Ok((
-            config.backend.secret_keys.iter().map(|k| hash(k)).collect(),
+            config
+                .backend
+                .secret_keys
+                .iter()
+                .map(|k| hash(k.expose_secret()))
+                .collect(),
             None,
         ));
     }
