@@ -28,13 +28,9 @@ impl SecretFile {
         }
     }
 
-    /// The file's contents as the key's value; a file that cannot be read is an error
-    /// of the key.
-    fn value(&self) -> Result<toml::Value, Error> {
-        let text = std::fs::read_to_string(&self.path).map_err(|e| {
-            Error::from(format!("{}: {e}", self.path))
-                .with_path(&format!("{}.{}", self.section, self.key))
-        })?;
+    /// The file's contents as the key's value.
+    fn value(&self) -> std::io::Result<toml::Value> {
+        let text = std::fs::read_to_string(&self.path)?;
         Ok(if self.list && !text.trim_start().starts_with('[') {
             toml::Value::Array(
                 text.lines()
@@ -66,7 +62,12 @@ impl Provider for SecretFiles {
     fn data(&self) -> Result<Map<Profile, Dict>, Error> {
         let mut table = toml::Table::new();
         for file in &self.0 {
-            set(&mut table, &file.section, &file.key, file.value()?);
+            // A file that cannot be read is a fault of the key it would set.
+            let value = file.value().map_err(|e| {
+                Error::from(format!("{}: {e}", file.path))
+                    .with_path(&format!("{}.{}", file.section, file.key))
+            })?;
+            set(&mut table, &file.section, &file.key, value);
         }
         Serialized::defaults(table).data()
     }
