@@ -2,6 +2,8 @@
 
 use rand::{Rng, RngCore, distributions::Alphanumeric};
 
+use crate::clock::{Clock, SystemClock};
+
 /// The kinds of object that carry a prefixed id.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
@@ -39,9 +41,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// time in milliseconds, then sixteen random ones (95 bits). Ids made later sort later, so
 /// the database appends to its indexes instead of writing pages all over them.
 pub fn new_id(kind: Kind) -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
+    let millis = u128::try_from(SystemClock.now_ms()).unwrap_or(0);
     let mut id = String::with_capacity(kind.prefix().len() + 25);
     id.push_str(kind.prefix());
     id.push('_');
