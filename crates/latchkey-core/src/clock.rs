@@ -13,6 +13,7 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    // The domain's one read of the wall clock; everything else asks a `Clock`.
     #[allow(clippy::disallowed_methods)]
     fn now_ms(&self) -> i64 {
         let now = std::time::SystemTime::now()

@@ -5,6 +5,7 @@
 use axum::extract::FromRef;
 use latchkey_core::{Auth, Clock, auth_keys};
 use latchkey_store::{SqlStore, StoreOptions};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -91,7 +92,12 @@ async fn backend_keys(
     if !config.backend.secret_keys.is_empty() {
         let hash = |key: &str| Sha256::digest(key.as_bytes()).to_vec();
         return Ok((
-            config.backend.secret_keys.iter().map(|k| hash(k)).collect(),
+            config
+                .backend
+                .secret_keys
+                .iter()
+                .map(|k| hash(k.expose_secret()))
+                .collect(),
             None,
         ));
     }

@@ -3,6 +3,7 @@
 
 use latchkey_core::ManualClock;
 use latchkey_server::{Application, Config};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,7 +113,7 @@ impl TestApp {
 
     /// The Backend API secret key of the test configuration.
     pub fn secret_key(&self) -> &str {
-        &self.config.backend.secret_keys[0]
+        self.config.backend.secret_keys[0].expose_secret()
     }
 }
 

@@ -126,7 +126,7 @@ async fn a_wrong_or_missing_encryption_key_stops_start_up() {
     let app = TestApp::spawn_with(|c| c.keys.encryption_key = Some(SECRET.into())).await;
     for encryption_key in [Some(OTHER_SECRET.to_owned()), None] {
         let mut config = app.config.clone();
-        config.keys.encryption_key = encryption_key.clone();
+        config.keys.encryption_key = encryption_key.clone().map(Into::into);
         let Err(message) = build(config).await else {
             panic!("started with encryption key {encryption_key:?}");
         };

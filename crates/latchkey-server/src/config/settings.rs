@@ -1,0 +1,209 @@
+//! The configuration turned into the domain's [`Settings`]: public URL, relying party,
+//! origins (Android apps included), limits and the key cipher, each checked and any
+//! fault reported under its key.
+
+use latchkey_core::Settings;
+use latchkey_core::settings::UserVerification;
+use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
+use secrecy::ExposeSecret;
+use url::Url;
+
+use super::{Config, ConfigError, invalid};
+
+impl Config {
+    /// The domain settings, validating every value they draw on.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let public_url =
+            Url::parse(&self.server.public_url).map_err(|e| invalid("server.public_url", e))?;
+        if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+            return Err(invalid("server.public_url", "must be an http or https URL"));
+        }
+        let rp_id = self
+            .webauthn
+            .rp_id
+            .clone()
+            .unwrap_or_else(|| public_url.host_str().unwrap_or_default().to_owned());
+        if rp_id.is_empty() || rp_id.contains(['/', ':', ' ']) {
+            return Err(invalid(
+                "webauthn.rp_id",
+                "must be a domain name such as example.com",
+            ));
+        }
+        let origins = match &self.webauthn.origins {
+            Some(list) if list.is_empty() => {
+                return Err(invalid("webauthn.origins", "must list at least one origin"));
+            }
+            Some(list) => list
+                .iter()
+                .map(|o| parse_origin(o))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![
+                Url::parse(&public_url.origin().ascii_serialization())
+                    .map_err(|e| invalid("server.public_url", e))?,
+            ],
+        };
+        let mut origins = origins;
+        for app in &self.apps.android {
+            for fingerprint in &app.sha256_cert_fingerprints {
+                origins.push(android_origin(fingerprint)?);
+            }
+        }
+        let related_origins = self
+            .webauthn
+            .related_origins
+            .iter()
+            .map(|o| parse_origin(o).map_err(|e| invalid("webauthn.related_origins", e.message)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let user_verification = match self.webauthn.user_verification.as_str() {
+            "required" => UserVerification::Required,
+            "preferred" => UserVerification::Preferred,
+            _ => {
+                return Err(invalid(
+                    "webauthn.user_verification",
+                    "must be \"required\" or \"preferred\"",
+                ));
+            }
+        };
+        positive(
+            "webauthn.challenge_ttl_secs",
+            self.webauthn.challenge_ttl_secs,
+        )?;
+        positive(
+            "webauthn.max_passkeys_per_user",
+            self.webauthn.max_passkeys_per_user,
+        )?;
+        positive("sessions.token_ttl_secs", self.sessions.token_ttl_secs)?;
+        positive("sessions.lifetime_secs", self.sessions.lifetime_secs)?;
+        positive("sessions.inactivity_secs", self.sessions.inactivity_secs)?;
+        positive("database.max_connections", self.database.max_connections)?;
+        positive(
+            "server.request_timeout_secs",
+            self.server.request_timeout_secs,
+        )?;
+        positive(
+            "server.header_timeout_secs",
+            self.server.header_timeout_secs,
+        )?;
+        positive(
+            "rate_limit.per_ip_per_minute",
+            self.rate_limit.per_ip_per_minute,
+        )?;
+        positive(
+            "rate_limit.per_client_per_minute",
+            self.rate_limit.per_client_per_minute,
+        )?;
+        if latchkey_store::Backend::of_url(&self.database.url).is_none() {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        if !matches!(self.server.log_format.as_str(), "text" | "json") {
+            return Err(invalid("server.log_format", "must be \"text\" or \"json\""));
+        }
+        for key in &self.backend.secret_keys {
+            if key.expose_secret().len() < 16 {
+                return Err(invalid(
+                    "backend.secret_keys",
+                    "each key must be at least 16 characters",
+                ));
+            }
+        }
+        let key_cipher = match &self.keys.encryption_key {
+            Some(secret) => Some(KeyCipher::from_secret(secret.expose_secret()).map_err(|_| {
+                invalid(
+                    "keys.encryption_key",
+                    format!(
+                        "must be at least {MIN_ENCRYPTION_KEY_LEN} characters; generate one \
+                         with `openssl rand -base64 32`"
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Settings {
+            key_cipher,
+            application_name: self.webauthn.rp_name.clone(),
+            rp_name: self.webauthn.rp_name.clone(),
+            rp_id,
+            origins,
+            related_origins,
+            user_verification,
+            challenge_ttl_secs: i64::from(self.webauthn.challenge_ttl_secs),
+            max_passkeys_per_user: self.webauthn.max_passkeys_per_user,
+            passkey_enabled: self.auth.passkey,
+            sign_up_with_username: self.auth.sign_up_with_username,
+            sign_up_with_passkey: self.auth.sign_up_with_passkey,
+            token_ttl_secs: i64::from(self.sessions.token_ttl_secs),
+            session_lifetime_secs: i64::from(self.sessions.lifetime_secs),
+            session_inactivity_secs: i64::from(self.sessions.inactivity_secs),
+            require_passkey: self.sessions.require_passkey,
+            public_url,
+        })
+    }
+
+    /// The configured origins that are web origins (CORS and the CSRF check).
+    pub fn web_origins(&self) -> Vec<String> {
+        self.settings()
+            .map(|s| {
+                let mut origins: Vec<String> = s
+                    .origins
+                    .iter()
+                    .filter(|o| matches!(o.scheme(), "http" | "https"))
+                    .map(|o| o.origin().ascii_serialization())
+                    .collect();
+                origins.push(s.own_origin());
+                origins.sort();
+                origins.dedup();
+                origins
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
+    if value == 0 {
+        Err(invalid(key, "must be greater than 0"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An exact origin: `http(s)://host[:port]` or `android:apk-key-hash:<base64url>`.
+fn parse_origin(raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| invalid("webauthn.origins", format!("{raw}: {e}")))?;
+    let web = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && matches!(url.path(), "" | "/");
+    let android = url.scheme() == "android" && url.path().starts_with("apk-key-hash:");
+    if web || android {
+        Ok(url)
+    } else {
+        Err(invalid(
+            "webauthn.origins",
+            format!("{raw} is not an origin"),
+        ))
+    }
+}
+
+/// The WebAuthn origin of an Android app signed with the certificate whose SHA-256
+/// fingerprint is `AA:BB:...` (32 bytes): `android:apk-key-hash:<base64url>`.
+fn android_origin(fingerprint: &str) -> Result<Url, ConfigError> {
+    let key = "apps.android.sha256_cert_fingerprints";
+    let bytes = fingerprint
+        .split(':')
+        .map(|pair| u8::from_str_radix(pair, 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| {
+            invalid(
+                key,
+                format!(
+                    "{fingerprint} is not a SHA-256 fingerprint (32 hex bytes separated by ':')"
+                ),
+            )
+        })?;
+    let hash = latchkey_core::encoding::b64url(&bytes);
+    Url::parse(&format!("android:apk-key-hash:{hash}")).map_err(|e| invalid(key, e))
+}
