@@ -10,14 +10,17 @@ use tokio::task::JoinHandle;
 /// How often the jobs run.
 const PERIOD: Duration = Duration::from_secs(60);
 
-/// Starts the jobs, the first pass at once; they run until the handle is aborted.
+/// Starts the jobs, the first pass one [`PERIOD`] after start (start-up has just loaded
+/// the keys, and nothing has expired yet that cannot wait a minute, so a start's first
+/// requests never share the database with a clean-up); they run until the handle is
+/// aborted.
 pub fn spawn(auth: Arc<Auth>, audit_retention_days: Option<u32>) -> JoinHandle<()> {
     tokio::spawn(clean_up_periodically(auth, audit_retention_days))
 }
 
 /// Runs [`Auth::clean_up`] and reloads the signing keys every [`PERIOD`].
 async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32>) {
-    let mut tick = tokio::time::interval(PERIOD);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PERIOD, PERIOD);
     loop {
         tick.tick().await;
         match auth.clean_up(audit_retention_days).await {
