@@ -11,7 +11,7 @@ use crate::ceremony::{self, RegisteredCredential};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
 use crate::model::{CeremonyState, Passkey, Session};
-use crate::validate;
+use crate::validate::PasskeyName;
 
 impl Auth {
     /// Starts registering a new passkey for the signed-in user.
@@ -74,7 +74,7 @@ impl Auth {
         name: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<PasskeyView> {
-        let name = validate::passkey_name(name.ok_or(Error::FormParamMissing("name"))?)?;
+        let name = PasskeyName::parse(name.ok_or(Error::FormParamMissing("name"))?)?;
         let passkey = self
             .store
             .find_passkey(&session.user_id, id)
@@ -84,7 +84,7 @@ impl Auth {
             return Err(Error::PasskeyNotVerified);
         }
         let passkey = Passkey {
-            name: Some(name),
+            name: Some(name.into_inner()),
             updated_at: self.now(),
             ..passkey
         };

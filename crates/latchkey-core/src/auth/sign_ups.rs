@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::attempts::Attempt;
+use super::users::optional_email;
 use super::views::SignUpView;
 use super::{
     ATTEMPT_LIFETIME_MS, Auth, PASSKEY, RequestContext, STRATEGY, SignUpInput,
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle};
 use crate::model::{CeremonyState, Client, RequestClient, SignUp, SignUpStatus, Verification};
 use crate::store::SignUpCompletion;
-use crate::validate;
+use crate::validate::{EmailAddress, Username, person_name};
 
 impl Auth {
     /// Starts a sign-up on the client: one with a username and no strategy completes at
@@ -27,29 +28,10 @@ impl Auth {
     ) -> Result<SignUpView> {
         let client = request_client.client();
         let now = self.now();
-        let username = input
-            .username
-            .as_deref()
-            .map(validate::username)
-            .transpose()?;
-        let email_address = input
-            .email_address
-            .as_deref()
-            .filter(|e| !e.trim().is_empty())
-            .map(validate::email_address)
-            .transpose()?;
-        let first_name = input
-            .first_name
-            .as_deref()
-            .map(|n| validate::person_name("first_name", n))
-            .transpose()?
-            .flatten();
-        let last_name = input
-            .last_name
-            .as_deref()
-            .map(|n| validate::person_name("last_name", n))
-            .transpose()?
-            .flatten();
+        let username = input.username.as_deref().map(Username::parse).transpose()?;
+        let email_address = optional_email(input.email_address.as_deref())?;
+        let first_name = person_name("first_name", input.first_name.as_deref())?;
+        let last_name = person_name("last_name", input.last_name.as_deref())?;
         let with_passkey = match input.strategy.as_deref() {
             None | Some("") => false,
             Some(PASSKEY) => true,
@@ -61,18 +43,14 @@ impl Auth {
         if !with_passkey && !self.settings.sign_up_with_username {
             return Err(Error::StrategyNotEnabled("username"));
         }
-        if let Some(username) = &username {
-            self.ensure_identifier_free(username, "username").await?;
-        }
-        if let Some(email) = &email_address {
-            self.ensure_identifier_free(email, "email_address").await?;
-        }
+        self.ensure_identifiers_free(username.as_ref(), email_address.as_ref())
+            .await?;
         let mut sign_up = SignUp {
             id: new_id(Kind::SignUp, now),
             client_id: client.id.clone(),
             status: SignUpStatus::MissingRequirements,
-            username,
-            email_address,
+            username: username.map(Username::into_inner),
+            email_address: email_address.map(EmailAddress::into_inner),
             first_name,
             last_name,
             user_handle: None,

@@ -6,8 +6,8 @@ use super::views::UserView;
 use super::{Auth, RequestContext, SignUpInput};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle};
-use crate::model::{EmailAddress, Session, SignUp, SignUpStatus, User};
-use crate::validate;
+use crate::model::{self, Session, SignUp, SignUpStatus, User};
+use crate::validate::{EmailAddress, Username, person_name};
 
 impl Auth {
     /// The signed-in user with their passkeys.
@@ -34,40 +34,23 @@ impl Auth {
 
     /// Creates a user without a session, for the administration.
     pub async fn create_user(&self, input: SignUpInput, ctx: &RequestContext) -> Result<UserView> {
-        let username = validate::username(
+        let username = Username::parse(
             input
                 .username
                 .as_deref()
                 .ok_or(Error::FormParamMissing("username"))?,
         )?;
-        let email_address = input
-            .email_address
-            .as_deref()
-            .filter(|e| !e.trim().is_empty())
-            .map(validate::email_address)
-            .transpose()?;
-        self.ensure_identifier_free(&username, "username").await?;
-        if let Some(email) = &email_address {
-            self.ensure_identifier_free(email, "email_address").await?;
-        }
+        let email_address = optional_email(input.email_address.as_deref())?;
+        self.ensure_identifiers_free(Some(&username), email_address.as_ref())
+            .await?;
         let draft = SignUp {
             id: String::new(),
             client_id: String::new(),
             status: SignUpStatus::Complete,
-            username: Some(username),
-            email_address,
-            first_name: input
-                .first_name
-                .as_deref()
-                .map(|n| validate::person_name("first_name", n))
-                .transpose()?
-                .flatten(),
-            last_name: input
-                .last_name
-                .as_deref()
-                .map(|n| validate::person_name("last_name", n))
-                .transpose()?
-                .flatten(),
+            username: Some(username.into_inner()),
+            email_address: email_address.map(EmailAddress::into_inner),
+            first_name: person_name("first_name", input.first_name.as_deref())?,
+            last_name: person_name("last_name", input.last_name.as_deref())?,
             user_handle: None,
             created_user_id: None,
             created_session_id: None,
@@ -99,16 +82,28 @@ impl Auth {
         }
     }
 
-    /// Refuses an `identifier` (sent as `param`) that a user already has.
-    pub(super) async fn ensure_identifier_free(
+    /// Refuses a username or email address that a user already has.
+    pub(super) async fn ensure_identifiers_free(
         &self,
-        identifier: &str,
-        param: &'static str,
+        username: Option<&Username>,
+        email_address: Option<&EmailAddress>,
     ) -> Result<()> {
-        match self.store.find_user_by_identifier(identifier).await? {
-            Some(_) => Err(Error::IdentifierExists(param)),
-            None => Ok(()),
+        let identifiers = [
+            (username.map(Username::as_str), "username"),
+            (email_address.map(EmailAddress::as_str), "email_address"),
+        ];
+        for (identifier, param) in identifiers {
+            if let Some(identifier) = identifier
+                && self
+                    .store
+                    .find_user_by_identifier(identifier)
+                    .await?
+                    .is_some()
+            {
+                return Err(Error::IdentifierExists(param));
+            }
         }
+        Ok(())
     }
 
     /// The user a complete sign-up creates.
@@ -121,7 +116,7 @@ impl Auth {
             email: sign_up
                 .email_address
                 .clone()
-                .map(|email_address| EmailAddress {
+                .map(|email_address| model::EmailAddress {
                     id: new_id(Kind::Email, now),
                     email_address,
                 }),
@@ -132,4 +127,11 @@ impl Auth {
             updated_at: now,
         }
     }
+}
+
+/// An email address sent as an optional field: absent or blank means none.
+pub(super) fn optional_email(raw: Option<&str>) -> Result<Option<EmailAddress>> {
+    raw.filter(|e| !e.trim().is_empty())
+        .map(EmailAddress::parse)
+        .transpose()
 }
