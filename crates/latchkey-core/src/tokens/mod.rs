@@ -1,5 +1,4 @@
-//! Session tokens: ES256 JWTs signed with keys kept in the store, and the JWKS that
-//! verifies them.
+//! Session tokens: ES256 JWTs signed with keys kept in the store, and their JWKS.
 //!
 //! Private keys are stored as the base64url P-256 scalar, or, when `keys.encryption_key`
 //! is set, sealed with AES-256-GCM as `enc:v1:<base64url(nonce ‖ ciphertext ‖ tag)>`: a
