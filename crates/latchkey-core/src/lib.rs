@@ -5,9 +5,6 @@
 pub mod aaguid;
 pub mod assertion;
 pub mod auth;
-pub mod auth_admin;
-pub mod auth_keys;
-pub mod auth_maintenance;
 pub mod ceremony;
 pub mod clock;
 pub mod encoding;
@@ -20,6 +17,8 @@ pub mod store;
 pub mod tokens;
 pub mod validate;
 
+/// The keys kept in the database, under the path the server and CLI have always used.
+pub use auth::keys as auth_keys;
 pub use auth::{Auth, RequestContext};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};

@@ -1,6 +1,8 @@
-//! The keys kept in the database: the signing keys of session tokens (loaded, the first
-//! one generated, when the server starts; rotated, pruned and listed by `latchkey keys`)
-//! and the Backend API secret key generated on first start when none is configured.
+//! The keys kept in the database: the signing keys of session tokens and the Backend API key.
+//!
+//! The signing keys are loaded (the first one generated) when the server starts, and
+//! rotated, pruned and listed by `latchkey keys`; the Backend API secret key is generated
+//! on first start when none is configured.
 //!
 //! These work on a [`Store`] alone, without an [`Auth`](crate::Auth): `latchkey keys`
 //! must run where the server would refuse to start (keys that the configured

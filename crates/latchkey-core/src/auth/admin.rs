@@ -1,8 +1,6 @@
-//! The reads of administration: the Backend API's lists and lookups, the CLI's user
-//! list and the live-session count of the metrics. Each lists what is stored, newest
-//! first, with the total count for paging.
+//! The reads of administration: lists and lookups, newest first, with counts for paging.
 
-use crate::auth::Auth;
+use super::Auth;
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, Session, User};
 use crate::store::Page;
@@ -11,7 +9,7 @@ impl Auth {
     /// Users whose username or email address starts with `query` (every user without
     /// one), newest first, and how many match.
     pub async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
-        self.store().list_users(query, page).await
+        self.store.list_users(query, page).await
     }
 
     /// Sessions of `user_id` (of everyone without one) whose stored status is `status`
@@ -23,12 +21,12 @@ impl Auth {
         status: Option<&str>,
         page: Page,
     ) -> Result<(Vec<Session>, i64)> {
-        self.store().list_sessions(user_id, status, page).await
+        self.store.list_sessions(user_id, status, page).await
     }
 
     /// The session with this id, whatever its status; `NotFound` when there is none.
     pub async fn get_session(&self, id: &str) -> Result<Session> {
-        self.store()
+        self.store
             .find_session(id)
             .await?
             .ok_or(Error::NotFound("session"))
@@ -41,11 +39,11 @@ impl Auth {
         user_id: Option<&str>,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)> {
-        self.store().list_audit_events(user_id, page).await
+        self.store.list_audit_events(user_id, page).await
     }
 
     /// Active and pending sessions neither expired nor abandoned at the clock's time.
     pub async fn count_live_sessions(&self) -> Result<i64> {
-        self.store().count_live_sessions(self.now()).await
+        self.store.count_live_sessions(self.now()).await
     }
 }

@@ -1,228 +1,19 @@
-//! Session tokens: ES256 JWTs signed with keys kept in the store, and the JWKS that
-//! verifies them.
-//!
-//! Private keys are stored as the base64url P-256 scalar, or, when `keys.encryption_key`
-//! is set, sealed with AES-256-GCM as `enc:v1:<base64url(nonce ‖ ciphertext ‖ tag)>`: a
-//! random 96-bit nonce per key, the key id as associated data (so a sealed key cannot be
-//! moved to another row), and an AES key derived from the secret with HKDF-SHA256. Plain
-//! keys stored before encryption was turned on still load.
+//! Signing session tokens: the keys in use, the claims, the compact JWS and the JWKS.
 
-use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
-use aes_gcm::{Aes256Gcm, Key};
-use hkdf::Hkdf;
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-use crate::encoding::{b64url, from_b64url};
+use super::cipher::{KeyCipher, private_key};
+use super::error::KeyError;
+use crate::encoding::b64url;
 use crate::error::{Error, Result};
-use crate::ids::{Kind, new_id, random_bytes};
+use crate::ids::{Kind, new_id};
 use crate::model;
-
-/// The shortest `keys.encryption_key` accepted, in characters. A random 32-byte key
-/// written in base64 or base64url (43 or 44 characters) is the intended form.
-pub const MIN_ENCRYPTION_KEY_LEN: usize = 32;
-
-/// The prefix of a private key sealed by [`KeyCipher`] (version 1 of the format).
-const SEALED_V1: &str = "enc:v1:";
-/// The prefix of any sealed private key; plain base64url never contains `:`.
-const SEALED: &str = "enc:";
-/// Bytes of an AES-GCM nonce.
-const NONCE_LEN: usize = 12;
-/// HKDF salt and info: fixed, so one secret always derives the same AES key, and
-/// specific to this use, so the secret used elsewhere derives an unrelated key.
-const HKDF_SALT: &[u8] = b"latchkey keys.encryption_key";
-const HKDF_INFO: &[u8] = b"latchkey signing-key encryption v1 aes-256-gcm";
-
-/// Why signing keys cannot be sealed, opened or used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    /// The configured secret is too short to be a key.
-    #[error(
-        "keys.encryption_key must be at least {MIN_ENCRYPTION_KEY_LEN} characters \
-         (generate one with `openssl rand -base64 32`)"
-    )]
-    EncryptionKeyTooShort,
-    /// HKDF refused to derive the AES key (never for a 32-byte key).
-    #[error("keys.encryption_key cannot be turned into an AES-256 key")]
-    Derive,
-    /// A stored key is encrypted and no encryption key is configured.
-    #[error(
-        "signing key {kid} is stored encrypted but keys.encryption_key is not set; \
-         set it to the key the signing keys were encrypted with"
-    )]
-    EncryptionKeyMissing {
-        /// The key id.
-        kid: String,
-    },
-    /// A stored key does not open with the configured encryption key.
-    #[error(
-        "signing key {kid} cannot be decrypted: keys.encryption_key is not the key it was \
-         encrypted with, or the stored key is damaged"
-    )]
-    WrongEncryptionKey {
-        /// The key id.
-        kid: String,
-    },
-    /// A stored key is neither a P-256 scalar nor a sealed one this version understands.
-    #[error("signing key {kid} is malformed: {reason}")]
-    Malformed {
-        /// The key id.
-        kid: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// Sealing failed (never for a 32-byte scalar).
-    #[error("signing key {kid} cannot be encrypted")]
-    Seal {
-        /// The key id.
-        kid: String,
-    },
-    /// There is no key to sign with.
-    #[error("no signing key")]
-    NoKey,
-}
-
-impl From<KeyError> for Error {
-    fn from(err: KeyError) -> Self {
-        Error::Internal(err.to_string())
-    }
-}
-
-/// Seals and opens private keys at rest with the key derived from `keys.encryption_key`.
-#[derive(Clone)]
-pub struct KeyCipher {
-    aead: Aes256Gcm,
-}
-
-impl std::fmt::Debug for KeyCipher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyCipher(..)")
-    }
-}
-
-impl KeyCipher {
-    /// The cipher of a configured secret of at least [`MIN_ENCRYPTION_KEY_LEN`]
-    /// characters; its AES-256 key is HKDF-SHA256 of the secret's UTF-8 bytes.
-    pub fn from_secret(secret: &str) -> Result<Self, KeyError> {
-        if secret.chars().count() < MIN_ENCRYPTION_KEY_LEN {
-            return Err(KeyError::EncryptionKeyTooShort);
-        }
-        let mut okm = Zeroizing::new([0u8; 32]);
-        Hkdf::<Sha256>::new(Some(HKDF_SALT), secret.as_bytes())
-            .expand(HKDF_INFO, okm.as_mut())
-            .map_err(|_| KeyError::Derive)?;
-        let key = Zeroizing::new(Key::<Aes256Gcm>::from(*okm));
-        Ok(Self {
-            aead: Aes256Gcm::new(&key),
-        })
-    }
-
-    /// `key` with its private key sealed; a key already sealed is checked to open with
-    /// this cipher and returned as it is.
-    pub fn encrypt(&self, key: &model::SigningKey) -> Result<model::SigningKey, KeyError> {
-        if is_encrypted(key) {
-            self.open(&key.kid, &key.private_key)?;
-            return Ok(key.clone());
-        }
-        let scalar = plain_scalar(key)?;
-        Ok(model::SigningKey {
-            private_key: self.seal(&key.kid, &scalar)?,
-            ..key.clone()
-        })
-    }
-
-    fn seal(&self, kid: &str, scalar: &[u8]) -> Result<String, KeyError> {
-        let nonce_bytes = random_bytes(NONCE_LEN);
-        let nonce =
-            Nonce::<Aes256Gcm>::try_from(nonce_bytes.as_slice()).map_err(|_| KeyError::Seal {
-                kid: kid.to_owned(),
-            })?;
-        let sealed = self
-            .aead
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: scalar,
-                    aad: kid.as_bytes(),
-                },
-            )
-            .map_err(|_| KeyError::Seal {
-                kid: kid.to_owned(),
-            })?;
-        let mut out = nonce_bytes;
-        out.extend_from_slice(&sealed);
-        Ok(format!("{SEALED_V1}{}", b64url(&out)))
-    }
-
-    fn open(&self, kid: &str, stored: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-        let malformed = |reason| KeyError::Malformed {
-            kid: kid.to_owned(),
-            reason,
-        };
-        let body = stored
-            .strip_prefix(SEALED_V1)
-            .ok_or_else(|| malformed("encrypted in an unknown format (by a newer Latchkey?)"))?;
-        let bytes = from_b64url(body).ok_or_else(|| malformed("not base64url after enc:v1:"))?;
-        if bytes.len() <= NONCE_LEN {
-            return Err(malformed("too short to hold a nonce and a ciphertext"));
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let nonce = Nonce::<Aes256Gcm>::try_from(nonce).map_err(|_| malformed("bad nonce"))?;
-        self.aead
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: sealed,
-                    aad: kid.as_bytes(),
-                },
-            )
-            .map(Zeroizing::new)
-            .map_err(|_| KeyError::WrongEncryptionKey {
-                kid: kid.to_owned(),
-            })
-    }
-}
-
-/// Whether the stored private key is sealed (and so needs `keys.encryption_key`).
-pub fn is_encrypted(key: &model::SigningKey) -> bool {
-    key.private_key.starts_with(SEALED)
-}
-
-/// The scalar of a key stored plain.
-fn plain_scalar(key: &model::SigningKey) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    from_b64url(&key.private_key)
-        .map(Zeroizing::new)
-        .ok_or_else(|| KeyError::Malformed {
-            kid: key.kid.clone(),
-            reason: "not base64url",
-        })
-}
-
-/// The P-256 key of a stored key, opening it with `cipher` when it is sealed.
-fn private_key(
-    key: &model::SigningKey,
-    cipher: Option<&KeyCipher>,
-) -> Result<SigningKey, KeyError> {
-    let scalar = if is_encrypted(key) {
-        cipher
-            .ok_or_else(|| KeyError::EncryptionKeyMissing {
-                kid: key.kid.clone(),
-            })?
-            .open(&key.kid, &key.private_key)?
-    } else {
-        plain_scalar(key)?
-    };
-    SigningKey::from_slice(&scalar).map_err(|_| KeyError::Malformed {
-        kid: key.kid.clone(),
-        reason: "not a P-256 private key",
-    })
-}
 
 /// The claims of a session token (API §6). Times are Unix seconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -359,6 +150,8 @@ fn public_jwk(kid: &str, key: &VerifyingKey) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::from_b64url;
+    use crate::tokens::cipher::is_encrypted;
     use p256::ecdsa::{Signature, signature::Verifier};
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
@@ -514,16 +307,5 @@ mod tests {
         let other =
             KeyCipher::from_secret("another-secret-of-at-least-32-characters").expect("cipher");
         assert!(other.encrypt(&resealed).is_err());
-    }
-
-    #[test]
-    fn short_secrets_are_refused_and_the_cipher_does_not_print_its_key() {
-        assert_eq!(
-            KeyCipher::from_secret("too short").err(),
-            Some(KeyError::EncryptionKeyTooShort)
-        );
-        assert!(KeyCipher::from_secret(&"x".repeat(31)).is_err());
-        assert!(KeyCipher::from_secret(&"x".repeat(32)).is_ok());
-        assert_eq!(format!("{:?}", cipher(SECRET)), "KeyCipher(..)");
     }
 }

@@ -1,7 +1,6 @@
-//! Upkeep of the database: the periodic clean-up of what expired and of audit events
-//! past their retention, and the readiness check.
+//! Upkeep of the database: the periodic clean-up and the readiness check.
 
-use crate::auth::Auth;
+use super::Auth;
 use crate::error::Result;
 
 /// What one clean-up pass removed.
@@ -25,10 +24,10 @@ impl Auth {
     /// running it at once do no harm.
     pub async fn clean_up(&self, audit_retention_days: Option<u32>) -> Result<CleanUp> {
         let now = self.now();
-        let expired = self.store().delete_expired(now - GRACE_MS).await?;
+        let expired = self.store.delete_expired(now - GRACE_MS).await?;
         let audit_events = match audit_retention_days {
             Some(days) => {
-                self.store()
+                self.store
                     .delete_audit_events_before(now - i64::from(days) * DAY_MS)
                     .await?
             }
@@ -42,6 +41,6 @@ impl Auth {
 
     /// Succeeds when the database answers, for the readiness probe.
     pub async fn ping(&self) -> Result<()> {
-        self.store().ping().await
+        self.store.ping().await
     }
 }

@@ -1,0 +1,298 @@
+//! Sign-ins: discoverable or identifier-first, completed by a passkey's assertion that
+//! creates a session.
+
+use serde_json::json;
+
+use super::attempts::Attempt;
+use super::views::SignInView;
+use super::{
+    ATTEMPT_LIFETIME_MS, Auth, PASSKEY, RequestContext, STRATEGY, attempted_credential,
+    invalid_strategy, require_passkey_strategy,
+};
+use crate::ceremony::{self, UsedCredential};
+use crate::error::{Error, Result};
+use crate::ids::{Kind, new_id};
+use crate::model::{
+    CeremonyState, Client, Passkey, RequestClient, SignIn, SignInStatus, User, Verification,
+};
+use crate::store::SignInCompletion;
+use crate::validate;
+
+impl Auth {
+    /// Starts a sign-in on the client: with `strategy=passkey` alone, a discoverable
+    /// sign-in with request options; with an `identifier`, an identifier-first sign-in.
+    pub async fn create_sign_in(
+        &self,
+        request_client: &RequestClient,
+        strategy: Option<&str>,
+        identifier: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<SignInView> {
+        let client = request_client.client();
+        let now = self.now();
+        let strategy = strategy.filter(|s| !s.is_empty());
+        if let Some(strategy) = strategy
+            && strategy != PASSKEY
+        {
+            return Err(invalid_strategy());
+        }
+        if !self.settings.passkey_enabled {
+            return Err(Error::StrategyNotEnabled(STRATEGY));
+        }
+        let identifier = identifier.map(str::trim).filter(|i| !i.is_empty());
+        if strategy.is_none() && identifier.is_none() {
+            return Err(Error::FormParamMissing("identifier"));
+        }
+        let mut sign_in = SignIn {
+            id: new_id(Kind::SignIn, now),
+            client_id: client.id.clone(),
+            status: SignInStatus::NeedsFirstFactor,
+            identifier: None,
+            user_id: None,
+            created_session_id: None,
+            abandon_at: now + ATTEMPT_LIFETIME_MS,
+            created_at: now,
+            updated_at: now,
+        };
+        if let Some(identifier) = identifier {
+            let found = match validate::identifier(identifier) {
+                Some(identifier) => self.store.find_user_by_identifier(&identifier).await?,
+                None => None,
+            };
+            let user = match found {
+                Some(user) => user,
+                None => {
+                    let event = self.event(
+                        "sign_in.failed",
+                        ctx,
+                        None,
+                        None,
+                        None,
+                        json!({ "code": "form_identifier_not_found" }),
+                    );
+                    self.store.insert_audit_event(&event).await?;
+                    return Err(Error::IdentifierNotFound("identifier"));
+                }
+            };
+            sign_in.identifier = Some(identifier.to_owned());
+            sign_in.user_id = Some(user.id);
+            self.store
+                .insert_sign_in(request_client, &sign_in, None)
+                .await?;
+            if strategy.is_some() {
+                return self.prepare_sign_in(client, &sign_in.id, strategy).await;
+            }
+            return self.sign_in_view(sign_in).await;
+        }
+        let challenge = self.ceremonies.start_authentication(Vec::new())?;
+        let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
+        self.store
+            .insert_sign_in(request_client, &sign_in, Some((&verification, &ceremony)))
+            .await?;
+        Ok(SignInView {
+            sign_in,
+            verification: Some(verification),
+            passkey_supported: true,
+        })
+    }
+
+    /// Prepares an identifier-first sign-in's first factor: request options that allow
+    /// the identified user's passkeys.
+    pub async fn prepare_sign_in(
+        &self,
+        client: &Client,
+        id: &str,
+        strategy: Option<&str>,
+    ) -> Result<SignInView> {
+        require_passkey_strategy(strategy)?;
+        let sign_in = self.open_sign_in(client, id).await?;
+        let allow = match &sign_in.user_id {
+            Some(user_id) => self
+                .store
+                .list_passkeys(user_id)
+                .await?
+                .iter()
+                .filter_map(|p| p.credential.as_deref())
+                .map(ceremony::stored_credential)
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        if sign_in.user_id.is_some() && allow.is_empty() {
+            return Err(Error::FormParamValueInvalid {
+                param: STRATEGY,
+                reason: "this account has no passkey".into(),
+            });
+        }
+        let challenge = self.ceremonies.start_authentication(allow)?;
+        let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
+        self.store
+            .upsert_verification(&verification, &ceremony)
+            .await?;
+        self.sign_in_view(sign_in).await
+    }
+
+    /// Verifies a sign-in's assertion and creates a session, whose first token the
+    /// caller can mint at once.
+    pub async fn attempt_sign_in(
+        &self,
+        client: &Client,
+        id: &str,
+        strategy: Option<&str>,
+        credential: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<SignInView> {
+        let credential = attempted_credential(strategy, credential)?;
+        let sign_in = self.open_sign_in(client, id).await?;
+        self.run_attempt(SignInAttempt(sign_in), credential, ctx)
+            .await
+    }
+
+    /// The client's sign-in `id`, refused once complete.
+    async fn open_sign_in(&self, client: &Client, id: &str) -> Result<SignIn> {
+        let sign_in = self
+            .store
+            .find_sign_in(&client.id, id)
+            .await?
+            .ok_or(Error::NotFound("sign_in"))?;
+        if sign_in.status == SignInStatus::Complete {
+            return Err(Error::AlreadyVerified);
+        }
+        Ok(sign_in)
+    }
+
+    async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
+        let verification = self.store.find_verification(&sign_in.id).await?;
+        self.sign_in_view_of(sign_in, verification).await
+    }
+
+    /// A sign-in with its verification as of now and whether a passkey can complete it.
+    pub(super) async fn sign_in_view_of(
+        &self,
+        sign_in: SignIn,
+        verification: Option<Verification>,
+    ) -> Result<SignInView> {
+        let verification = verification.map(|v| self.current(v));
+        let passkey_supported = match &sign_in.user_id {
+            Some(user_id) if sign_in.status != SignInStatus::Complete => {
+                !self.store.list_passkeys(user_id).await?.is_empty()
+            }
+            _ => self.settings.passkey_enabled,
+        };
+        Ok(SignInView {
+            sign_in,
+            verification,
+            passkey_supported,
+        })
+    }
+}
+
+/// A sign-in answering its request challenge with a passkey's assertion.
+struct SignInAttempt(SignIn);
+
+impl Attempt for SignInAttempt {
+    /// The passkey used, its owner and what the assertion changed of it.
+    type Verified = (Passkey, User, UsedCredential);
+    type View = SignInView;
+    const FAILED_EVENT: &'static str = "sign_in.failed";
+
+    fn owner_id(&self) -> &str {
+        &self.0.id
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        self.0.user_id.as_deref()
+    }
+
+    async fn verify(
+        &self,
+        auth: &Auth,
+        credential: &str,
+        state: &CeremonyState,
+    ) -> Result<Self::Verified> {
+        let sign_in = &self.0;
+        let assertion = ceremony::parse_assertion(credential)?;
+        let (passkey, owner) = auth
+            .store
+            .find_passkey_owner(&assertion.raw_id)
+            .await?
+            .ok_or(Error::PasskeyNotRegistered)?;
+        match assertion.response.user_handle.as_deref() {
+            Some(handle) if handle != owner.user_handle.as_slice() => {
+                return Err(Error::InvalidCredential(
+                    "the user handle does not match the passkey".into(),
+                ));
+            }
+            None if sign_in.user_id.is_none() => {
+                return Err(Error::InvalidCredential(
+                    "a discoverable sign-in needs a user handle".into(),
+                ));
+            }
+            _ => {}
+        }
+        if sign_in.user_id.as_ref().is_some_and(|u| *u != owner.id) {
+            return Err(Error::InvalidCredential(
+                "this passkey is not allowed for this sign-in".into(),
+            ));
+        }
+        let stored = passkey
+            .credential
+            .as_deref()
+            .ok_or(Error::PasskeyNotVerified)?;
+        let used = auth.ceremonies.finish_authentication(
+            &assertion,
+            &state.state,
+            stored,
+            passkey.public_key.as_deref(),
+        )?;
+        Ok((passkey, owner, used))
+    }
+
+    async fn complete(
+        self,
+        auth: &Auth,
+        (passkey, owner, used): Self::Verified,
+        ctx: &RequestContext,
+    ) -> Result<SignInView> {
+        let now = auth.now();
+        let session = auth.new_session(&self.0.client_id, &owner.id, true);
+        let sign_in = SignIn {
+            status: SignInStatus::Complete,
+            user_id: Some(owner.id.clone()),
+            created_session_id: Some(session.id.clone()),
+            updated_at: now,
+            ..self.0
+        };
+        let events = vec![
+            auth.event(
+                "passkey.used",
+                ctx,
+                Some(&owner.id),
+                Some(&passkey.id),
+                Some(&session.id),
+                json!({}),
+            ),
+            auth.event(
+                "sign_in.succeeded",
+                ctx,
+                Some(&owner.id),
+                Some(&passkey.id),
+                Some(&session.id),
+                json!({ "strategy": PASSKEY }),
+            ),
+        ];
+        let verification = auth
+            .store
+            .complete_sign_in(&SignInCompletion {
+                sign_in: sign_in.clone(),
+                session,
+                passkey_id: passkey.id,
+                credential: used.credential,
+                backed_up: used.backed_up,
+                public_key: used.public_key,
+                now,
+                events,
+            })
+            .await?;
+        auth.sign_in_view_of(sign_in, verification).await
+    }
+}

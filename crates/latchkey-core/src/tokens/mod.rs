@@ -1,0 +1,15 @@
+//! Session tokens: ES256 JWTs signed with keys kept in the store, and their JWKS.
+//!
+//! Private keys are stored as the base64url P-256 scalar, or, when `keys.encryption_key`
+//! is set, sealed with AES-256-GCM as `enc:v1:<base64url(nonce ‖ ciphertext ‖ tag)>`: a
+//! random 96-bit nonce per key, the key id as associated data (so a sealed key cannot be
+//! moved to another row), and an AES key derived from the secret with HKDF-SHA256. Plain
+//! keys stored before encryption was turned on still load.
+
+mod cipher;
+mod error;
+mod signing;
+
+pub use cipher::{KeyCipher, is_encrypted};
+pub use error::{KeyError, MIN_ENCRYPTION_KEY_LEN};
+pub use signing::{Claims, KeySet};
