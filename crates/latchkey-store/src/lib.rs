@@ -1,6 +1,6 @@
 //! The [`Store`] for SQLite (the default, embedded) and PostgreSQL (many replicas). One
 //! set of SQL serves both: `$n` placeholders, `BIGINT` times, text ids and base64url text
-//! for binary values; migrations live in `migrations/<backend>` with the same versions.
+//! for binary values; one migration tree, `migrations/`, serves both.
 
 mod batch;
 mod db;
@@ -32,8 +32,9 @@ use rows::{
     VERIFICATION_COLUMNS,
 };
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// Every migration, in order, for both databases. sqlx records each applied migration's
+/// version and the checksum of its text, so a released migration is never edited.
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
 /// How long a pooled PostgreSQL connection may sit idle before it is checked again.
 const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
@@ -145,12 +146,8 @@ impl SqlStore {
             Db::Sqlite(db) => {
                 let conn = db.connection().lock();
                 let applied = sqlite::applied_migrations(&conn.conn)?;
-                refuse_newer_schema(applied.iter().map(|(v, _)| *v).max(), &SQLITE_MIGRATIONS)?;
-                Ok(sqlite::apply_migrations(
-                    &conn.conn,
-                    &SQLITE_MIGRATIONS,
-                    &applied,
-                )?)
+                refuse_newer_schema(applied.iter().map(|(v, _)| *v).max(), &MIGRATIONS)?;
+                Ok(sqlite::apply_migrations(&conn.conn, &MIGRATIONS, &applied)?)
             }
             Db::Postgres(pool) => {
                 let applied: Option<i64> =
@@ -159,8 +156,8 @@ impl SqlStore {
                         .await
                         .ok()
                         .flatten();
-                refuse_newer_schema(applied, &POSTGRES_MIGRATIONS)?;
-                POSTGRES_MIGRATIONS.run(pool).await.map_err(Error::internal)
+                refuse_newer_schema(applied, &MIGRATIONS)?;
+                MIGRATIONS.run(pool).await.map_err(Error::internal)
             }
         }
     }
