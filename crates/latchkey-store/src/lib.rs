@@ -3,16 +3,20 @@
 //! for binary values; one migration tree, `migrations/`, serves both.
 
 mod batch;
+mod checkpoint;
 mod db;
+mod migrate;
 mod postgres;
 mod records;
 mod rows;
 mod sqlite;
+mod value;
 
-pub use db::{on_one_connection, statements_run};
+pub use db::statements_run;
+pub use postgres::on_one_connection;
 
 use async_trait::async_trait;
-use db::{Db, Tx, Value, args, unique};
+use db::{Db, Tx};
 use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
@@ -22,19 +26,16 @@ use latchkey_core::model::{
 use latchkey_core::store::{
     ClientRecord, MAX_OPEN_SIGN_INS, Page, SignInCompletion, SignUpCompletion, Store,
 };
-use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
+
+use value::{Value, args, unique};
 
 use rows::{
     AUDIT_COLUMNS, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, USER_COLUMNS,
     VERIFICATION_COLUMNS,
 };
-
-/// Every migration, in order, for both databases. sqlx records each applied migration's
-/// version and the checksum of its text, so a released migration is never edited.
-static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
 /// How long a pooled PostgreSQL connection may sit idle before it is checked again.
 const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
@@ -92,7 +93,7 @@ impl SqlStore {
         let backend = Backend::of_url(&options.url)
             .ok_or_else(|| Error::internal("database.url must start with sqlite: or postgres:"))?;
         let db = match backend {
-            Backend::Sqlite => Db::Sqlite(sqlite::open_serving(&options.url)?),
+            Backend::Sqlite => Db::Sqlite(checkpoint::open_serving(&options.url)?),
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(&options.url)
                     .map_err(Error::internal)?
@@ -143,22 +144,8 @@ impl SqlStore {
     /// Applies pending migrations; refuses a database whose schema is newer than this binary.
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite(db) => {
-                let conn = db.connection().lock();
-                let applied = sqlite::applied_migrations(&conn.conn)?;
-                refuse_newer_schema(applied.iter().map(|(v, _)| *v).max(), &MIGRATIONS)?;
-                Ok(sqlite::apply_migrations(&conn.conn, &MIGRATIONS, &applied)?)
-            }
-            Db::Postgres(pool) => {
-                let applied: Option<i64> =
-                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-                        .fetch_one(pool)
-                        .await
-                        .ok()
-                        .flatten();
-                refuse_newer_schema(applied, &MIGRATIONS)?;
-                MIGRATIONS.run(pool).await.map_err(Error::internal)
-            }
+            Db::Sqlite(db) => migrate::sqlite(&db.connection().lock().conn),
+            Db::Postgres(pool) => migrate::postgres(pool).await,
         }
     }
 
@@ -167,18 +154,6 @@ impl SqlStore {
         if let Db::Postgres(pool) = &self.db {
             pool.close().await;
         }
-    }
-}
-
-/// Refuses a database whose newest applied migration (`applied`) is newer than any this
-/// binary knows.
-fn refuse_newer_schema(applied: Option<i64>, migrator: &Migrator) -> Result<()> {
-    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    match applied {
-        Some(applied) if applied > known => Err(Error::internal(format!(
-            "the database schema (version {applied}) is newer than this binary (version {known})"
-        ))),
-        _ => Ok(()),
     }
 }
 
@@ -201,7 +176,7 @@ async fn insert_events(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
         "INSERT INTO audit_events (id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data) VALUES {}",
         rows.join(", ")
     );
-    let values: Vec<db::Value> = events
+    let values: Vec<Value> = events
         .iter()
         .flat_map(|e| {
             [
