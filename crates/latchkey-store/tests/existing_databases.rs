@@ -5,7 +5,10 @@
 //! `fixtures/migrations.txt` lists the migrations as sqlx recorded them.
 
 use latchkey_core::model::{SessionStatus, VerificationStatus};
-use latchkey_core::store::{Page, Store};
+use latchkey_core::store::{
+    AuditStore, ClientStore, KeyStore, Page, PasskeyStore, RateLimitStore, SettingStore, UserStore,
+    VerificationStore,
+};
 use latchkey_store::{SqlStore, StoreOptions};
 use sqlx::{Connection, Row};
 
