@@ -1,5 +1,6 @@
-//! The storage contract. Every method is one atomic step; the composite `complete_*`
-//! methods write everything a successful ceremony changes in one transaction, the
+//! The storage contract: one narrow trait per table or aggregate, and [`Store`], all of
+//! them together. Every method is one atomic step; the composite `complete_*` methods
+//! write everything a successful ceremony changes in one transaction, the
 //! verification's `verified` status included.
 
 use async_trait::async_trait;
@@ -59,21 +60,62 @@ pub struct Page {
     pub offset: i64,
 }
 
-/// Persistent state of Latchkey. Implementations map unique violations on usernames and
-/// email addresses to `Error::IdentifierExists` and on credential ids to
+/// Persistent state of Latchkey: every narrow store below, so that one
+/// `Arc<dyn Store>` serves every use case. Implementations map unique violations on
+/// usernames and email addresses to `Error::IdentifierExists` and on credential ids to
 /// `Error::PasskeyAlreadyExists`, and connection failures to `Error::Unavailable`.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Succeeds when the database answers.
-    async fn ping(&self) -> Result<()>;
+pub trait Store:
+    ClientStore
+    + UserStore
+    + PasskeyStore
+    + VerificationStore
+    + SignInStore
+    + SignUpStore
+    + SessionStore
+    + KeyStore
+    + SettingStore
+    + AuditStore
+    + RateLimitStore
+    + Maintenance
+    + Send
+    + Sync
+    + 'static
+{
+}
 
+impl<T> Store for T where
+    T: ClientStore
+        + UserStore
+        + PasskeyStore
+        + VerificationStore
+        + SignInStore
+        + SignUpStore
+        + SessionStore
+        + KeyStore
+        + SettingStore
+        + AuditStore
+        + RateLimitStore
+        + Maintenance
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Clients: a browser or app, found by the SHA-256 of its token.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
     /// The client whose token has this SHA-256.
     async fn find_client_by_token(&self, token_hash: &[u8]) -> Result<Option<Client>>;
     /// The client and what its view shows, in one read.
     async fn find_client_record(&self, id: &str) -> Result<Option<ClientRecord>>;
     /// Saves the client's current sign-in, sign-up and last active session.
     async fn update_client(&self, client: &Client) -> Result<()>;
+}
 
+/// Users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Stores a new user.
     async fn insert_user(&self, user: &User) -> Result<()>;
     async fn find_user(&self, id: &str) -> Result<Option<User>>;
@@ -84,7 +126,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the user with its passkeys and sessions, remembering the sessions' ids as
     /// removed for their clients; returns whether it existed.
     async fn delete_user(&self, id: &str, now: i64, event: &AuditEvent) -> Result<bool>;
+}
 
+/// Passkeys, from registration to deletion.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
     /// Stores an unverified passkey with its registration ceremony.
     async fn insert_passkey(
         &self,
@@ -112,7 +158,12 @@ pub trait Store: Send + Sync + 'static {
     async fn rename_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()>;
     /// Deletes the user's passkey; returns whether it existed.
     async fn delete_passkey(&self, user_id: &str, id: &str, event: &AuditEvent) -> Result<bool>;
+}
 
+/// Verifications and the ceremony state behind them, one per owner (a sign-in, sign-up
+/// or passkey).
+#[async_trait]
+pub trait VerificationStore: Send + Sync {
     /// Creates or replaces the ceremony of an owner (sign-in, sign-up or passkey).
     async fn upsert_verification(
         &self,
@@ -130,7 +181,11 @@ pub trait Store: Send + Sync + 'static {
         owner_id: &str,
         status: VerificationStatus,
     ) -> Result<()>;
+}
 
+/// Sign-in attempts.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
     /// Stores a sign-in (and its ceremony) and makes it the client's current sign-in,
     /// storing the client first when it is new; of the client's unfinished sign-ins only
     /// the newest [`MAX_OPEN_SIGN_INS`] remain.
@@ -144,7 +199,11 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a successful sign-in; returns its verification as it now is.
     async fn complete_sign_in(&self, completion: &SignInCompletion)
     -> Result<Option<Verification>>;
+}
 
+/// Sign-up attempts.
+#[async_trait]
+pub trait SignUpStore: Send + Sync {
     /// Stores a sign-up (and its ceremony) and makes it the client's current sign-up,
     /// storing the client first when it is new.
     async fn insert_sign_up(
@@ -158,7 +217,11 @@ pub trait Store: Send + Sync + 'static {
     /// passkey's verification (if it had one) as it now is.
     async fn complete_sign_up(&self, completion: &SignUpCompletion)
     -> Result<Option<Verification>>;
+}
 
+/// Sessions, and the ids of sessions removed with their users.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn find_session(&self, id: &str) -> Result<Option<Session>>;
     /// Whether `id` was a session of this client whose user has been deleted.
     async fn session_was_removed(&self, client_id: &str, id: &str) -> Result<bool>;
@@ -173,7 +236,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Vec<Session>, i64)>;
     /// Saves a session's status and activity times, with an optional audit event.
     async fn update_session(&self, session: &Session, event: Option<&AuditEvent>) -> Result<()>;
+    /// Active and pending sessions neither expired nor abandoned at `now`.
+    async fn count_live_sessions(&self, now: i64) -> Result<i64>;
+}
 
+/// The keys session tokens are signed with.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
     /// Signing keys, newest first.
     async fn list_signing_keys(&self) -> Result<Vec<SigningKey>>;
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<()>;
@@ -182,12 +251,20 @@ pub trait Store: Send + Sync + 'static {
     async fn update_signing_key(&self, key: &SigningKey) -> Result<bool>;
     /// Deletes every signing key but the newest `keep`; returns how many went.
     async fn prune_signing_keys(&self, keep: i64) -> Result<u64>;
+}
 
+/// Settings kept in the database (the Backend API key's hash).
+#[async_trait]
+pub trait SettingStore: Send + Sync {
     /// A stored setting.
     async fn find_setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores a setting unless one exists; returns whether it was stored.
     async fn insert_setting(&self, key: &str, value: &str) -> Result<bool>;
+}
 
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     /// Records a security event on its own (failed attempts).
     async fn insert_audit_event(&self, event: &AuditEvent) -> Result<()>;
     /// Events newest first, optionally of one user.
@@ -196,17 +273,23 @@ pub trait Store: Send + Sync + 'static {
         user_id: Option<&str>,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)>;
-
     /// Deletes audit events created before `before` (Unix ms); returns how many went.
     async fn delete_audit_events_before(&self, before: i64) -> Result<u64>;
+}
 
+/// Rate-limit windows.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
     /// Counts one request against each of `keys` (distinct) in the window starting at
     /// `window_start`; returns each key's count so far, this request included, in order.
     async fn hit_rate_limits(&self, keys: &[&str], window_start: i64) -> Result<Vec<i64>>;
+}
 
-    /// Active and pending sessions neither expired nor abandoned at `now`.
-    async fn count_live_sessions(&self, now: i64) -> Result<i64>;
-
+/// The database as a whole: its health and the clean-up of expired rows.
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<()>;
     /// Deletes ceremonies, sign-ins and sign-ups past `before`; returns rows removed.
     async fn delete_expired(&self, before: i64) -> Result<u64>;
 }

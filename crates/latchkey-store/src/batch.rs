@@ -16,7 +16,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
 
-use crate::db::DbError;
+use crate::sqlite;
+use crate::value::DbError;
 
 /// How long a shared transaction stays open for more writes before it is committed.
 const GATHER: Duration = Duration::from_millis(1);
@@ -124,7 +125,7 @@ impl Batched {
         if !conn.open.get() {
             conn.conn
                 .execute_batch("BEGIN IMMEDIATE")
-                .map_err(crate::sqlite::error)?;
+                .map_err(sqlite::error)?;
             conn.open.set(true);
             self.pending.raise();
         }

@@ -1,145 +1,16 @@
-//! One way to run SQL on either database: `$n` placeholders, arguments that are integers
-//! or text, rows read by column name, transactions that roll back unless committed.
+//! The dispatcher: one way to run SQL on either database (`$n` placeholders, the
+//! arguments and rows of [`value`](crate::value)), transactions that roll back unless
+//! committed, and the count of statements sent.
 
-use latchkey_core::error::Error;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgTransactionManager;
-use sqlx::{PgPool, Postgres, TransactionManager};
-use std::borrow::Cow;
-use std::future::Future;
+use sqlx::{PgPool, TransactionManager};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::batch::{Batched, Guard};
-use crate::{postgres, sqlite};
-
-/// An argument bound to a `$n` placeholder; `None` binds SQL `NULL` of that type.
-#[derive(Debug, Clone)]
-pub enum Value<'a> {
-    Int(Option<i64>),
-    Text(Option<Cow<'a, str>>),
-}
-
-impl From<i64> for Value<'_> {
-    fn from(v: i64) -> Self {
-        Value::Int(Some(v))
-    }
-}
-
-impl From<Option<i64>> for Value<'_> {
-    fn from(v: Option<i64>) -> Self {
-        Value::Int(v)
-    }
-}
-
-impl<'a> From<&'a str> for Value<'a> {
-    fn from(v: &'a str) -> Self {
-        Value::Text(Some(Cow::Borrowed(v)))
-    }
-}
-
-impl<'a> From<&'a String> for Value<'a> {
-    fn from(v: &'a String) -> Self {
-        Value::Text(Some(Cow::Borrowed(v)))
-    }
-}
-
-impl From<String> for Value<'_> {
-    fn from(v: String) -> Self {
-        Value::Text(Some(Cow::Owned(v)))
-    }
-}
-
-impl<'a> From<Option<&'a str>> for Value<'a> {
-    fn from(v: Option<&'a str>) -> Self {
-        Value::Text(v.map(Cow::Borrowed))
-    }
-}
-
-impl<'a> From<&'a Option<String>> for Value<'a> {
-    fn from(v: &'a Option<String>) -> Self {
-        Value::Text(v.as_deref().map(Cow::Borrowed))
-    }
-}
-
-impl From<Option<String>> for Value<'_> {
-    fn from(v: Option<String>) -> Self {
-        Value::Text(v.map(Cow::Owned))
-    }
-}
-
-/// `args![a, b]`: the arguments of a statement, each converted to a [`Value`].
-macro_rules! args {
-    ($($arg:expr),* $(,)?) => {
-        &[$($crate::db::Value::from($arg)),*][..]
-    };
-}
-pub(crate) use args;
-
-/// One value of a result row.
-#[derive(Debug, Clone)]
-pub enum Cell {
-    Null,
-    Int(i64),
-    Text(String),
-}
-
-/// A result row whose cells are read by column name.
-#[derive(Debug)]
-pub struct Row {
-    columns: Arc<[String]>,
-    cells: Vec<Cell>,
-}
-
-impl Row {
-    pub(crate) fn new(columns: Arc<[String]>, cells: Vec<Cell>) -> Self {
-        Self { columns, cells }
-    }
-
-    /// The value of `column` as `T`.
-    pub fn get<T: FromCell>(&self, column: &str) -> Result<T, Error> {
-        let cell = self
-            .columns
-            .iter()
-            .position(|c| c == column)
-            .map(|i| &self.cells[i])
-            .ok_or_else(|| Error::internal(format!("no column {column}")))?;
-        T::from_cell(cell).ok_or_else(|| Error::internal(format!("column {column}: {cell:?}")))
-    }
-}
-
-/// A Rust type a [`Cell`] reads as.
-pub trait FromCell: Sized {
-    fn from_cell(cell: &Cell) -> Option<Self>;
-}
-
-impl FromCell for i64 {
-    fn from_cell(cell: &Cell) -> Option<Self> {
-        match cell {
-            Cell::Int(v) => Some(*v),
-            _ => None,
-        }
-    }
-}
-
-impl FromCell for String {
-    fn from_cell(cell: &Cell) -> Option<Self> {
-        match cell {
-            Cell::Text(v) => Some(v.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl<T: FromCell> FromCell for Option<T> {
-    fn from_cell(cell: &Cell) -> Option<Self> {
-        match cell {
-            Cell::Null => Some(None),
-            other => T::from_cell(other).map(Some),
-        }
-    }
-}
+use crate::postgres::{self, HeldConnection, shared_connection};
+use crate::sqlite;
+use crate::value::{DbError, Row, Value};
 
 /// Statements this process has sent to its databases (transaction control included).
 static STATEMENTS: AtomicU64 = AtomicU64::new(0);
@@ -152,71 +23,6 @@ pub fn statements_run() -> u64 {
 
 fn count(statements: u64) {
     STATEMENTS.fetch_add(statements, Ordering::Relaxed);
-}
-
-/// The PostgreSQL connection a task's statements share, once taken from the pool.
-type Slot = Arc<AsyncMutex<Option<PoolConnection<Postgres>>>>;
-
-/// A task's PostgreSQL connection, held for one statement or one transaction.
-type HeldConnection =
-    OwnedMappedMutexGuard<Option<PoolConnection<Postgres>>, PoolConnection<Postgres>>;
-
-tokio::task_local! {
-    static SHARED_CONNECTION: Slot;
-}
-
-/// Runs `work` with all its PostgreSQL statements on one pooled connection, taken at the
-/// first statement and returned when `work` ends: a request then costs the pool one
-/// checkout and one check on return instead of one per statement. Statements outside
-/// such a scope (jobs, the CLI) each take a connection of their own; SQLite, with one
-/// connection, is unaffected.
-pub async fn on_one_connection<F: Future>(work: F) -> F::Output {
-    SHARED_CONNECTION
-        .scope(Arc::new(AsyncMutex::new(None)), work)
-        .await
-}
-
-/// The connection of the enclosing [`on_one_connection`] scope, taken from `pool` at its
-/// first use; `None` outside a scope.
-async fn shared_connection(pool: &PgPool) -> Result<Option<HeldConnection>, DbError> {
-    let Ok(slot) = SHARED_CONNECTION.try_with(Arc::clone) else {
-        return Ok(None);
-    };
-    let mut held = slot.lock_owned().await;
-    if held.is_none() {
-        *held = Some(pool.acquire().await.map_err(postgres::error)?);
-    }
-    OwnedMutexGuard::try_map(held, Option::as_mut)
-        .map(Some)
-        .map_err(|_| DbError::Other("no shared connection".into()))
-}
-
-/// Why a statement failed.
-#[derive(Debug)]
-pub enum DbError {
-    /// A unique constraint refused the write.
-    Unique,
-    /// The database cannot be reached or is busy.
-    Unavailable(String),
-    Other(String),
-}
-
-impl From<DbError> for Error {
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::Unique => Error::internal("unique constraint violated"),
-            DbError::Unavailable(message) => Error::Unavailable(message),
-            DbError::Other(message) => Error::Internal(message),
-        }
-    }
-}
-
-/// Maps a unique violation to `on_unique`, anything else as usual.
-pub fn unique(on_unique: Error) -> impl FnOnce(DbError) -> Error {
-    move |err| match err {
-        DbError::Unique => on_unique,
-        other => other.into(),
-    }
 }
 
 /// The database: SQLite runs each statement on one connection on the calling task (a
@@ -321,7 +127,7 @@ async fn sqlite_statement(
 pub enum Tx {
     Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    /// On the connection of an [`on_one_connection`] scope.
+    /// On the connection of an [`on_one_connection`](postgres::on_one_connection) scope.
     PostgresShared(SharedTx),
 }
 

@@ -1,11 +1,15 @@
-//! PostgreSQL through sqlx: running statements and mapping its errors.
+//! PostgreSQL through sqlx: running statements, sharing one pooled connection among a
+//! task's statements, and mapping its errors.
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
-use sqlx::{Column, PgExecutor, Postgres, Row as _, TypeInfo};
+use sqlx::{Column, PgExecutor, PgPool, Postgres, Row as _, TypeInfo};
+use std::future::Future;
 use std::sync::Arc;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
-use crate::db::{Cell, DbError, Row, Value};
+use crate::value::{Cell, DbError, Row, Value};
 
 fn bind<'q>(sql: &'q str, args: &'q [Value<'q>]) -> Query<'q, Postgres, PgArguments> {
     args.iter().fold(sqlx::query(sql), |query, arg| match arg {
@@ -62,6 +66,43 @@ fn cell(row: &PgRow, i: usize) -> Result<Cell, sqlx::Error> {
             .try_get::<Option<String>, _>(i)?
             .map_or(Cell::Null, Cell::Text),
     })
+}
+
+/// The PostgreSQL connection a task's statements share, once taken from the pool.
+type Slot = Arc<AsyncMutex<Option<PoolConnection<Postgres>>>>;
+
+/// A task's PostgreSQL connection, held for one statement or one transaction.
+pub type HeldConnection =
+    OwnedMappedMutexGuard<Option<PoolConnection<Postgres>>, PoolConnection<Postgres>>;
+
+tokio::task_local! {
+    static SHARED_CONNECTION: Slot;
+}
+
+/// Runs `work` with all its PostgreSQL statements on one pooled connection, taken at the
+/// first statement and returned when `work` ends: a request then costs the pool one
+/// checkout and one check on return instead of one per statement. Statements outside
+/// such a scope (jobs, the CLI) each take a connection of their own; SQLite, with one
+/// connection, is unaffected.
+pub async fn on_one_connection<F: Future>(work: F) -> F::Output {
+    SHARED_CONNECTION
+        .scope(Arc::new(AsyncMutex::new(None)), work)
+        .await
+}
+
+/// The connection of the enclosing [`on_one_connection`] scope, taken from `pool` at its
+/// first use; `None` outside a scope.
+pub async fn shared_connection(pool: &PgPool) -> Result<Option<HeldConnection>, DbError> {
+    let Ok(slot) = SHARED_CONNECTION.try_with(Arc::clone) else {
+        return Ok(None);
+    };
+    let mut held = slot.lock_owned().await;
+    if held.is_none() {
+        *held = Some(pool.acquire().await.map_err(error)?);
+    }
+    OwnedMutexGuard::try_map(held, Option::as_mut)
+        .map(Some)
+        .map_err(|_| DbError::Other("no shared connection".into()))
 }
 
 /// Maps sqlx errors: unique violations; lost connections, a server shutting down or

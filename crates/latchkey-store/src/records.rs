@@ -8,11 +8,12 @@ use latchkey_core::store::ClientRecord;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
-use crate::db::{Cell, Db, Row, args};
+use crate::db::Db;
 use crate::rows::{
     self, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS,
     USER_COLUMNS, VERIFICATION_COLUMNS,
 };
+use crate::value::{Cell, Row, args};
 
 /// The two dialects' spellings of one JSON-encoding query.
 struct Dialects {

@@ -7,7 +7,7 @@ use latchkey_core::model::{
     SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification, VerificationStatus,
 };
 
-use crate::db::{FromCell, Row};
+use crate::value::{FromCell, Row};
 
 pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_address, first_name, last_name, \
      last_sign_in_at, created_at, updated_at";

@@ -1,14 +1,10 @@
-//! SQLite through rusqlite: opening the file, running statements, applying migrations.
+//! SQLite through rusqlite: opening the file, running statements and mapping its errors.
 
-use parking_lot::Mutex;
 use rusqlite::types::ValueRef;
 use rusqlite::{CachedStatement, Connection, ErrorCode, OpenFlags, Statement};
-use sqlx::migrate::Migrator;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::batch::{Batched, Conn};
-use crate::db::{Cell, DbError, Row, Value};
+use crate::value::{Cell, DbError, Row, Value};
 
 /// Opens the database a `sqlite:` URL names (`sqlite://path/to/file.db`, optionally
 /// `?mode=ro|rw|rwc|memory`), creating the file unless the mode says otherwise.
@@ -45,65 +41,6 @@ pub fn open(url: &str) -> Result<Connection, DbError> {
     )
     .map_err(error)?;
     Ok(conn)
-}
-
-/// How often the checkpointer copies the WAL into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-/// WAL frames past which the checkpointer lets the WAL start over (16,384 pages: 64 MiB
-/// at SQLite's default page size).
-const WAL_RESTART_FRAMES: i64 = 16_384;
-
-/// Opens the database a server runs on: the connection of [`open`] without automatic
-/// checkpoints, which SQLite would run inside a committing request (copying the WAL and
-/// two `fsync`s while every other request waits for the connection). For a WAL database
-/// a thread of its own, on a second connection, checkpoints instead, until the returned
-/// connection is dropped.
-pub fn open_serving(url: &str) -> Result<Arc<Batched>, DbError> {
-    let conn = open(url)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-        .map_err(error)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Batched::start(conn);
-    }
-    let checkpointer = open(url)?;
-    conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
-        .map_err(error)?;
-    let batched = Batched::start(conn)?;
-    let writer = Arc::downgrade(&batched);
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                let Some(writer) = writer.upgrade() else {
-                    return;
-                };
-                if let Err(err) = checkpoint(&checkpointer, writer.connection()) {
-                    tracing::warn!(error = ?err, "SQLite checkpoint failed");
-                }
-            }
-        })
-        .map_err(|e| DbError::Other(e.to_string()))?;
-    Ok(batched)
-}
-
-/// Copies the WAL into the database beside the writer. A checkpoint that runs beside
-/// the writer never catches up with it, and SQLite starts the WAL over only once it has
-/// been copied whole; so when it is long, the writer's connection is held for a second
-/// pass that copies the little written meanwhile.
-fn checkpoint(conn: &Connection, writer: &Mutex<Conn>) -> Result<(), DbError> {
-    let passive = || {
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-            row.get::<_, i64>(1)
-        })
-        .map_err(error)
-    };
-    if passive()? > WAL_RESTART_FRAMES {
-        let _writes_wait = writer.lock();
-        passive()?;
-    }
-    Ok(())
 }
 
 /// Prepares a statement, from the connection's cache when it was prepared before.
@@ -155,61 +92,6 @@ pub fn query(
         found.push(Row::new(columns.clone(), cells));
     }
     Ok((conn.changes(), found))
-}
-
-/// The versions and checksums of the migrations applied to `conn` (creating sqlx's
-/// record table when missing).
-pub fn applied_migrations(conn: &Connection) -> Result<Vec<(i64, Vec<u8>)>, DbError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, \
-         description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
-         success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
-    )
-    .map_err(error)?;
-    conn.prepare("SELECT version, checksum FROM _sqlx_migrations")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect()
-        })
-        .map_err(error)
-}
-
-/// Applies the migrations not in `applied`, recording them as sqlx does; refuses an
-/// applied migration whose checksum differs from ours.
-pub fn apply_migrations(
-    conn: &Connection,
-    migrator: &Migrator,
-    applied: &[(i64, Vec<u8>)],
-) -> Result<(), DbError> {
-    for migration in migrator.iter() {
-        match applied.iter().find(|(v, _)| *v == migration.version) {
-            Some((_, checksum)) if checksum.as_slice() != &*migration.checksum => {
-                return Err(DbError::Other(format!(
-                    "migration {} was previously applied but has been modified",
-                    migration.version
-                )));
-            }
-            Some(_) => {}
-            None => {
-                let started = std::time::Instant::now();
-                let tx = conn.unchecked_transaction().map_err(error)?;
-                tx.execute_batch(&migration.sql).map_err(error)?;
-                tx.execute(
-                    "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-                     VALUES (?1, ?2, TRUE, ?3, ?4)",
-                    rusqlite::params![
-                        migration.version,
-                        &*migration.description,
-                        &*migration.checksum,
-                        started.elapsed().as_nanos() as i64
-                    ],
-                )
-                .map_err(error)?;
-                tx.commit().map_err(error)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn unavailable(err: rusqlite::Error) -> DbError {

@@ -3,7 +3,10 @@
 
 use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::*;
-use latchkey_core::store::{Page, SignInCompletion, SignUpCompletion, Store};
+use latchkey_core::store::{
+    AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, SessionStore, SettingStore,
+    SignInCompletion, SignInStore, SignUpCompletion, SignUpStore, UserStore, VerificationStore,
+};
 use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
 use std::sync::Arc;

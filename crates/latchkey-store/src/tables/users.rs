@@ -1,0 +1,91 @@
+//! The `users` table.
+
+use async_trait::async_trait;
+use latchkey_core::encoding::b64url;
+use latchkey_core::error::{Error, Result};
+use latchkey_core::model::{AuditEvent, User};
+use latchkey_core::store::{Page, UserStore};
+
+use crate::SqlStore;
+use crate::db::Tx;
+use crate::rows::{self, USER_COLUMNS};
+use crate::value::{args, unique};
+
+use super::{audit_events, sessions};
+
+/// Stores a new user; a taken username or email address is `IdentifierExists`.
+pub(crate) async fn insert(tx: &mut Tx, u: &User) -> Result<()> {
+    tx.execute("INSERT INTO users (id, user_handle, username, email_id, email_address, first_name, last_name, \
+         last_sign_in_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args![&u.id, b64url(&u.user_handle), &u.username, u.email.as_ref().map(|e| e.id.clone()), u.email.as_ref().map(|e| e.email_address.clone()), &u.first_name, &u.last_name, u.last_sign_in_at, u.created_at, u.updated_at]).await
+    .map_err(unique(Error::IdentifierExists(if u.username.is_some() { "username" } else { "email_address" })))?;
+    Ok(())
+}
+
+/// Records that the user signed in at `at`.
+pub(crate) async fn record_sign_in(tx: &mut Tx, user_id: &str, at: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE users SET last_sign_in_at = $1 WHERE id = $2",
+        args![at, user_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A `LIKE` pattern matching what starts with `query`, lower-cased, its wildcards
+/// escaped with `\`.
+fn like_prefix(query: &str) -> String {
+    let escaped: String = query
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("{escaped}%")
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        insert(&mut tx, user).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = self.db.fetch_optional(&sql, args![id]).await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1 OR email_address = $1");
+        let row = self.db.fetch_optional(&sql, args![identifier]).await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
+        let pattern = like_prefix(query.unwrap_or(""));
+        let filter = "username LIKE $1 ESCAPE '\\' OR email_address LIKE $1 ESCAPE '\\'";
+        let select = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
+        );
+        let count = format!("SELECT COUNT(*) AS n FROM users WHERE {filter}");
+        super::page(&self.db, &select, &count, args![&pattern], page, rows::user).await
+    }
+
+    async fn delete_user(&self, id: &str, _now: i64, event: &AuditEvent) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        sessions::remember_removed(&mut tx, id).await?;
+        let deleted = tx
+            .execute("DELETE FROM users WHERE id = $1", args![id])
+            .await?;
+        if deleted > 0 {
+            audit_events::insert_one(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+}
