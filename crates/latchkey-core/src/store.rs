@@ -45,7 +45,8 @@ pub struct SignInCompletion {
 pub struct ClientRecord {
     pub client: Client,
     /// Its active and pending sessions, newest first, each with its user and the user's
-    /// verified passkeys (newest first).
+    /// verified passkeys (newest first), read without their key material (`credential`
+    /// and `public_key` are `None`).
     pub sessions: Vec<(Session, User, Vec<Passkey>)>,
     /// Its current sign-in with its verification.
     pub sign_in: Option<(SignIn, Option<Verification>)>,

@@ -5,6 +5,7 @@
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{Passkey, User};
 use latchkey_core::store::ClientRecord;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -24,6 +25,7 @@ struct Dialects {
 impl Dialects {
     /// A `UNION ALL` of one branch per `(kind, alias, columns, from)`: the rows of `from`
     /// tagged `kind`, with `alias`'s `columns` encoded as one JSON text, in each dialect.
+    /// A column spelled `expression AS name` encodes that expression under that name.
     fn new(branches: &[(&str, &str, &str, &str)]) -> Self {
         let spell = |open: &str, close: &str| {
             branches
@@ -32,7 +34,10 @@ impl Dialects {
                     let pairs: Vec<String> = columns
                         .split(',')
                         .map(str::trim)
-                        .map(|c| format!("'{c}', {alias}.{c}"))
+                        .map(|c| match c.split_once(" AS ") {
+                            Some((expression, name)) => format!("'{name}', {expression}"),
+                            None => format!("'{c}', {alias}.{c}"),
+                        })
                         .collect();
                     format!(
                         "SELECT '{kind}' AS kind, {open}{}{close} AS record {rest}",
@@ -66,6 +71,11 @@ static CLIENT_RECORD: LazyLock<Dialects> = LazyLock::new(|| {
     let users = format!("FROM users u WHERE u.id IN ({LIVE_SESSION_USERS})");
     let passkeys =
         format!("FROM passkeys p WHERE p.verified = 1 AND p.user_id IN ({LIVE_SESSION_USERS})");
+    // A view shows no key material: the credential and its public key, the longest
+    // columns, stay in the database.
+    let passkey_view_columns = PASSKEY_COLUMNS
+        .replace("credential,", "NULL AS credential,")
+        .replace("public_key", "NULL AS public_key");
     Dialects::new(&[
         (
             "client",
@@ -80,7 +90,7 @@ static CLIENT_RECORD: LazyLock<Dialects> = LazyLock::new(|| {
             "FROM sessions s WHERE s.client_id = $1 AND s.status IN ('active', 'pending')",
         ),
         ("user", "u", USER_COLUMNS, &users),
-        ("passkey", "p", PASSKEY_COLUMNS, &passkeys),
+        ("passkey", "p", &passkey_view_columns, &passkeys),
         (
             "sign_in",
             "a",
@@ -131,26 +141,79 @@ async fn tagged(db: &Db, sql: &Dialects, id: &str) -> Result<HashMap<String, Vec
     Ok(grouped)
 }
 
-/// A JSON object of column values as a [`Row`].
+/// A JSON object of column values as a [`Row`], read straight into its cells.
 fn json_row(record: &str) -> Result<Row> {
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(record).map_err(Error::internal)?;
-    let mut columns = Vec::with_capacity(object.len());
-    let mut cells = Vec::with_capacity(object.len());
-    for (column, value) in object {
-        let cell = match value {
-            serde_json::Value::Null => Cell::Null,
-            serde_json::Value::Number(n) => Cell::Int(
-                n.as_i64()
-                    .ok_or_else(|| Error::internal(format!("{column} is not an integer")))?,
-            ),
-            serde_json::Value::String(s) => Cell::Text(s),
-            other => return Err(Error::internal(format!("{column}: {other}"))),
-        };
-        columns.push(column);
-        cells.push(cell);
-    }
+    let JsonRow(columns, cells) = serde_json::from_str(record).map_err(Error::internal)?;
     Ok(Row::new(Arc::from(columns), cells))
+}
+
+/// The columns and cells of one JSON-encoded row.
+struct JsonRow(Vec<String>, Vec<Cell>);
+
+impl<'de> Deserialize<'de> for JsonRow {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(JsonRowVisitor)
+    }
+}
+
+struct JsonRowVisitor;
+
+impl<'de> Visitor<'de> for JsonRowVisitor {
+    type Value = JsonRow;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of column values")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<JsonRow, A::Error> {
+        let mut row = JsonRow(Vec::new(), Vec::new());
+        while let Some(column) = map.next_key::<String>()? {
+            row.1.push(map.next_value::<JsonCell>()?.0);
+            row.0.push(column);
+        }
+        Ok(row)
+    }
+}
+
+/// One column value: null, an integer or a text.
+struct JsonCell(Cell);
+
+impl<'de> Deserialize<'de> for JsonCell {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonCellVisitor)
+    }
+}
+
+struct JsonCellVisitor;
+
+impl Visitor<'_> for JsonCellVisitor {
+    type Value = JsonCell;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("null, an integer or a string")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<JsonCell, E> {
+        Ok(JsonCell(Cell::Null))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<JsonCell, E> {
+        Ok(JsonCell(Cell::Int(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<JsonCell, E> {
+        i64::try_from(v)
+            .map(|v| JsonCell(Cell::Int(v)))
+            .map_err(|_| E::custom(format!("{v} is out of range")))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<JsonCell, E> {
+        Ok(JsonCell(Cell::Text(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<JsonCell, E> {
+        Ok(JsonCell(Cell::Text(v)))
+    }
 }
 
 /// The record of client `id`, read in one statement (one moment of the database).

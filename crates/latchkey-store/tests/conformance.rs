@@ -592,6 +592,22 @@ async fn passkey_registration_rename_and_pending_sessions() {
             1,
             "{url}"
         );
+        let record = store
+            .find_client_record(&c.id)
+            .await
+            .expect("record")
+            .expect("client");
+        let listed = &record.sessions[0].2;
+        assert_eq!(listed.len(), 1, "{url}: the client's view lists the passkey");
+        assert_eq!(
+            (listed[0].id.as_str(), listed[0].credential_id.as_deref()),
+            (pk.id.as_str(), Some(&b"cred"[..])),
+            "{url}"
+        );
+        assert!(
+            listed[0].credential.is_none() && listed[0].public_key.is_none(),
+            "{url}: a client's view reads no key material"
+        );
         let renamed = Passkey {
             name: Some("Laptop".into()),
             ..verified
