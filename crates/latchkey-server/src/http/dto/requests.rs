@@ -1,0 +1,177 @@
+//! Request bodies and query strings. Body fields follow the form conventions of API §1:
+//! every field is read as text (a number or boolean as its text, an object — a credential
+//! sent as JSON — as its JSON), unknown fields are ignored, and a missing field is left to
+//! the use case, which answers `form_param_missing` with the field's name.
+
+use latchkey_core::Error;
+use latchkey_core::store::Page;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+/// Reads a body field of any JSON type as text; `null` is no value.
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    })
+}
+
+/// A sign-up: with a username, or `strategy=passkey` for a passkey-first one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignUpBody {
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub strategy: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub email_address: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub last_name: Option<String>,
+}
+
+/// A user made by the customer's backend.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CreateUserBody {
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String, required = true)]
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub email_address: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub last_name: Option<String>,
+}
+
+/// A sign-in: no identifier for a discoverable sign-in.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignInBody {
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub strategy: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String)]
+    pub identifier: Option<String>,
+}
+
+/// The factor to prepare an identified sign-in for.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PrepareBody {
+    /// `passkey`.
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String, required = true)]
+    pub strategy: Option<String>,
+}
+
+/// The end of a ceremony: the credential the authenticator made, as JSON.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AttemptBody {
+    /// `passkey`.
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String, required = true)]
+    pub strategy: Option<String>,
+    /// The `PublicKeyCredential` as JSON (text, or an object in a JSON body).
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String, required = true)]
+    pub public_key_credential: Option<String>,
+}
+
+/// A passkey's new name.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RenameBody {
+    #[serde(default, deserialize_with = "text")]
+    #[schema(value_type = String, required = true)]
+    pub name: Option<String>,
+}
+
+/// The query of a Frontend call that acts for the caller's client.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientQuery {
+    /// `1`: the client token travels in `Authorization` instead of the cookie.
+    pub _is_native: Option<String>,
+}
+
+/// The query of a Frontend call that acts for a signed-in session.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionQuery {
+    /// `1`: the client token travels in `Authorization` instead of the cookie.
+    pub _is_native: Option<String>,
+    /// The session to act as; the client's last active one by default.
+    pub _latchkey_session_id: Option<String>,
+}
+
+/// The query of the user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Part of a username, name or email address.
+    pub query: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The query of the session list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionListQuery {
+    pub user_id: Option<String>,
+    /// A stored status: `active`, `pending`, `ended`, `expired`, `removed`, `revoked` or
+    /// `abandoned`.
+    pub status: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The query of the audit event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventListQuery {
+    pub user_id: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The validated page of `limit` (default 10, at most 500) and `offset`.
+pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Error> {
+    let number = |param: &'static str, raw: Option<&str>, default: i64, max: i64| match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n))
+            .ok_or(Error::FormParamValueInvalid {
+                param,
+                reason: format!("must be a number from 0 to {max}"),
+            }),
+    };
+    Ok(Page {
+        limit: number("limit", limit, 10, 500)?,
+        offset: number("offset", offset, 0, i64::MAX)?,
+    })
+}
