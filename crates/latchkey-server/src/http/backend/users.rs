@@ -54,10 +54,10 @@ pub async fn create(
 ) -> Result<Json<User>, ApiError> {
     let input = SignUpInput {
         strategy: None,
-        username: body.username,
-        email_address: body.email_address,
-        first_name: body.first_name,
-        last_name: body.last_name,
+        username: body.username.into_inner(),
+        email_address: body.email_address.into_inner(),
+        first_name: body.first_name.into_inner(),
+        last_name: body.last_name.into_inner(),
     };
     let view = state
         .auth

@@ -1,99 +1,118 @@
 //! Request bodies and query strings. Body fields follow the form conventions of API §1:
-//! every field is read as text (a number or boolean as its text, an object — a credential
+//! every field is [`Text`] (a number or boolean read as its text, an object — a credential
 //! sent as JSON — as its JSON), unknown fields are ignored, and a missing field is left to
-//! the use case, which answers `form_param_missing` with the field's name.
+//! the use case, which answers `form_param_missing` with the field's name. A field the
+//! API does not require is `#[serde(default)]`, which the OpenAPI schema reads as optional.
 
 use latchkey_core::Error;
 use latchkey_core::store::Page;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-/// Reads a body field of any JSON type as text; `null` is no value.
-fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        other => Some(other.to_string()),
-    })
+/// A body field read as text: a string as it is, a number or boolean printed, an object
+/// (a credential sent as JSON) as its JSON; `null` or no field at all is no value.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Text(Option<String>);
+
+impl Text {
+    /// The text, if the field has one.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// The text, owned.
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Through `Option`, a field left out is no value too, with no `#[serde(default)]`.
+        Ok(Text(match Option::<Value>::deserialize(deserializer)? {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => Some(other.to_string()),
+        }))
+    }
+}
+
+impl PartialSchema for Text {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Text; in a JSON body any value is read as its text (API §1).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Text {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Self::name().into_owned(), Self::schema()));
+    }
 }
 
 /// A sign-up: with a username, or `strategy=passkey` for a passkey-first one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignUpBody {
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub strategy: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub username: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub email_address: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub first_name: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub last_name: Option<String>,
+    #[serde(default)]
+    pub strategy: Text,
+    #[serde(default)]
+    pub username: Text,
+    #[serde(default)]
+    pub email_address: Text,
+    #[serde(default)]
+    pub first_name: Text,
+    #[serde(default)]
+    pub last_name: Text,
 }
 
 /// A user made by the customer's backend.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateUserBody {
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String, required = true)]
-    pub username: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub email_address: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub first_name: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub last_name: Option<String>,
+    pub username: Text,
+    #[serde(default)]
+    pub email_address: Text,
+    #[serde(default)]
+    pub first_name: Text,
+    #[serde(default)]
+    pub last_name: Text,
 }
 
 /// A sign-in: no identifier for a discoverable sign-in.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignInBody {
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub strategy: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String)]
-    pub identifier: Option<String>,
+    #[serde(default)]
+    pub strategy: Text,
+    #[serde(default)]
+    pub identifier: Text,
 }
 
 /// The factor to prepare an identified sign-in for.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PrepareBody {
     /// `passkey`.
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String, required = true)]
-    pub strategy: Option<String>,
+    pub strategy: Text,
 }
 
 /// The end of a ceremony: the credential the authenticator made, as JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AttemptBody {
     /// `passkey`.
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String, required = true)]
-    pub strategy: Option<String>,
+    pub strategy: Text,
     /// The `PublicKeyCredential` as JSON (text, or an object in a JSON body).
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String, required = true)]
-    pub public_key_credential: Option<String>,
+    pub public_key_credential: Text,
 }
 
 /// A passkey's new name.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RenameBody {
-    #[serde(default, deserialize_with = "text")]
-    #[schema(value_type = String, required = true)]
-    pub name: Option<String>,
+    pub name: Text,
 }
 
 /// The query of a Frontend call that acts for the caller's client.

@@ -82,7 +82,7 @@ fn read<T: DeserializeOwned>(content_type: Option<&str>, body: &[u8]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::dto::SignUpBody;
+    use crate::http::dto::{AttemptBody, SignUpBody};
 
     #[test]
     fn bodies_parse_as_json_or_form() {
@@ -94,8 +94,8 @@ mod tests {
         assert_eq!(json.username.as_deref(), Some("ada"));
         assert_eq!(json.first_name.as_deref(), Some("1"));
         assert_eq!(json.strategy.as_deref(), Some(r#"{"a":1}"#));
-        assert_eq!(json.last_name, None);
-        assert_eq!(json.email_address, None);
+        assert_eq!(json.last_name.as_deref(), None);
+        assert_eq!(json.email_address.as_deref(), None);
         let form: SignUpBody = read(
             Some("application/x-www-form-urlencoded; charset=utf-8"),
             b"username=ada+l&strategy=%7B%7D",
@@ -103,6 +103,12 @@ mod tests {
         .expect("form");
         assert_eq!(form.username.as_deref(), Some("ada l"));
         assert_eq!(form.strategy.as_deref(), Some("{}"));
+        // A field the API requires is still read when left out, for core to name it.
+        let empty: AttemptBody = read(Some("application/json"), b"{}").expect("empty");
+        assert_eq!(empty.strategy.as_deref(), None);
+        assert_eq!(empty.public_key_credential.as_deref(), None);
+        let empty: AttemptBody = read(None, b"").expect("no body");
+        assert_eq!(empty.strategy.as_deref(), None);
         assert!(read::<SignUpBody>(Some("application/json"), b"[1]").is_err());
         assert!(read::<SignUpBody>(Some("application/json"), b"{").is_err());
         assert!(read::<SignUpBody>(Some("text/plain"), b"hello").is_err());

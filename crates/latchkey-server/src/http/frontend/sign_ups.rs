@@ -28,11 +28,11 @@ pub async fn create(
     caller.limit(&state).await?;
     let client = caller.client(&state);
     let input = SignUpInput {
-        strategy: body.strategy,
-        username: body.username,
-        email_address: body.email_address,
-        first_name: body.first_name,
-        last_name: body.last_name,
+        strategy: body.strategy.into_inner(),
+        username: body.username.into_inner(),
+        email_address: body.email_address.into_inner(),
+        first_name: body.first_name.into_inner(),
+        last_name: body.last_name.into_inner(),
     };
     let view = state
         .auth
