@@ -222,7 +222,7 @@ async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError>
             let view = auth.user_view(&id).await?;
             println!(
                 "{}",
-                serde_json::to_string_pretty(&crate::http::resources::user(&view))
+                serde_json::to_string_pretty(&crate::http::dto::User::from(&view))
                     .unwrap_or_default()
             );
         }

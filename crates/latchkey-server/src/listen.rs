@@ -21,6 +21,7 @@ use tower::{Layer, ServiceBuilder, ServiceExt};
 
 use crate::error::StartError;
 use crate::http::middleware;
+use crate::http::router::paths;
 
 /// Binds the address of configuration key `key` (`server.listen`,
 /// `server.backend_listen`), naming the key if it cannot.
@@ -136,7 +137,8 @@ enum Side {
 
 /// Whether `path` is under the Backend API's prefix.
 fn is_backend_path(path: &str) -> bool {
-    path == "/backend" || path.starts_with("/backend/")
+    path.strip_prefix(paths::BACKEND)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Whether the listener on `side` serves `path`.
@@ -144,7 +146,7 @@ fn serves(side: Side, path: &str) -> bool {
     match side {
         Side::Public => !is_backend_path(path),
         Side::Backend => {
-            is_backend_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics")
+            is_backend_path(path) || [paths::HEALTHZ, paths::READYZ, paths::METRICS].contains(&path)
         }
     }
 }
@@ -183,25 +185,31 @@ mod tests {
     #[test]
     fn the_backend_listener_serves_the_backend_api_probes_and_metrics_only() {
         for path in [
-            "/backend",
-            "/backend/v1/users",
-            "/healthz",
-            "/readyz",
-            "/metrics",
+            paths::BACKEND,
+            paths::USERS,
+            paths::HEALTHZ,
+            paths::READYZ,
+            paths::METRICS,
         ] {
             assert!(serves(Side::Backend, path), "{path}");
         }
-        for path in ["/", "/v1/client", "/backendx", "/latchkey.js"] {
+        for path in ["/", paths::CLIENT, "/backendx", "/latchkey.js"] {
             assert!(!serves(Side::Backend, path), "{path}");
         }
     }
 
     #[test]
     fn the_public_listener_serves_all_but_the_backend_api() {
-        for path in ["/", "/v1/client", "/backendx", "/healthz", "/metrics"] {
+        for path in [
+            "/",
+            paths::CLIENT,
+            "/backendx",
+            paths::HEALTHZ,
+            paths::METRICS,
+        ] {
             assert!(serves(Side::Public, path), "{path}");
         }
-        for path in ["/backend", "/backend/", "/backend/v1/users"] {
+        for path in [paths::BACKEND, "/backend/", paths::USERS] {
             assert!(!serves(Side::Public, path), "{path}");
         }
     }

@@ -1,10 +1,12 @@
 //! The one mapping from domain errors to HTTP: status, stable code, message, and the
-//! request's trace id. Internal details are logged, never sent.
+//! request's trace id. Internal details never leave the server: the response carries the
+//! error in its extensions, and the request-id middleware logs it.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::Error;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 tokio::task_local! {
     /// The id of the request being served, set by the request-id middleware.
@@ -21,104 +23,120 @@ impl From<Error> for ApiError {
     }
 }
 
-/// The HTTP status of each error (API §5).
-pub fn status_of(err: &Error) -> StatusCode {
-    match err {
-        Error::FormParamMissing(_)
-        | Error::FormParamFormatInvalid { .. }
-        | Error::FormParamValueInvalid { .. }
-        | Error::IdentifierExists(_)
-        | Error::IdentifierNotFound(_)
-        | Error::StrategyNotEnabled(_)
-        | Error::InvalidCredential(_)
-        | Error::PasskeyNotVerified
-        | Error::PasskeyAlreadyExists => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::RequestBodyInvalid(_)
-        | Error::ChallengeMismatch
-        | Error::VerificationExpired
-        | Error::AlreadyVerified => StatusCode::BAD_REQUEST,
-        Error::RequestBodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        Error::NotFound(_) | Error::PasskeyNotRegistered => StatusCode::NOT_FOUND,
-        Error::AuthenticationInvalid => StatusCode::UNAUTHORIZED,
-        Error::OriginInvalid | Error::PasskeyQuotaExceeded(_) => StatusCode::FORBIDDEN,
-        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0.code(), self.0)
     }
 }
 
-/// The current request's trace id (a fresh one outside a request).
+/// The HTTP status and the short message of each error (API §5).
+pub fn status_and_message(err: &Error) -> (StatusCode, &'static str) {
+    use StatusCode as S;
+    match err {
+        Error::FormParamMissing(_) => (S::UNPROCESSABLE_ENTITY, "is missing"),
+        Error::FormParamFormatInvalid { .. } => (S::UNPROCESSABLE_ENTITY, "is invalid"),
+        Error::FormParamValueInvalid { .. } => (S::UNPROCESSABLE_ENTITY, "is invalid"),
+        Error::IdentifierExists(_) => (S::UNPROCESSABLE_ENTITY, "That identifier is taken"),
+        Error::IdentifierNotFound(_) => (S::UNPROCESSABLE_ENTITY, "Couldn't find your account"),
+        Error::StrategyNotEnabled(_) => (S::UNPROCESSABLE_ENTITY, "Strategy not enabled"),
+        Error::InvalidCredential(_) => (S::UNPROCESSABLE_ENTITY, "Invalid passkey credential"),
+        Error::PasskeyNotVerified => (S::UNPROCESSABLE_ENTITY, "Passkey not verified"),
+        Error::PasskeyAlreadyExists => (S::UNPROCESSABLE_ENTITY, "Passkey already exists"),
+        Error::RequestBodyInvalid(_) => (S::BAD_REQUEST, "Request body invalid"),
+        Error::ChallengeMismatch => (S::BAD_REQUEST, "Invalid verification"),
+        Error::VerificationExpired => (S::BAD_REQUEST, "Verification expired"),
+        Error::AlreadyVerified => (S::BAD_REQUEST, "Already verified"),
+        Error::RequestBodyTooLarge => (S::PAYLOAD_TOO_LARGE, "Request body too large"),
+        Error::RequestTimeout => (S::REQUEST_TIMEOUT, "Request timeout"),
+        Error::NotFound(_) => (S::NOT_FOUND, "Resource not found"),
+        Error::PasskeyNotRegistered => (S::NOT_FOUND, "Passkey not registered"),
+        Error::AuthenticationInvalid => (S::UNAUTHORIZED, "Unauthenticated"),
+        Error::OriginInvalid => (S::FORBIDDEN, "Origin not allowed"),
+        Error::PasskeyQuotaExceeded(_) => (S::FORBIDDEN, "Passkey quota exceeded"),
+        Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "Too many requests"),
+        Error::Unavailable(_) => (
+            S::SERVICE_UNAVAILABLE,
+            "The service is temporarily unavailable",
+        ),
+        Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "Something went wrong"),
+    }
+}
+
+/// The current request's trace id (empty outside a request).
 pub fn trace_id() -> String {
     TRACE_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Errors)]
+pub struct ErrorBody {
+    /// One error, with a stable code.
+    errors: Vec<ErrorItem>,
+    /// The request id, to quote when reporting a problem.
+    trace_id: String,
+}
+
+/// One error of an error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorItem {
+    /// A stable code, as `form_param_missing` (API §5).
+    #[schema(value_type = String)]
+    code: &'static str,
+    message: String,
+    long_message: String,
+    meta: ErrorMeta,
+}
+
+/// What the error is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorMeta {
+    /// The form field or query parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
+    param_name: Option<&'static str>,
+}
+
+/// The failure of a request that answered 5xx, left in the response's extensions for the
+/// request-id middleware to log: its details never go to the client.
+#[derive(Debug, Clone)]
+pub struct ServerFailure(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let err = self.0;
-        let status = status_of(&err);
-        let (message, long_message) = match &err {
-            Error::Internal(_) | Error::Unavailable(_) => {
-                tracing::error!(error = %err, "request failed");
-                let message = if status == StatusCode::SERVICE_UNAVAILABLE {
-                    "The service is temporarily unavailable"
-                } else {
-                    "Something went wrong"
-                };
-                (
-                    message.to_owned(),
-                    format!(
-                        "{message}; quote trace id {} when reporting it.",
-                        trace_id()
-                    ),
-                )
-            }
-            other => (short_message(other).to_owned(), other.to_string()),
+        let (status, message) = status_and_message(&err);
+        let internal = matches!(err, Error::Internal(_) | Error::Unavailable(_));
+        let long_message = if internal {
+            format!(
+                "{message}; quote trace id {} when reporting it.",
+                trace_id()
+            )
+        } else {
+            err.to_string()
         };
-        let meta = match err.param_name() {
-            Some(param) => json!({ "param_name": param }),
-            None => json!({}),
+        let body = ErrorBody {
+            errors: vec![ErrorItem {
+                code: err.code(),
+                message: message.to_owned(),
+                long_message,
+                meta: ErrorMeta {
+                    param_name: err.param_name(),
+                },
+            }],
+            trace_id: trace_id(),
         };
-        let body = json!({
-            "errors": [{ "code": err.code(), "message": message, "long_message": long_message, "meta": meta }],
-            "trace_id": trace_id(),
-        });
         let mut response = (status, axum::Json(body)).into_response();
-        response
-            .extensions_mut()
-            .insert(super::metrics::ErrorCode(err.code()));
+        let extensions = response.extensions_mut();
+        extensions.insert(super::metrics::ErrorCode(err.code()));
+        if internal {
+            extensions.insert(ServerFailure(err.to_string()));
+        }
         if let Error::RateLimited { retry_after_secs } = err
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
-    }
-}
-
-fn short_message(err: &Error) -> &'static str {
-    match err {
-        Error::FormParamMissing(_) => "is missing",
-        Error::FormParamFormatInvalid { .. } => "is invalid",
-        Error::FormParamValueInvalid { .. } => "is invalid",
-        Error::IdentifierExists(_) => "That identifier is taken",
-        Error::IdentifierNotFound(_) => "Couldn't find your account",
-        Error::RequestBodyInvalid(_) => "Request body invalid",
-        Error::RequestBodyTooLarge => "Request body too large",
-        Error::RequestTimeout => "Request timeout",
-        Error::NotFound(_) => "Resource not found",
-        Error::AuthenticationInvalid => "Unauthenticated",
-        Error::OriginInvalid => "Origin not allowed",
-        Error::StrategyNotEnabled(_) => "Strategy not enabled",
-        Error::PasskeyNotRegistered => "Passkey not registered",
-        Error::InvalidCredential(_) => "Invalid passkey credential",
-        Error::ChallengeMismatch => "Invalid verification",
-        Error::PasskeyNotVerified => "Passkey not verified",
-        Error::PasskeyQuotaExceeded(_) => "Passkey quota exceeded",
-        Error::PasskeyAlreadyExists => "Passkey already exists",
-        Error::VerificationExpired => "Verification expired",
-        Error::AlreadyVerified => "Already verified",
-        Error::RateLimited { .. } => "Too many requests",
-        Error::Unavailable(_) | Error::Internal(_) => "Something went wrong",
     }
 }

@@ -11,6 +11,8 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::router::paths;
+
 /// The error code of an error response, left in its extensions for the metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
@@ -40,15 +42,17 @@ fn ceremony(method: &Method, route: &str) -> Option<(&'static str, bool)> {
     if method != Method::POST {
         return None;
     }
-    match route {
-        "/v1/client/sign_ins" => Some(("sign_in", false)),
-        "/v1/client/sign_ins/{id}/attempt_first_factor" => Some(("sign_in", true)),
-        "/v1/client/sign_ups" => Some(("sign_up", false)),
-        "/v1/client/sign_ups/{id}/attempt_verification" => Some(("sign_up", true)),
-        "/v1/me/passkeys" => Some(("registration", false)),
-        "/v1/me/passkeys/{id}/attempt_verification" => Some(("registration", true)),
-        _ => None,
-    }
+    [
+        (paths::SIGN_INS, "sign_in", false),
+        (paths::SIGN_IN_ATTEMPT, "sign_in", true),
+        (paths::SIGN_UPS, "sign_up", false),
+        (paths::SIGN_UP_ATTEMPT, "sign_up", true),
+        (paths::MY_PASSKEYS, "registration", false),
+        (paths::MY_PASSKEY_ATTEMPT, "registration", true),
+    ]
+    .into_iter()
+    .find(|(path, _, _)| *path == route)
+    .map(|(_, kind, is_attempt)| (kind, is_attempt))
 }
 
 impl Metrics {
@@ -180,7 +184,12 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     response
 }
 
-/// `GET /metrics`
+/// Prometheus metrics (text)
+#[utoipa::path(
+    get,
+    path = paths::METRICS,
+    responses((status = 200, description = "The Prometheus text exposition", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(
     State(auth): State<Arc<Auth>>,
     State(metrics): State<Arc<Metrics>>,

@@ -9,7 +9,7 @@ use latchkey_core::ids::random_bytes;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::error::{ApiError, TRACE_ID};
+use super::error::{ApiError, ServerFailure, TRACE_ID};
 use crate::state::AppState;
 
 /// The request id header, echoed on every response.
@@ -35,7 +35,7 @@ pub fn override_method(mut req: Request) -> Request {
 }
 
 /// Gives each request an id (the caller's `x-request-id` when sane), makes it the trace
-/// id of errors, logs the request and echoes the id.
+/// id of errors, logs the request (and the details of a server failure) and echoes the id.
 pub async fn request_id(req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -58,6 +58,9 @@ pub async fn request_id(req: Request, next: Next) -> Response {
         )
         .await;
     span.in_scope(|| {
+        if let Some(ServerFailure(error)) = response.extensions().get::<ServerFailure>() {
+            tracing::error!(%error, "request failed");
+        }
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,

@@ -1,6 +1,7 @@
 //! The HTTP layer: one route table, extractors, the error mapping and the handlers.
 
 pub mod backend;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod frontend;
@@ -8,6 +9,5 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod probes;
-pub mod resources;
 pub mod router;
 pub mod well_known;

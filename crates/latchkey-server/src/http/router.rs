@@ -1,10 +1,14 @@
-//! The one route table of the server.
+//! The one route table of the server. Every path is written once, in [`paths`]; the
+//! handlers' `#[utoipa::path]` attributes name these constants, and the OpenAPI document
+//! is generated from the handlers registered here, so it cannot miss a route.
 
-use axum::Router;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, me, sessions, sign_ins, sign_ups};
@@ -12,25 +16,85 @@ use super::{metrics, middleware, openapi, probes, well_known};
 use crate::assets;
 use crate::state::AppState;
 
-/// The routes being registered; every route must be documented in
-/// [`openapi::OPERATIONS`], so the OpenAPI document lists every route there is.
-struct Table(Router<AppState>);
+/// Every route path of the server (besides the embedded SDK and demo files).
+pub mod paths {
+    /// The prefix of the Backend API, which may get a listener of its own.
+    pub const BACKEND: &str = "/backend";
+    /// The prefix of the Frontend API.
+    pub const FRONTEND: &str = "/v1";
 
-impl Table {
-    fn route(
-        self,
-        path: &'static str,
-        methods: MethodRouter<AppState>,
-        documented: &[&str],
-    ) -> Self {
-        for method in documented {
-            debug_assert!(
-                openapi::find(method, path).is_some(),
-                "{method} {path} is missing from the OpenAPI operations"
-            );
-        }
-        Table(self.0.route(path, methods))
-    }
+    pub const ENVIRONMENT: &str = "/v1/environment";
+    pub const CLIENT: &str = "/v1/client";
+    pub const SIGN_UPS: &str = "/v1/client/sign_ups";
+    pub const SIGN_UP_ATTEMPT: &str = "/v1/client/sign_ups/{id}/attempt_verification";
+    pub const SIGN_INS: &str = "/v1/client/sign_ins";
+    pub const SIGN_IN_PREPARE: &str = "/v1/client/sign_ins/{id}/prepare_first_factor";
+    pub const SIGN_IN_ATTEMPT: &str = "/v1/client/sign_ins/{id}/attempt_first_factor";
+    pub const SESSION_TOUCH: &str = "/v1/client/sessions/{id}/touch";
+    pub const SESSION_TOKENS: &str = "/v1/client/sessions/{id}/tokens";
+    pub const SESSION_END: &str = "/v1/client/sessions/{id}/end";
+    pub const ME: &str = "/v1/me";
+    pub const MY_SESSIONS: &str = "/v1/me/sessions";
+    pub const MY_SESSION_REVOKE: &str = "/v1/me/sessions/{id}/revoke";
+    pub const MY_PASSKEYS: &str = "/v1/me/passkeys";
+    pub const MY_PASSKEY: &str = "/v1/me/passkeys/{id}";
+    pub const MY_PASSKEY_ATTEMPT: &str = "/v1/me/passkeys/{id}/attempt_verification";
+
+    pub const USERS: &str = "/backend/v1/users";
+    pub const USER: &str = "/backend/v1/users/{id}";
+    pub const USER_PASSKEY: &str = "/backend/v1/users/{id}/passkeys/{passkey_id}";
+    pub const SESSIONS: &str = "/backend/v1/sessions";
+    pub const SESSION: &str = "/backend/v1/sessions/{id}";
+    pub const SESSION_REVOKE: &str = "/backend/v1/sessions/{id}/revoke";
+    pub const BACKEND_JWKS: &str = "/backend/v1/jwks";
+    pub const AUDIT_EVENTS: &str = "/backend/v1/audit_events";
+
+    pub const JWKS: &str = "/.well-known/jwks.json";
+    pub const WEBAUTHN: &str = "/.well-known/webauthn";
+    pub const ASSETLINKS: &str = "/.well-known/assetlinks.json";
+    pub const APPLE_APP_SITE_ASSOCIATION: &str = "/.well-known/apple-app-site-association";
+
+    pub const HEALTHZ: &str = "/healthz";
+    pub const READYZ: &str = "/readyz";
+    pub const METRICS: &str = "/metrics";
+    pub const OPENAPI: &str = "/openapi.json";
+}
+
+/// Every documented route, with the OpenAPI document of its handlers.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(client::environment))
+        .routes(routes!(client::get, client::delete))
+        .routes(routes!(sign_ups::create))
+        .routes(routes!(sign_ups::attempt_verification))
+        .routes(routes!(sign_ins::create))
+        .routes(routes!(sign_ins::prepare_first_factor))
+        .routes(routes!(sign_ins::attempt_first_factor))
+        .routes(routes!(sessions::touch))
+        .routes(routes!(sessions::tokens))
+        .routes(routes!(sessions::end))
+        .routes(routes!(me::get))
+        .routes(routes!(me::sessions))
+        .routes(routes!(me::revoke_session))
+        .routes(routes!(me::create_passkey))
+        .routes(routes!(me::rename_passkey, me::delete_passkey))
+        .routes(routes!(me::attempt_passkey))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::delete))
+        .routes(routes!(users::delete_passkey))
+        .routes(routes!(backend_sessions::list))
+        .routes(routes!(backend_sessions::get))
+        .routes(routes!(backend_sessions::revoke))
+        .routes(routes!(backend_sessions::jwks))
+        .routes(routes!(audit_events::list))
+        .routes(routes!(well_known::jwks))
+        .routes(routes!(well_known::webauthn))
+        .routes(routes!(well_known::assetlinks))
+        .routes(routes!(well_known::apple_app_site_association))
+        .routes(routes!(probes::healthz))
+        .routes(routes!(probes::readyz))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(openapi::openapi))
 }
 
 /// Every route, with its layers. Layers run outside-in in the order listed last-to-first:
@@ -38,119 +102,12 @@ impl Table {
 /// then metrics are recorded; innermost, the request's statements share one database
 /// connection.
 pub fn router(state: AppState) -> Router {
-    let Table(routes) = Table(Router::new())
-        .route("/v1/environment", get(client::environment), &["GET"])
-        .route(
-            "/v1/client",
-            get(client::get).delete(client::delete),
-            &["GET", "DELETE"],
-        )
-        .route("/v1/client/sign_ups", post(sign_ups::create), &["POST"])
-        .route(
-            "/v1/client/sign_ups/{id}/attempt_verification",
-            post(sign_ups::attempt_verification),
-            &["POST"],
-        )
-        .route("/v1/client/sign_ins", post(sign_ins::create), &["POST"])
-        .route(
-            "/v1/client/sign_ins/{id}/prepare_first_factor",
-            post(sign_ins::prepare_first_factor),
-            &["POST"],
-        )
-        .route(
-            "/v1/client/sign_ins/{id}/attempt_first_factor",
-            post(sign_ins::attempt_first_factor),
-            &["POST"],
-        )
-        .route(
-            "/v1/client/sessions/{id}/touch",
-            post(sessions::touch),
-            &["POST"],
-        )
-        .route(
-            "/v1/client/sessions/{id}/tokens",
-            post(sessions::tokens),
-            &["POST"],
-        )
-        .route(
-            "/v1/client/sessions/{id}/end",
-            post(sessions::end),
-            &["POST"],
-        )
-        .route("/v1/me", get(me::get), &["GET"])
-        .route("/v1/me/sessions", get(me::sessions), &["GET"])
-        .route(
-            "/v1/me/sessions/{id}/revoke",
-            post(me::revoke_session),
-            &["POST"],
-        )
-        .route("/v1/me/passkeys", post(me::create_passkey), &["POST"])
-        .route(
-            "/v1/me/passkeys/{id}",
-            patch(me::rename_passkey).delete(me::delete_passkey),
-            &["PATCH", "DELETE"],
-        )
-        .route(
-            "/v1/me/passkeys/{id}/attempt_verification",
-            post(me::attempt_passkey),
-            &["POST"],
-        )
-        .route(
-            "/backend/v1/users",
-            get(users::list).post(users::create),
-            &["GET", "POST"],
-        )
-        .route(
-            "/backend/v1/users/{id}",
-            get(users::get).delete(users::delete),
-            &["GET", "DELETE"],
-        )
-        .route(
-            "/backend/v1/users/{id}/passkeys/{passkey_id}",
-            delete(users::delete_passkey),
-            &["DELETE"],
-        )
-        .route(
-            "/backend/v1/sessions",
-            get(backend_sessions::list),
-            &["GET"],
-        )
-        .route(
-            "/backend/v1/sessions/{id}",
-            get(backend_sessions::get),
-            &["GET"],
-        )
-        .route(
-            "/backend/v1/sessions/{id}/revoke",
-            post(backend_sessions::revoke),
-            &["POST"],
-        )
-        .route("/backend/v1/jwks", get(backend_sessions::jwks), &["GET"])
-        .route(
-            "/backend/v1/audit_events",
-            get(audit_events::list),
-            &["GET"],
-        )
-        .route("/.well-known/jwks.json", get(well_known::jwks), &["GET"])
-        .route("/.well-known/webauthn", get(well_known::webauthn), &["GET"])
-        .route(
-            "/.well-known/assetlinks.json",
-            get(well_known::assetlinks),
-            &["GET"],
-        )
-        .route(
-            "/.well-known/apple-app-site-association",
-            get(well_known::apple_app_site_association),
-            &["GET"],
-        )
-        .route("/healthz", get(probes::healthz), &["GET"])
-        .route("/readyz", get(probes::readyz), &["GET"])
-        .route("/metrics", get(metrics::metrics), &["GET"])
-        .route("/openapi.json", get(openapi::openapi), &["GET"]);
-
+    let (routes, api) = routes().split_for_parts();
+    let document = openapi::Document::new(api, state.auth.settings().public_url.as_str());
     routes
         .fallback(static_or_not_found)
         .method_not_allowed_fallback(middleware::not_found)
+        .layer(Extension(document))
         .layer(axum::middleware::from_fn(
             middleware::one_database_connection,
         ))

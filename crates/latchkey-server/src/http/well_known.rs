@@ -1,60 +1,60 @@
-//! `/.well-known` documents: the JWKS, related origins and the mobile app associations.
+//! The well-known documents: the JWKS, related origins and the mobile app associations.
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use latchkey_core::Error;
-use serde_json::json;
 
-use crate::http::error::ApiError;
+use super::dto::{AppleAppSiteAssociation, AssetLink, Jwks, RelatedOrigins};
+use super::error::ApiError;
+use super::router::paths;
 use crate::state::AppState;
 
-/// `GET /.well-known/jwks.json`
-pub async fn jwks(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(Json(state.auth.jwks()?).into_response())
+/// The session token signing keys
+#[utoipa::path(get, path = paths::JWKS, responses((status = 200, body = Jwks)))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
+    Ok(Json(Jwks::from_value(state.auth.jwks()?)?))
 }
 
-/// `GET /.well-known/webauthn`: related origins, when configured.
-pub async fn webauthn(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// Related origins (404 unless configured)
+#[utoipa::path(get, path = paths::WEBAUTHN, responses((status = 200, body = RelatedOrigins)))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn webauthn(State(state): State<AppState>) -> Result<Json<RelatedOrigins>, ApiError> {
     let origins = &state.config.webauthn.related_origins;
     if origins.is_empty() {
         return Err(Error::NotFound("document").into());
     }
-    Ok(Json(json!({ "origins": origins })).into_response())
+    Ok(Json(RelatedOrigins {
+        origins: origins.clone(),
+    }))
 }
 
-/// `GET /.well-known/assetlinks.json`: Android apps that may use this site's passkeys.
-pub async fn assetlinks(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// Android apps (404 unless configured)
+///
+/// The apps that may use this site's passkeys.
+#[utoipa::path(get, path = paths::ASSETLINKS, responses((status = 200, body = Vec<AssetLink>)))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn assetlinks(State(state): State<AppState>) -> Result<Json<Vec<AssetLink>>, ApiError> {
     let apps = &state.config.apps.android;
     if apps.is_empty() {
         return Err(Error::NotFound("document").into());
     }
-    let statements: Vec<_> = apps
-        .iter()
-        .map(|app| {
-            json!({
-                "relation": [
-                    "delegate_permission/common.handle_all_urls",
-                    "delegate_permission/common.get_login_creds",
-                ],
-                "target": {
-                    "namespace": "android_app",
-                    "package_name": app.package_name,
-                    "sha256_cert_fingerprints": app.sha256_cert_fingerprints,
-                },
-            })
-        })
-        .collect();
-    Ok(Json(statements).into_response())
+    Ok(Json(apps.iter().map(AssetLink::from).collect()))
 }
 
-/// `GET /.well-known/apple-app-site-association`
+/// Apple apps (404 unless configured)
+#[utoipa::path(
+    get,
+    path = paths::APPLE_APP_SITE_ASSOCIATION,
+    responses((status = 200, body = AppleAppSiteAssociation))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn apple_app_site_association(
     State(state): State<AppState>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<AppleAppSiteAssociation>, ApiError> {
     let apps = &state.config.apps.apple;
     if apps.is_empty() {
         return Err(Error::NotFound("document").into());
     }
-    Ok(Json(json!({ "webcredentials": { "apps": apps } })).into_response())
+    Ok(Json(AppleAppSiteAssociation::new(apps.clone())))
 }

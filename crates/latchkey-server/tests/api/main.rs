@@ -7,6 +7,7 @@ mod contract;
 mod flows;
 mod keys;
 mod limits;
+mod openapi;
 mod replicas;
 mod sessions;
 mod wire;

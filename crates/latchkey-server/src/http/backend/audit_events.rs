@@ -1,49 +1,36 @@
-//! `/backend/v1/audit_events`: security events, newest first.
+//! Security events, newest first.
 
 use axum::Json;
 use axum::extract::State;
-use latchkey_core::model::AuditEvent;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ListQuery, Paging, SecretKey};
+use super::SecretKey;
+use crate::http::dto::{self, AuditEvent, EventListQuery, Page};
 use crate::http::error::ApiError;
+use crate::http::extract::Query;
+use crate::http::router::paths;
 use crate::state::AppState;
 
-/// Query of the event list.
-#[derive(Debug, Deserialize)]
-pub struct EventQuery {
-    user_id: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
-}
-
-fn event(e: &AuditEvent) -> Value {
-    json!({
-        "object": "audit_event",
-        "id": e.id,
-        "type": e.kind,
-        "user_id": e.user_id,
-        "passkey_id": e.passkey_id,
-        "session_id": e.session_id,
-        "ip": e.ip,
-        "user_agent": e.user_agent,
-        "created_at": e.created_at,
-        "data": serde_json::from_str::<Value>(&e.data).unwrap_or(Value::Null),
-    })
-}
-
-/// `GET /backend/v1/audit_events?user_id=&limit=&offset=`
+/// Security events, newest first
+#[utoipa::path(
+    get,
+    path = paths::AUDIT_EVENTS,
+    params(EventListQuery),
+    security(("secret_key" = [])),
+    responses((status = 200, body = Page<AuditEvent>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    ListQuery(q): ListQuery<EventQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (events, total) = state
+    Query(q): Query<EventListQuery>,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    let page = dto::requests::page(q.limit.as_deref(), q.offset.as_deref())?;
+    let (events, total_count) = state
         .auth
-        .list_audit_events(q.user_id.as_deref(), q.paging.page()?)
+        .list_audit_events(q.user_id.as_deref(), page)
         .await?;
-    Ok(Json(
-        json!({ "data": events.iter().map(event).collect::<Vec<_>>(), "total_count": total }),
-    ))
+    Ok(Json(Page {
+        data: events.iter().map(AuditEvent::from).collect(),
+        total_count,
+    }))
 }

@@ -9,10 +9,6 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use latchkey_core::Error;
-use latchkey_core::store::Page;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -45,54 +41,5 @@ impl FromRequestParts<AppState> for SecretKey {
         } else {
             Err(Error::AuthenticationInvalid.into())
         }
-    }
-}
-
-/// The query parameters of a list call. As in the Frontend API, a parameter given twice
-/// counts once, with its first value, and a query the fields cannot be read from is
-/// answered with the API's error body (never the framework's plain-text rejection).
-pub struct ListQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ListQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let mut fields = Map::new();
-        for (name, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
-            fields
-                .entry(name.into_owned())
-                .or_insert_with(|| Value::String(value.into_owned()));
-        }
-        serde_json::from_value(Value::Object(fields))
-            .map(ListQuery)
-            .map_err(|e| ApiError(Error::RequestBodyInvalid(format!("query: {e}"))))
-    }
-}
-
-/// `limit` (default 10, at most 500) and `offset` of a list.
-#[derive(Debug, Deserialize)]
-pub struct Paging {
-    limit: Option<String>,
-    offset: Option<String>,
-}
-
-impl Paging {
-    /// The validated page.
-    pub fn page(&self) -> Result<Page, Error> {
-        let number = |param: &'static str, raw: &Option<String>, default: i64, max: i64| match raw {
-            None => Ok(default),
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (0..=max).contains(n))
-                .ok_or(Error::FormParamValueInvalid {
-                    param,
-                    reason: format!("must be a number from 0 to {max}"),
-                }),
-        };
-        Ok(Page {
-            limit: number("limit", &self.limit, 10, 500)?,
-            offset: number("offset", &self.offset, 0, i64::MAX)?,
-        })
     }
 }

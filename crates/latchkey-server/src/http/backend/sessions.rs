@@ -1,24 +1,15 @@
-//! `/backend/v1/sessions`
+//! Sessions: list, get, revoke, and the keys that sign their tokens.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use latchkey_core::{Error, RequestContext};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ListQuery, Paging, SecretKey};
+use super::SecretKey;
+use crate::http::dto::{self, Jwks, Page, Session, SessionListQuery};
 use crate::http::error::ApiError;
-use crate::http::resources;
+use crate::http::extract::Query;
+use crate::http::router::paths;
 use crate::state::AppState;
-
-/// Query of the session list.
-#[derive(Debug, Deserialize)]
-pub struct SessionQuery {
-    user_id: Option<String>,
-    status: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
-}
 
 const STATUSES: [&str; 7] = [
     "active",
@@ -30,12 +21,22 @@ const STATUSES: [&str; 7] = [
     "abandoned",
 ];
 
-/// `GET /backend/v1/sessions?user_id=&status=`: filtered by stored status.
+/// List sessions
+///
+/// Filtered by stored status.
+#[utoipa::path(
+    get,
+    path = paths::SESSIONS,
+    params(SessionListQuery),
+    security(("secret_key" = [])),
+    responses((status = 200, body = Page<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    ListQuery(q): ListQuery<SessionQuery>,
-) -> Result<Json<Value>, ApiError> {
+    Query(q): Query<SessionListQuery>,
+) -> Result<Json<Page<Session>>, ApiError> {
     if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(Error::FormParamValueInvalid {
             param: "status",
@@ -43,45 +44,68 @@ pub async fn list(
         }
         .into());
     }
-    let (sessions, total) = state
+    let page = dto::requests::page(q.limit.as_deref(), q.offset.as_deref())?;
+    let (sessions, total_count) = state
         .auth
-        .list_sessions(q.user_id.as_deref(), q.status.as_deref(), q.paging.page()?)
+        .list_sessions(q.user_id.as_deref(), q.status.as_deref(), page)
         .await?;
     let mut data = Vec::with_capacity(sessions.len());
     for session in sessions {
-        data.push(resources::session(&state.auth.session_view(session).await?));
+        data.push(Session::from(&state.auth.session_view(session).await?));
     }
-    Ok(Json(json!({ "data": data, "total_count": total })))
+    Ok(Json(Page { data, total_count }))
 }
 
-/// `GET /backend/v1/sessions/{id}`
+/// Get a session
+#[utoipa::path(
+    get,
+    path = paths::SESSION,
+    params(("id" = String, Path, description = "A session")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = Session))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     let session = state.auth.get_session(&id).await?;
-    Ok(Json(resources::session(
+    Ok(Json(Session::from(
         &state.auth.session_view(session).await?,
     )))
 }
 
-/// `POST /backend/v1/sessions/{id}/revoke`
+/// Revoke a session
+#[utoipa::path(
+    post,
+    path = paths::SESSION_REVOKE,
+    params(("id" = String, Path, description = "A session")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = Session))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn revoke(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     let session = state.auth.get_session(&id).await?;
-    Ok(Json(resources::session(
-        &state
-            .auth
-            .revoke(session, &RequestContext::default())
-            .await?,
-    )))
+    let view = state
+        .auth
+        .revoke(session, &RequestContext::default())
+        .await?;
+    Ok(Json(Session::from(&view)))
 }
 
-/// `GET /backend/v1/jwks`
-pub async fn jwks(_: SecretKey, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(state.auth.jwks()?))
+/// The session token signing keys
+#[utoipa::path(
+    get,
+    path = paths::BACKEND_JWKS,
+    security(("secret_key" = [])),
+    responses((status = 200, body = Jwks))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn jwks(_: SecretKey, State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
+    Ok(Json(Jwks::from_value(state.auth.jwks()?)?))
 }

@@ -1,94 +1,129 @@
-//! `/backend/v1/users`
+//! Users: list, create, get, delete, and delete one of their passkeys.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use latchkey_core::RequestContext;
 use latchkey_core::auth::SignUpInput;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ListQuery, Paging, SecretKey};
+use super::SecretKey;
+use crate::http::dto::{self, CreateUserBody, DeletedObject, Page, User, UserListQuery};
 use crate::http::error::ApiError;
-use crate::http::extract::Fields;
-use crate::http::resources;
+use crate::http::extract::{Body, Query};
+use crate::http::router::paths;
 use crate::state::AppState;
 
-/// Query of the user list.
-#[derive(Debug, Deserialize)]
-pub struct UserQuery {
-    query: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
-}
-
-/// `GET /backend/v1/users`
+/// List users
+#[utoipa::path(
+    get,
+    path = paths::USERS,
+    params(UserListQuery),
+    security(("secret_key" = [])),
+    responses((status = 200, body = Page<User>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
-    ListQuery(q): ListQuery<UserQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (users, total) = state
+    Query(q): Query<UserListQuery>,
+) -> Result<Json<Page<User>>, ApiError> {
+    let page = dto::requests::page(q.limit.as_deref(), q.offset.as_deref())?;
+    let (users, total_count) = state
         .auth
-        .list_users(q.query.as_deref().map(str::trim), q.paging.page()?)
+        .list_users(q.query.as_deref().map(str::trim), page)
         .await?;
     let mut data = Vec::with_capacity(users.len());
     for user in users {
-        data.push(resources::user(&state.auth.user_view(&user.id).await?));
+        data.push(User::from(&state.auth.user_view(&user.id).await?));
     }
-    Ok(Json(json!({ "data": data, "total_count": total })))
+    Ok(Json(Page { data, total_count }))
 }
 
-/// `POST /backend/v1/users`
+/// Create a user
+#[utoipa::path(
+    post,
+    path = paths::USERS,
+    request_body = CreateUserBody,
+    security(("secret_key" = [])),
+    responses((status = 200, body = User))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn create(
     _: SecretKey,
     State(state): State<AppState>,
-    fields: Fields,
-) -> Result<Json<Value>, ApiError> {
+    Body(body): Body<CreateUserBody>,
+) -> Result<Json<User>, ApiError> {
     let input = SignUpInput {
         strategy: None,
-        username: fields.text("username"),
-        email_address: fields.text("email_address"),
-        first_name: fields.text("first_name"),
-        last_name: fields.text("last_name"),
+        username: body.username.into_inner(),
+        email_address: body.email_address.into_inner(),
+        first_name: body.first_name.into_inner(),
+        last_name: body.last_name.into_inner(),
     };
     let view = state
         .auth
         .create_user(input, &RequestContext::default())
         .await?;
-    Ok(Json(resources::user(&view)))
+    Ok(Json(User::from(&view)))
 }
 
-/// `GET /backend/v1/users/{id}`
+/// Get a user
+#[utoipa::path(
+    get,
+    path = paths::USER,
+    params(("id" = String, Path, description = "A user")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = User))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(resources::user(&state.auth.user_view(&id).await?)))
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(User::from(&state.auth.user_view(&id).await?)))
 }
 
-/// `DELETE /backend/v1/users/{id}`: also ends its sessions and deletes its passkeys.
+/// Delete a user, their passkeys and sessions
+#[utoipa::path(
+    delete,
+    path = paths::USER,
+    params(("id" = String, Path, description = "A user")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = DeletedObject))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeletedObject>, ApiError> {
     state
         .auth
         .delete_user(&id, &RequestContext::default())
         .await?;
-    Ok(Json(resources::deleted("user", &id)))
+    Ok(Json(DeletedObject::new("user", id)))
 }
 
-/// `DELETE /backend/v1/users/{id}/passkeys/{passkey_id}`
+/// Delete a user's passkey
+#[utoipa::path(
+    delete,
+    path = paths::USER_PASSKEY,
+    params(
+        ("id" = String, Path, description = "A user"),
+        ("passkey_id" = String, Path, description = "A passkey of the user")
+    ),
+    security(("secret_key" = [])),
+    responses((status = 200, body = DeletedObject))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete_passkey(
     _: SecretKey,
     State(state): State<AppState>,
     Path((user_id, passkey_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeletedObject>, ApiError> {
     state
         .auth
         .delete_passkey(&user_id, &passkey_id, None, &RequestContext::default())
         .await?;
-    Ok(Json(resources::deleted("passkey", &passkey_id)))
+    Ok(Json(DeletedObject::new("passkey", passkey_id)))
 }

@@ -1,42 +1,64 @@
-//! `/v1/me`: the signed-in user, their sessions and their passkeys.
+//! The signed-in user, their sessions and their passkeys.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use latchkey_core::model::Session;
-use serde_json::Value;
+use latchkey_core::model;
 
+use crate::http::dto::{
+    AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session, SessionQuery, User,
+};
 use crate::http::error::ApiError;
-use crate::http::extract::{Caller, Fields};
-use crate::http::resources;
+use crate::http::extract::{Body, Caller};
+use crate::http::router::paths;
 use crate::state::AppState;
 
-async fn current(state: &AppState, caller: &Caller) -> Result<Session, ApiError> {
+async fn current(state: &AppState, caller: &Caller) -> Result<model::Session, ApiError> {
     Ok(state
         .auth
         .current_session(caller.client.as_ref(), caller.session_id.as_deref())
         .await?)
 }
 
-/// `GET /v1/me`
+/// The signed-in user
+#[utoipa::path(
+    get,
+    path = paths::ME,
+    params(SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<User>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     let user = state.auth.me(&session).await?;
-    caller.respond(&state, resources::user(&user)).await
+    caller.respond(&state, User::from(&user)).await
 }
 
-/// `GET /v1/me/sessions`
+/// The user's live sessions on every client
+#[utoipa::path(
+    get,
+    path = paths::MY_SESSIONS,
+    params(SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Vec<Session>>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sessions(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     let sessions = state.auth.my_sessions(&session).await?;
-    caller
-        .respond(
-            &state,
-            Value::Array(sessions.iter().map(resources::session).collect()),
-        )
-        .await
+    let sessions: Vec<Session> = sessions.iter().map(Session::from).collect();
+    caller.respond(&state, sessions).await
 }
 
-/// `POST /v1/me/sessions/{id}/revoke`
+/// Revoke one of the user's sessions
+#[utoipa::path(
+    post,
+    path = paths::MY_SESSION_REVOKE,
+    params(("id" = String, Path, description = "A session of the user"), SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -47,10 +69,18 @@ pub async fn revoke_session(
         .auth
         .revoke_my_session(&session, &id, &caller.ctx)
         .await?;
-    caller.respond(&state, resources::session(&view)).await
+    caller.respond(&state, Session::from(&view)).await
 }
 
-/// `POST /v1/me/passkeys`
+/// Start a passkey registration
+#[utoipa::path(
+    post,
+    path = paths::MY_PASSKEYS,
+    params(SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Passkey>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn create_passkey(
     State(state): State<AppState>,
     caller: Caller,
@@ -58,15 +88,24 @@ pub async fn create_passkey(
     let session = current(&state, &caller).await?;
     caller.limit(&state).await?;
     let view = state.auth.create_passkey(&session).await?;
-    caller.respond(&state, resources::passkey_view(&view)).await
+    caller.respond(&state, Passkey::from(&view)).await
 }
 
-/// `POST /v1/me/passkeys/{id}/attempt_verification`
+/// Verify and name the new passkey
+#[utoipa::path(
+    post,
+    path = paths::MY_PASSKEY_ATTEMPT,
+    params(("id" = String, Path, description = "A passkey of the user"), SessionQuery),
+    request_body = AttemptBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Passkey>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn attempt_passkey(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
-    fields: Fields,
+    Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     let view = state
@@ -74,30 +113,47 @@ pub async fn attempt_passkey(
         .attempt_passkey(
             &session,
             &id,
-            fields.text("strategy").as_deref(),
-            fields.text("public_key_credential").as_deref(),
+            body.strategy.as_deref(),
+            body.public_key_credential.as_deref(),
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, resources::passkey_view(&view)).await
+    caller.respond(&state, Passkey::from(&view)).await
 }
 
-/// `PATCH /v1/me/passkeys/{id}`
+/// Rename a passkey
+#[utoipa::path(
+    patch,
+    path = paths::MY_PASSKEY,
+    params(("id" = String, Path, description = "A passkey of the user"), SessionQuery),
+    request_body = RenameBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Passkey>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn rename_passkey(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
-    fields: Fields,
+    Body(body): Body<RenameBody>,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     let view = state
         .auth
-        .rename_passkey(&session, &id, fields.text("name").as_deref(), &caller.ctx)
+        .rename_passkey(&session, &id, body.name.as_deref(), &caller.ctx)
         .await?;
-    caller.respond(&state, resources::passkey_view(&view)).await
+    caller.respond(&state, Passkey::from(&view)).await
 }
 
-/// `DELETE /v1/me/passkeys/{id}`
+/// Delete a passkey
+#[utoipa::path(
+    delete,
+    path = paths::MY_PASSKEY,
+    params(("id" = String, Path, description = "A passkey of the user"), SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<DeletedObject>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete_passkey(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -109,6 +165,6 @@ pub async fn delete_passkey(
         .delete_passkey(&session.user_id, &id, Some(&session.id), &caller.ctx)
         .await?;
     caller
-        .respond(&state, resources::deleted("passkey", &id))
+        .respond(&state, DeletedObject::new("passkey", id))
         .await
 }

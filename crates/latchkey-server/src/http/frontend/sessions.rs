@@ -1,15 +1,24 @@
-//! `/v1/client/sessions/{id}`: touch, tokens and sign-out.
+//! The client's sessions: touch, tokens and sign-out.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
+use crate::http::dto::{ClientQuery, Envelope, Session, Token};
 use crate::http::error::ApiError;
 use crate::http::extract::Caller;
-use crate::http::resources;
+use crate::http::router::paths;
 use crate::state::AppState;
 
-/// `POST /v1/client/sessions/{id}/touch`
+/// Make the session the client's active one
+#[utoipa::path(
+    post,
+    path = paths::SESSION_TOUCH,
+    params(("id" = String, Path, description = "A session of the client"), ClientQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn touch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -19,10 +28,20 @@ pub async fn touch(
         .auth
         .touch_session(caller.existing_client()?, &id)
         .await?;
-    caller.respond(&state, resources::session(&view)).await
+    caller.respond(&state, Session::from(&view)).await
 }
 
-/// `POST /v1/client/sessions/{id}/tokens`: a bare `{ object: "token", jwt }`.
+/// Mint a session token (JWT)
+///
+/// A bare token, not enveloped.
+#[utoipa::path(
+    post,
+    path = paths::SESSION_TOKENS,
+    params(("id" = String, Path, description = "A session of the client"), ClientQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Token))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn tokens(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -30,10 +49,18 @@ pub async fn tokens(
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
     let jwt = state.auth.session_token(client, &id, &caller.ctx).await?;
-    Ok(Json(resources::token(&jwt)).into_response())
+    Ok(Json(Token::new(jwt)).into_response())
 }
 
-/// `POST /v1/client/sessions/{id}/end`
+/// Sign out of the session
+#[utoipa::path(
+    post,
+    path = paths::SESSION_END,
+    params(("id" = String, Path, description = "A session of the client"), ClientQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn end(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -43,5 +70,5 @@ pub async fn end(
         .auth
         .end_session(caller.existing_client()?, &id, &caller.ctx)
         .await?;
-    caller.respond(&state, resources::session(&view)).await
+    caller.respond(&state, Session::from(&view)).await
 }

@@ -1,18 +1,28 @@
-//! `/v1/client/sign_ins`: discoverable, autofill and identifier-first passkey sign-in.
+//! Sign-in attempts: discoverable, autofill and identifier-first passkey sign-in.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 
+use crate::http::dto::{AttemptBody, ClientQuery, Envelope, PrepareBody, SignIn, SignInBody};
 use crate::http::error::ApiError;
-use crate::http::extract::{Caller, Fields};
-use crate::http::resources;
+use crate::http::extract::{Body, Caller};
+use crate::http::router::paths;
 use crate::state::AppState;
 
-/// `POST /v1/client/sign_ins`
+/// Start a discoverable or identifier-first sign-in
+#[utoipa::path(
+    post,
+    path = paths::SIGN_INS,
+    params(ClientQuery),
+    request_body = SignInBody,
+    security(("client_cookie" = []), ("client_token" = []), ()),
+    responses((status = 200, body = Envelope<SignIn>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn create(
     State(state): State<AppState>,
     mut caller: Caller,
-    fields: Fields,
+    Body(body): Body<SignInBody>,
 ) -> Result<Response, ApiError> {
     caller.limit(&state).await?;
     let client = caller.client(&state);
@@ -20,35 +30,53 @@ pub async fn create(
         .auth
         .create_sign_in(
             &client,
-            fields.text("strategy").as_deref(),
-            fields.text("identifier").as_deref(),
+            body.strategy.as_deref(),
+            body.identifier.as_deref(),
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, resources::sign_in(&view)).await
+    caller.respond(&state, SignIn::from(&view)).await
 }
 
-/// `POST /v1/client/sign_ins/{id}/prepare_first_factor`
+/// Request options allowing the identified user's passkeys
+#[utoipa::path(
+    post,
+    path = paths::SIGN_IN_PREPARE,
+    params(("id" = String, Path, description = "The client's sign-in"), ClientQuery),
+    request_body = PrepareBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<SignIn>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn prepare_first_factor(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
-    fields: Fields,
+    Body(body): Body<PrepareBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
     let view = state
         .auth
-        .prepare_sign_in(client, &id, fields.text("strategy").as_deref())
+        .prepare_sign_in(client, &id, body.strategy.as_deref())
         .await?;
-    caller.respond(&state, resources::sign_in(&view)).await
+    caller.respond(&state, SignIn::from(&view)).await
 }
 
-/// `POST /v1/client/sign_ins/{id}/attempt_first_factor`
+/// Verify the assertion and create a session
+#[utoipa::path(
+    post,
+    path = paths::SIGN_IN_ATTEMPT,
+    params(("id" = String, Path, description = "The client's sign-in"), ClientQuery),
+    request_body = AttemptBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<SignIn>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn attempt_first_factor(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
-    fields: Fields,
+    Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
     let view = state
@@ -56,13 +84,13 @@ pub async fn attempt_first_factor(
         .attempt_sign_in(
             client,
             &id,
-            fields.text("strategy").as_deref(),
-            fields.text("public_key_credential").as_deref(),
+            body.strategy.as_deref(),
+            body.public_key_credential.as_deref(),
             &caller.ctx,
         )
         .await?;
     let created = view.sign_in.created_session_id.as_deref();
     caller
-        .respond_signed_in(&state, resources::sign_in(&view), created)
+        .respond_signed_in(&state, SignIn::from(&view), created)
         .await
 }

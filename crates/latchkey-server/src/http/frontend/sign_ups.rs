@@ -1,28 +1,38 @@
-//! `/v1/client/sign_ups`: username sign-up and passkey-first sign-up.
+//! Sign-up attempts: username sign-up and passkey-first sign-up.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 use latchkey_core::auth::SignUpInput;
 
+use crate::http::dto::{AttemptBody, ClientQuery, Envelope, SignUp, SignUpBody};
 use crate::http::error::ApiError;
-use crate::http::extract::{Caller, Fields};
-use crate::http::resources;
+use crate::http::extract::{Body, Caller};
+use crate::http::router::paths;
 use crate::state::AppState;
 
-/// `POST /v1/client/sign_ups`
+/// Sign up with a username, or start a passkey-first sign-up
+#[utoipa::path(
+    post,
+    path = paths::SIGN_UPS,
+    params(ClientQuery),
+    request_body = SignUpBody,
+    security(("client_cookie" = []), ("client_token" = []), ()),
+    responses((status = 200, body = Envelope<SignUp>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn create(
     State(state): State<AppState>,
     mut caller: Caller,
-    fields: Fields,
+    Body(body): Body<SignUpBody>,
 ) -> Result<Response, ApiError> {
     caller.limit(&state).await?;
     let client = caller.client(&state);
     let input = SignUpInput {
-        strategy: fields.text("strategy"),
-        username: fields.text("username"),
-        email_address: fields.text("email_address"),
-        first_name: fields.text("first_name"),
-        last_name: fields.text("last_name"),
+        strategy: body.strategy.into_inner(),
+        username: body.username.into_inner(),
+        email_address: body.email_address.into_inner(),
+        first_name: body.first_name.into_inner(),
+        last_name: body.last_name.into_inner(),
     };
     let view = state
         .auth
@@ -30,16 +40,25 @@ pub async fn create(
         .await?;
     let created = view.sign_up.created_session_id.as_deref();
     caller
-        .respond_signed_in(&state, resources::sign_up(&view), created)
+        .respond_signed_in(&state, SignUp::from(&view), created)
         .await
 }
 
-/// `POST /v1/client/sign_ups/{id}/attempt_verification`
+/// Finish a passkey-first sign-up
+#[utoipa::path(
+    post,
+    path = paths::SIGN_UP_ATTEMPT,
+    params(("id" = String, Path, description = "The client's sign-up"), ClientQuery),
+    request_body = AttemptBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<SignUp>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn attempt_verification(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
-    fields: Fields,
+    Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
     let view = state
@@ -47,13 +66,13 @@ pub async fn attempt_verification(
         .attempt_sign_up(
             client,
             &id,
-            fields.text("strategy").as_deref(),
-            fields.text("public_key_credential").as_deref(),
+            body.strategy.as_deref(),
+            body.public_key_credential.as_deref(),
             &caller.ctx,
         )
         .await?;
     let created = view.sign_up.created_session_id.as_deref();
     caller
-        .respond_signed_in(&state, resources::sign_up(&view), created)
+        .respond_signed_in(&state, SignUp::from(&view), created)
         .await
 }

@@ -1,0 +1,50 @@
+//! The shapes only the Backend API answers with: pages and audit events.
+
+use latchkey_core::model;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// One page of a list, with the number of items in the whole list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub total_count: i64,
+}
+
+/// A security event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    /// Always `audit_event`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    /// What happened, as `sign_in.succeeded`.
+    #[serde(rename = "type")]
+    kind: String,
+    user_id: Option<String>,
+    passkey_id: Option<String>,
+    session_id: Option<String>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: i64,
+    /// Details of the event (null when they cannot be read).
+    data: Value,
+}
+
+impl From<&model::AuditEvent> for AuditEvent {
+    fn from(e: &model::AuditEvent) -> Self {
+        AuditEvent {
+            object: "audit_event",
+            id: e.id.clone(),
+            kind: e.kind.clone(),
+            user_id: e.user_id.clone(),
+            passkey_id: e.passkey_id.clone(),
+            session_id: e.session_id.clone(),
+            ip: e.ip.clone(),
+            user_agent: e.user_agent.clone(),
+            created_at: e.created_at,
+            data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Documents outside the resource model: the SDK's environment, the JWKS, the
+//! well-known files and the probes' status.
+
+use latchkey_core::{Error, Settings};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::config::AndroidApp;
+
+/// What the SDK needs to know of the configuration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Environment {
+    auth_config: AuthConfig,
+    display_config: DisplayConfig,
+}
+
+/// The ways to sign in and up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthConfig {
+    passkey: PasskeyConfig,
+    sign_up: SignUpConfig,
+}
+
+/// Whether passkeys are on, and how many a user may have.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyConfig {
+    enabled: bool,
+    allow_autofill: bool,
+    max_per_user: u32,
+}
+
+/// Which sign-ups are open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignUpConfig {
+    username: bool,
+    email_address: bool,
+    passkey: bool,
+}
+
+/// What the UI shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisplayConfig {
+    application_name: String,
+    rp_id: String,
+}
+
+impl From<&Settings> for Environment {
+    fn from(s: &Settings) -> Self {
+        Environment {
+            auth_config: AuthConfig {
+                passkey: PasskeyConfig {
+                    enabled: s.passkey_enabled,
+                    allow_autofill: s.passkey_enabled,
+                    max_per_user: s.max_passkeys_per_user,
+                },
+                sign_up: SignUpConfig {
+                    username: s.sign_up_with_username,
+                    email_address: s.sign_up_with_username,
+                    passkey: s.sign_up_with_passkey && s.passkey_enabled,
+                },
+            },
+            display_config: DisplayConfig {
+                application_name: s.application_name.clone(),
+                rp_id: s.rp_id.clone(),
+            },
+        }
+    }
+}
+
+/// The public keys that sign session tokens (RFC 7517).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Jwks {
+    keys: Vec<Jwk>,
+}
+
+/// A P-256 public key.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Jwk {
+    /// `EC`.
+    kty: String,
+    /// `P-256`.
+    crv: String,
+    /// `ES256`.
+    alg: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    use_: String,
+    kid: String,
+    x: String,
+    y: String,
+}
+
+impl Jwks {
+    /// The key set core renders as a JSON Web Key Set.
+    pub fn from_value(set: Value) -> Result<Self, Error> {
+        serde_json::from_value(set).map_err(Error::internal)
+    }
+}
+
+/// The origins that may use this relying party's passkeys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedOrigins {
+    pub origins: Vec<String>,
+}
+
+/// One statement of the Android asset links.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetLink {
+    #[schema(value_type = Vec<String>)]
+    relation: [&'static str; 2],
+    target: AndroidTarget,
+}
+
+/// The Android app a statement is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AndroidTarget {
+    /// `android_app`.
+    #[schema(value_type = String)]
+    namespace: &'static str,
+    package_name: String,
+    sha256_cert_fingerprints: Vec<String>,
+}
+
+impl From<&AndroidApp> for AssetLink {
+    fn from(app: &AndroidApp) -> Self {
+        AssetLink {
+            relation: [
+                "delegate_permission/common.handle_all_urls",
+                "delegate_permission/common.get_login_creds",
+            ],
+            target: AndroidTarget {
+                namespace: "android_app",
+                package_name: app.package_name.clone(),
+                sha256_cert_fingerprints: app.sha256_cert_fingerprints.clone(),
+            },
+        }
+    }
+}
+
+/// The Apple app site association.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppleAppSiteAssociation {
+    webcredentials: WebCredentials,
+}
+
+/// The Apple apps that may use this site's passkeys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebCredentials {
+    apps: Vec<String>,
+}
+
+impl AppleAppSiteAssociation {
+    /// The association for app ids `TEAMID.bundle.id`.
+    pub fn new(apps: Vec<String>) -> Self {
+        AppleAppSiteAssociation {
+            webcredentials: WebCredentials { apps },
+        }
+    }
+}
+
+/// What a probe answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// `ok`, `ready` or `unavailable`.
+    #[schema(value_type = String)]
+    pub status: &'static str,
+}

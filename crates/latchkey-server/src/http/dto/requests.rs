@@ -1,0 +1,196 @@
+//! Request bodies and query strings. Body fields follow the form conventions of API §1:
+//! every field is [`Text`] (a number or boolean read as its text, an object — a credential
+//! sent as JSON — as its JSON), unknown fields are ignored, and a missing field is left to
+//! the use case, which answers `form_param_missing` with the field's name. A field the
+//! API does not require is `#[serde(default)]`, which the OpenAPI schema reads as optional.
+
+use latchkey_core::Error;
+use latchkey_core::store::Page;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+/// A body field read as text: a string as it is, a number or boolean printed, an object
+/// (a credential sent as JSON) as its JSON; `null` or no field at all is no value.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Text(Option<String>);
+
+impl Text {
+    /// The text, if the field has one.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// The text, owned.
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Through `Option`, a field left out is no value too, with no `#[serde(default)]`.
+        Ok(Text(match Option::<Value>::deserialize(deserializer)? {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => Some(other.to_string()),
+        }))
+    }
+}
+
+impl PartialSchema for Text {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Text; in a JSON body any value is read as its text (API §1).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Text {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Self::name().into_owned(), Self::schema()));
+    }
+}
+
+/// A sign-up: with a username, or `strategy=passkey` for a passkey-first one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignUpBody {
+    #[serde(default)]
+    pub strategy: Text,
+    #[serde(default)]
+    pub username: Text,
+    #[serde(default)]
+    pub email_address: Text,
+    #[serde(default)]
+    pub first_name: Text,
+    #[serde(default)]
+    pub last_name: Text,
+}
+
+/// A user made by the customer's backend.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CreateUserBody {
+    pub username: Text,
+    #[serde(default)]
+    pub email_address: Text,
+    #[serde(default)]
+    pub first_name: Text,
+    #[serde(default)]
+    pub last_name: Text,
+}
+
+/// A sign-in: no identifier for a discoverable sign-in.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignInBody {
+    #[serde(default)]
+    pub strategy: Text,
+    #[serde(default)]
+    pub identifier: Text,
+}
+
+/// The factor to prepare an identified sign-in for.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PrepareBody {
+    /// `passkey`.
+    pub strategy: Text,
+}
+
+/// The end of a ceremony: the credential the authenticator made, as JSON.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AttemptBody {
+    /// `passkey`.
+    pub strategy: Text,
+    /// The `PublicKeyCredential` as JSON (text, or an object in a JSON body).
+    pub public_key_credential: Text,
+}
+
+/// A passkey's new name.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RenameBody {
+    pub name: Text,
+}
+
+/// The query of a Frontend call that acts for the caller's client.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientQuery {
+    /// `1`: the client token travels in `Authorization` instead of the cookie.
+    pub _is_native: Option<String>,
+}
+
+/// The query of a Frontend call that acts for a signed-in session.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionQuery {
+    /// `1`: the client token travels in `Authorization` instead of the cookie.
+    pub _is_native: Option<String>,
+    /// The session to act as; the client's last active one by default.
+    pub _latchkey_session_id: Option<String>,
+}
+
+/// The query of the user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Part of a username, name or email address.
+    pub query: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The query of the session list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionListQuery {
+    pub user_id: Option<String>,
+    /// A stored status: `active`, `pending`, `ended`, `expired`, `removed`, `revoked` or
+    /// `abandoned`.
+    pub status: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The query of the audit event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventListQuery {
+    pub user_id: Option<String>,
+    /// Items per page, 0 to 500 (10 by default).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// Items to skip.
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// The validated page of `limit` (default 10, at most 500) and `offset`.
+pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Error> {
+    let number = |param: &'static str, raw: Option<&str>, default: i64, max: i64| match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n))
+            .ok_or(Error::FormParamValueInvalid {
+                param,
+                reason: format!("must be a number from 0 to {max}"),
+            }),
+    };
+    Ok(Page {
+        limit: number("limit", limit, 10, 500)?,
+        offset: number("offset", offset, 0, i64::MAX)?,
+    })
+}

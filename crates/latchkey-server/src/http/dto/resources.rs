@@ -1,0 +1,399 @@
+//! The resources of the Frontend API (API §2), built from core's views.
+
+use latchkey_core::aaguid;
+use latchkey_core::auth::{ClientView, PasskeyView, SessionView, SignInView, SignUpView, UserView};
+use latchkey_core::model::{self, SessionStatus, SignUpStatus, VerificationStatus};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The state of a passkey ceremony; `nonce` holds the WebAuthn options while unverified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    /// Always `verification_passkey`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    /// `unverified`, `verified`, `failed` or `expired`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    /// Always `passkey`.
+    #[schema(value_type = String)]
+    strategy: &'static str,
+    nonce: Option<String>,
+    attempts: Option<i64>,
+    expire_at: Option<i64>,
+}
+
+impl Verification {
+    /// A stored verification; its options are shown only while it is open.
+    pub fn new(v: &model::Verification) -> Self {
+        let nonce = match v.status {
+            VerificationStatus::Unverified => v.nonce.clone(),
+            _ => None,
+        };
+        Verification {
+            object: "verification_passkey",
+            status: v.status.as_str(),
+            strategy: "passkey",
+            nonce,
+            attempts: Some(v.attempts),
+            expire_at: Some(v.expire_at),
+        }
+    }
+
+    /// The verification of a verified passkey whose ceremony is gone.
+    fn settled() -> Self {
+        Verification {
+            object: "verification_passkey",
+            status: "verified",
+            strategy: "passkey",
+            nonce: None,
+            attempts: None,
+            expire_at: None,
+        }
+    }
+}
+
+/// The maker of an authenticator, known from its AAGUID.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Provider {
+    name: String,
+    icon_light: Option<String>,
+    icon_dark: Option<String>,
+}
+
+/// A passkey of a user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Passkey {
+    /// Always `passkey`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    name: Option<String>,
+    verification: Option<Verification>,
+    last_used_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    aaguid: Option<String>,
+    provider: Option<Provider>,
+    backed_up: bool,
+    transports: Vec<String>,
+}
+
+impl Passkey {
+    /// A passkey with the verification of its registration, if one is open.
+    pub fn new(p: &model::Passkey, v: Option<&model::Verification>) -> Self {
+        let provider = p
+            .aaguid
+            .as_deref()
+            .and_then(aaguid::provider)
+            .map(|pr| Provider {
+                name: pr.name.clone(),
+                icon_light: pr.icon_light.clone(),
+                icon_dark: pr.icon_dark.clone(),
+            });
+        let verification = match v {
+            Some(v) => Some(Verification::new(v)),
+            None if p.verified => Some(Verification::settled()),
+            None => None,
+        };
+        Passkey {
+            object: "passkey",
+            id: p.id.clone(),
+            name: p.name.clone(),
+            verification,
+            last_used_at: p.last_used_at,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            aaguid: p.aaguid.clone(),
+            provider,
+            backed_up: p.backed_up,
+            transports: p.transports.clone(),
+        }
+    }
+}
+
+impl From<&PasskeyView> for Passkey {
+    fn from(view: &PasskeyView) -> Self {
+        Passkey::new(&view.passkey, view.verification.as_ref())
+    }
+}
+
+/// An email address of a user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailAddress {
+    id: String,
+    email_address: String,
+}
+
+/// A user with their passkeys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    /// Always `user`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email_addresses: Vec<EmailAddress>,
+    passkeys: Vec<Passkey>,
+    last_sign_in_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&UserView> for User {
+    fn from(view: &UserView) -> Self {
+        let u = &view.user;
+        User {
+            object: "user",
+            id: u.id.clone(),
+            username: u.username.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            email_addresses: u
+                .email
+                .iter()
+                .map(|e| EmailAddress {
+                    id: e.id.clone(),
+                    email_address: e.email_address.clone(),
+                })
+                .collect(),
+            passkeys: view
+                .passkeys
+                .iter()
+                .map(|p| Passkey::new(p, None))
+                .collect(),
+            last_sign_in_at: u.last_sign_in_at,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// A session token, as the token call returns it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Token {
+    /// Always `token`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    /// An ES256 JWT.
+    jwt: String,
+}
+
+impl Token {
+    /// The token for a signed JWT.
+    pub fn new(jwt: String) -> Self {
+        Token {
+            object: "token",
+            jwt,
+        }
+    }
+}
+
+/// Something the user must do before a pending session becomes active.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Task {
+    /// `setup-passkey`.
+    #[schema(value_type = String)]
+    key: &'static str,
+}
+
+/// A session of a user on a client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    /// Always `session`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    /// `active`, `pending`, `ended`, `expired`, `removed`, `revoked` or `abandoned`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    user: User,
+    tasks: Option<Vec<Task>>,
+    last_active_token: Option<Token>,
+    last_active_at: i64,
+    expire_at: i64,
+    abandon_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&SessionView> for Session {
+    fn from(view: &SessionView) -> Self {
+        let s = &view.session;
+        let tasks = (s.status == SessionStatus::Pending).then(|| {
+            vec![Task {
+                key: "setup-passkey",
+            }]
+        });
+        Session {
+            object: "session",
+            id: s.id.clone(),
+            status: s.status.as_str(),
+            user: User::from(&view.user),
+            tasks,
+            last_active_token: view.token.clone().map(Token::new),
+            last_active_at: s.last_active_at,
+            expire_at: s.expire_at,
+            abandon_at: s.abandon_at,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// A way to prove who one is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Factor {
+    /// `passkey`.
+    #[schema(value_type = String)]
+    strategy: &'static str,
+}
+
+/// A sign-in attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignIn {
+    /// Always `sign_in_attempt`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    /// `needs_identifier`, `needs_first_factor`, `complete` or `abandoned`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    identifier: Option<String>,
+    supported_first_factors: Vec<Factor>,
+    first_factor_verification: Option<Verification>,
+    created_session_id: Option<String>,
+    abandon_at: i64,
+}
+
+impl From<&SignInView> for SignIn {
+    fn from(view: &SignInView) -> Self {
+        let s = &view.sign_in;
+        let factors = if view.passkey_supported {
+            vec![Factor {
+                strategy: "passkey",
+            }]
+        } else {
+            Vec::new()
+        };
+        SignIn {
+            object: "sign_in_attempt",
+            id: s.id.clone(),
+            status: s.status.as_str(),
+            identifier: s.identifier.clone(),
+            supported_first_factors: factors,
+            first_factor_verification: view.verification.as_ref().map(Verification::new),
+            created_session_id: s.created_session_id.clone(),
+            abandon_at: s.abandon_at,
+        }
+    }
+}
+
+/// A sign-up attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignUp {
+    /// Always `sign_up_attempt`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    /// `missing_requirements`, `complete` or `abandoned`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    username: Option<String>,
+    email_address: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    missing_fields: Vec<&'static str>,
+    verification: Option<Verification>,
+    created_user_id: Option<String>,
+    created_session_id: Option<String>,
+    abandon_at: i64,
+}
+
+impl From<&SignUpView> for SignUp {
+    fn from(view: &SignUpView) -> Self {
+        let s = &view.sign_up;
+        let missing_fields = match s.status {
+            SignUpStatus::MissingRequirements if s.user_handle.is_some() => vec!["passkey"],
+            SignUpStatus::MissingRequirements => vec!["username"],
+            _ => Vec::new(),
+        };
+        SignUp {
+            object: "sign_up_attempt",
+            id: s.id.clone(),
+            status: s.status.as_str(),
+            username: s.username.clone(),
+            email_address: s.email_address.clone(),
+            first_name: s.first_name.clone(),
+            last_name: s.last_name.clone(),
+            missing_fields,
+            verification: view.verification.as_ref().map(Verification::new),
+            created_user_id: s.created_user_id.clone(),
+            created_session_id: s.created_session_id.clone(),
+            abandon_at: s.abandon_at,
+        }
+    }
+}
+
+/// A browser or app install: its sessions and current attempts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    id: String,
+    /// Always `client`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    sessions: Vec<Session>,
+    sign_in: Option<SignIn>,
+    sign_up: Option<SignUp>,
+    last_active_session_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&ClientView> for Client {
+    fn from(view: &ClientView) -> Self {
+        let c = &view.client;
+        Client {
+            id: c.id.clone(),
+            object: "client",
+            sessions: view.sessions.iter().map(Session::from).collect(),
+            sign_in: view.sign_in.as_ref().map(SignIn::from),
+            sign_up: view.sign_up.as_ref().map(SignUp::from),
+            last_active_session_id: c.last_active_session_id.clone(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// What a delete answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletedObject {
+    /// The kind of object deleted: `user` or `passkey`.
+    #[schema(value_type = String)]
+    object: &'static str,
+    id: String,
+    deleted: bool,
+}
+
+impl DeletedObject {
+    /// The deleted object of kind `object`.
+    pub fn new(object: &'static str, id: String) -> Self {
+        DeletedObject {
+            object,
+            id,
+            deleted: true,
+        }
+    }
+}
+
+/// A Frontend API answer: the resource and the caller's client as it now is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Envelope<T> {
+    pub response: T,
+    #[schema(required = true)]
+    pub client: Option<Client>,
+}
