@@ -61,47 +61,33 @@ pub struct Page {
     pub offset: i64,
 }
 
-/// Persistent state of Latchkey: every narrow store below, so that one
-/// `Arc<dyn Store>` serves every use case. Implementations map unique violations on
-/// usernames and email addresses to `Error::IdentifierExists` and on credential ids to
-/// `Error::PasskeyAlreadyExists`, and connection failures to `Error::Unavailable`.
-pub trait Store:
-    ClientStore
-    + UserStore
-    + PasskeyStore
-    + VerificationStore
-    + SignInStore
-    + SignUpStore
-    + SessionStore
-    + KeyStore
-    + SettingStore
-    + AuditStore
-    + RateLimitStore
-    + Maintenance
-    + Send
-    + Sync
-    + 'static
-{
+/// Declares `Store` as every narrow store listed, implemented by whatever implements them all.
+macro_rules! store_of {
+    ($($narrow:ident),+) => {
+        /// Persistent state of Latchkey: every narrow store below, so that one
+        /// `Arc<dyn Store>` serves every use case. Implementations map unique violations on
+        /// usernames and email addresses to `Error::IdentifierExists` and on credential ids
+        /// to `Error::PasskeyAlreadyExists`, and connection failures to `Error::Unavailable`.
+        pub trait Store: $($narrow +)+ Send + Sync + 'static {}
+
+        impl<T: $($narrow +)+ Send + Sync + 'static> Store for T {}
+    };
 }
 
-impl<T> Store for T where
-    T: ClientStore
-        + UserStore
-        + PasskeyStore
-        + VerificationStore
-        + SignInStore
-        + SignUpStore
-        + SessionStore
-        + KeyStore
-        + SettingStore
-        + AuditStore
-        + RateLimitStore
-        + Maintenance
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of!(
+    ClientStore,
+    UserStore,
+    PasskeyStore,
+    VerificationStore,
+    SignInStore,
+    SignUpStore,
+    SessionStore,
+    KeyStore,
+    SettingStore,
+    AuditStore,
+    RateLimitStore,
+    Maintenance
+);
 
 /// Clients: a browser or app, found by the SHA-256 of its token.
 #[async_trait]
