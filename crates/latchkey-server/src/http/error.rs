@@ -72,6 +72,7 @@ pub fn trace_id() -> String {
 #[schema(as = Errors)]
 pub struct ErrorBody {
     /// One error, with a stable code.
+    #[schema(min_items = 1)]
     errors: Vec<ErrorItem>,
     /// The request id, to quote when reporting a problem.
     trace_id: String,

@@ -34,3 +34,120 @@ async fn the_served_openapi_document_is_the_committed_one() {
          `LATCHKEY_UPDATE_OPENAPI=1 cargo test -p latchkey-server openapi`"
     );
 }
+
+/// The values the schema `property` of component `schema` admits: its `enum`, or `[]` when
+/// it is open (a plain string). A single-branch `oneOf` wrapping is looked through.
+fn admitted(doc: &Value, schema: &str, property: &str) -> Vec<Value> {
+    let mut field = &doc["components"]["schemas"][schema]["properties"][property];
+    assert!(field.is_object(), "{schema}.{property} is documented");
+    if let Some([only]) = field["oneOf"].as_array().map(Vec::as_slice) {
+        field = only;
+    }
+    field["enum"].as_array().cloned().unwrap_or_default()
+}
+
+/// The contract's closed sets (API §2) are in the document, so that contract suites and
+/// schema fuzzers check them: each resource's constant `object`, the statuses, the one
+/// strategy and the other fixed values the old hand-written document stated.
+#[tokio::test]
+async fn the_document_states_the_contracts_closed_sets() {
+    let app = TestApp::spawn().await;
+    let doc = app.browser().get("/openapi.json").await.ok().clone();
+    let objects = [
+        ("Client", "client"),
+        ("Session", "session"),
+        ("User", "user"),
+        ("Passkey", "passkey"),
+        ("Verification", "verification_passkey"),
+        ("SignIn", "sign_in_attempt"),
+        ("SignUp", "sign_up_attempt"),
+        ("Token", "token"),
+        ("AuditEvent", "audit_event"),
+    ];
+    for (schema, object) in objects {
+        assert_eq!(
+            admitted(&doc, schema, "object"),
+            [json!(object)],
+            "{schema}.object"
+        );
+    }
+    // Every schema with an `object` is a resource above, or a DeletedObject.
+    for (name, schema) in doc["components"]["schemas"].as_object().expect("schemas") {
+        if schema["properties"]["object"].is_object() && name != "DeletedObject" {
+            assert!(
+                objects.iter().any(|(s, _)| s == name),
+                "{name}.object is not constant"
+            );
+        }
+    }
+    let statuses = [
+        (
+            "Session",
+            &[
+                "active",
+                "pending",
+                "ended",
+                "expired",
+                "removed",
+                "revoked",
+                "abandoned",
+            ][..],
+        ),
+        (
+            "SignIn",
+            &[
+                "needs_identifier",
+                "needs_first_factor",
+                "complete",
+                "abandoned",
+            ],
+        ),
+        ("SignUp", &["missing_requirements", "complete", "abandoned"]),
+        (
+            "Verification",
+            &["unverified", "verified", "failed", "expired"],
+        ),
+    ];
+    for (schema, values) in statuses {
+        assert_eq!(admitted(&doc, schema, "status"), values, "{schema}.status");
+    }
+    let fixed = [
+        ("Verification", "strategy", json!(["passkey"])),
+        ("Factor", "strategy", json!(["passkey"])),
+        ("DeletedObject", "object", json!(["user", "passkey"])),
+        ("DeletedObject", "deleted", json!([true])),
+        ("Jwk", "kty", json!(["EC"])),
+        ("Jwk", "crv", json!(["P-256"])),
+        ("Jwk", "alg", json!(["ES256"])),
+        ("Jwk", "use", json!(["sig"])),
+    ];
+    for (schema, property, values) in fixed {
+        assert_eq!(
+            json!(admitted(&doc, schema, property)),
+            values,
+            "{schema}.{property}"
+        );
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Errors"]["properties"]["errors"]["minItems"],
+        1
+    );
+    // Request body fields are strings (API §1), not a reference to a generic schema.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(content) = operation["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for media in content.values() {
+                let reference = media["schema"]["$ref"].as_str().expect("a body schema");
+                let name = reference.trim_start_matches("#/components/schemas/");
+                let properties = doc["components"]["schemas"][name]["properties"]
+                    .as_object()
+                    .expect("body fields");
+                for (field, schema) in properties {
+                    assert_eq!(schema["type"], "string", "{method} {path}: {field}");
+                }
+            }
+        }
+    }
+}

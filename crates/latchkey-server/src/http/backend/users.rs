@@ -6,6 +6,7 @@ use latchkey_core::RequestContext;
 use latchkey_core::auth::SignUpInput;
 
 use super::SecretKey;
+use crate::http::dto::kinds::DeletedKind;
 use crate::http::dto::{self, CreateUserBody, DeletedObject, Page, User, UserListQuery};
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Query};
@@ -101,7 +102,7 @@ pub async fn delete(
         .auth
         .delete_user(&id, &RequestContext::default())
         .await?;
-    Ok(Json(DeletedObject::new("user", id)))
+    Ok(Json(DeletedObject::new(DeletedKind::User, id)))
 }
 
 /// Delete a user's passkey
@@ -125,5 +126,5 @@ pub async fn delete_passkey(
         .auth
         .delete_passkey(&user_id, &passkey_id, None, &RequestContext::default())
         .await?;
-    Ok(Json(DeletedObject::new("passkey", passkey_id)))
+    Ok(Json(DeletedObject::new(DeletedKind::Passkey, passkey_id)))
 }

@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::kinds::AuditEventObject;
+
 /// One page of a list, with the number of items in the whole list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
@@ -15,9 +17,8 @@ pub struct Page<T> {
 /// A security event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
-    /// Always `audit_event`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: AuditEventObject,
     id: String,
     /// What happened, as `sign_in.succeeded`.
     #[serde(rename = "type")]
@@ -35,7 +36,7 @@ pub struct AuditEvent {
 impl From<&model::AuditEvent> for AuditEvent {
     fn from(e: &model::AuditEvent) -> Self {
         AuditEvent {
-            object: "audit_event",
+            object: AuditEventObject,
             id: e.id.clone(),
             kind: e.kind.clone(),
             user_id: e.user_id.clone(),

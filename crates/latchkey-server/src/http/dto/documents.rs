@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::kinds::{AndroidAppNamespace, EcKeyType, Es256Algorithm, P256Curve, SignatureUse};
 use crate::config::AndroidApp;
 
 /// What the SDK needs to know of the configuration.
@@ -77,15 +78,15 @@ pub struct Jwks {
 /// A P-256 public key.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Jwk {
-    /// `EC`.
-    kty: String,
-    /// `P-256`.
-    crv: String,
-    /// `ES256`.
-    alg: String,
-    /// `sig`.
+    #[schema(inline)]
+    kty: EcKeyType,
+    #[schema(inline)]
+    crv: P256Curve,
+    #[schema(inline)]
+    alg: Es256Algorithm,
     #[serde(rename = "use")]
-    use_: String,
+    #[schema(inline)]
+    use_: SignatureUse,
     kid: String,
     x: String,
     y: String,
@@ -115,9 +116,8 @@ pub struct AssetLink {
 /// The Android app a statement is about.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AndroidTarget {
-    /// `android_app`.
-    #[schema(value_type = String)]
-    namespace: &'static str,
+    #[schema(inline)]
+    namespace: AndroidAppNamespace,
     package_name: String,
     sha256_cert_fingerprints: Vec<String>,
 }
@@ -130,7 +130,7 @@ impl From<&AndroidApp> for AssetLink {
                 "delegate_permission/common.get_login_creds",
             ],
             target: AndroidTarget {
-                namespace: "android_app",
+                namespace: AndroidAppNamespace,
                 package_name: app.package_name.clone(),
                 sha256_cert_fingerprints: app.sha256_cert_fingerprints.clone(),
             },

@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod documents;
+pub mod kinds;
 pub mod requests;
 pub mod resources;
 

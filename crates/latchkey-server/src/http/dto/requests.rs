@@ -3,14 +3,14 @@
 //! sent as JSON — as its JSON), unknown fields are ignored, and a missing field is left to
 //! the use case, which answers `form_param_missing` with the field's name. A field the
 //! API does not require is `#[serde(default)]`, which the OpenAPI schema reads as optional.
+//! The schema of every field is a string (`#[schema(value_type = String)]`): that is what
+//! the API asks for, though any JSON value is read as its text.
 
 use latchkey_core::Error;
 use latchkey_core::store::Page;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
 /// A body field read as text: a string as it is, a number or boolean printed, an object
 /// (a credential sent as JSON) as its JSON; `null` or no field at all is no value.
@@ -40,56 +40,53 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-impl PartialSchema for Text {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "Text; in a JSON body any value is read as its text (API §1).",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for Text {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((Self::name().into_owned(), Self::schema()));
-    }
-}
-
 /// A sign-up: with a username, or `strategy=passkey` for a passkey-first one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignUpBody {
+    /// `passkey` for a passkey-first sign-up; none for a sign-up with a username.
     #[serde(default)]
+    #[schema(value_type = String)]
     pub strategy: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub username: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub email_address: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub first_name: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub last_name: Text,
 }
 
 /// A user made by the customer's backend.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateUserBody {
+    #[schema(value_type = String)]
     pub username: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub email_address: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub first_name: Text,
     #[serde(default)]
+    #[schema(value_type = String)]
     pub last_name: Text,
 }
 
 /// A sign-in: no identifier for a discoverable sign-in.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignInBody {
+    /// `passkey`.
     #[serde(default)]
+    #[schema(value_type = String)]
     pub strategy: Text,
+    /// A username or email address; none for a discoverable sign-in.
     #[serde(default)]
+    #[schema(value_type = String)]
     pub identifier: Text,
 }
 
@@ -97,6 +94,7 @@ pub struct SignInBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PrepareBody {
     /// `passkey`.
+    #[schema(value_type = String)]
     pub strategy: Text,
 }
 
@@ -104,14 +102,17 @@ pub struct PrepareBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AttemptBody {
     /// `passkey`.
+    #[schema(value_type = String)]
     pub strategy: Text,
     /// The `PublicKeyCredential` as JSON (text, or an object in a JSON body).
+    #[schema(value_type = String)]
     pub public_key_credential: Text,
 }
 
 /// A passkey's new name.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RenameBody {
+    #[schema(value_type = String)]
     pub name: Text,
 }
 

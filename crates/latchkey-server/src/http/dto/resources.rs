@@ -6,18 +6,20 @@ use latchkey_core::model::{self, SessionStatus, SignUpStatus, VerificationStatus
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::kinds::{
+    self, ClientObject, Deleted, DeletedKind, PasskeyObject, PasskeyStrategy, SessionObject,
+    SignInObject, SignUpObject, TokenObject, UserObject, VerificationObject,
+};
+
 /// The state of a passkey ceremony; `nonce` holds the WebAuthn options while unverified.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Verification {
-    /// Always `verification_passkey`.
-    #[schema(value_type = String)]
-    object: &'static str,
-    /// `unverified`, `verified`, `failed` or `expired`.
-    #[schema(value_type = String)]
-    status: &'static str,
-    /// Always `passkey`.
-    #[schema(value_type = String)]
-    strategy: &'static str,
+    #[schema(inline)]
+    object: VerificationObject,
+    #[schema(inline)]
+    status: kinds::VerificationStatus,
+    #[schema(inline)]
+    strategy: PasskeyStrategy,
     nonce: Option<String>,
     attempts: Option<i64>,
     expire_at: Option<i64>,
@@ -31,9 +33,9 @@ impl Verification {
             _ => None,
         };
         Verification {
-            object: "verification_passkey",
-            status: v.status.as_str(),
-            strategy: "passkey",
+            object: VerificationObject,
+            status: v.status.into(),
+            strategy: PasskeyStrategy,
             nonce,
             attempts: Some(v.attempts),
             expire_at: Some(v.expire_at),
@@ -43,9 +45,9 @@ impl Verification {
     /// The verification of a verified passkey whose ceremony is gone.
     fn settled() -> Self {
         Verification {
-            object: "verification_passkey",
-            status: "verified",
-            strategy: "passkey",
+            object: VerificationObject,
+            status: kinds::VerificationStatus::Verified,
+            strategy: PasskeyStrategy,
             nonce: None,
             attempts: None,
             expire_at: None,
@@ -64,9 +66,8 @@ pub struct Provider {
 /// A passkey of a user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Passkey {
-    /// Always `passkey`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: PasskeyObject,
     id: String,
     name: Option<String>,
     verification: Option<Verification>,
@@ -97,7 +98,7 @@ impl Passkey {
             None => None,
         };
         Passkey {
-            object: "passkey",
+            object: PasskeyObject,
             id: p.id.clone(),
             name: p.name.clone(),
             verification,
@@ -128,9 +129,8 @@ pub struct EmailAddress {
 /// A user with their passkeys.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
-    /// Always `user`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: UserObject,
     id: String,
     username: Option<String>,
     first_name: Option<String>,
@@ -146,7 +146,7 @@ impl From<&UserView> for User {
     fn from(view: &UserView) -> Self {
         let u = &view.user;
         User {
-            object: "user",
+            object: UserObject,
             id: u.id.clone(),
             username: u.username.clone(),
             first_name: u.first_name.clone(),
@@ -174,9 +174,8 @@ impl From<&UserView> for User {
 /// A session token, as the token call returns it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Token {
-    /// Always `token`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: TokenObject,
     /// An ES256 JWT.
     jwt: String,
 }
@@ -185,7 +184,7 @@ impl Token {
     /// The token for a signed JWT.
     pub fn new(jwt: String) -> Self {
         Token {
-            object: "token",
+            object: TokenObject,
             jwt,
         }
     }
@@ -202,13 +201,11 @@ pub struct Task {
 /// A session of a user on a client.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Session {
-    /// Always `session`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: SessionObject,
     id: String,
-    /// `active`, `pending`, `ended`, `expired`, `removed`, `revoked` or `abandoned`.
-    #[schema(value_type = String)]
-    status: &'static str,
+    #[schema(inline)]
+    status: kinds::SessionStatus,
     user: User,
     tasks: Option<Vec<Task>>,
     last_active_token: Option<Token>,
@@ -228,9 +225,9 @@ impl From<&SessionView> for Session {
             }]
         });
         Session {
-            object: "session",
+            object: SessionObject,
             id: s.id.clone(),
-            status: s.status.as_str(),
+            status: s.status.into(),
             user: User::from(&view.user),
             tasks,
             last_active_token: view.token.clone().map(Token::new),
@@ -246,21 +243,18 @@ impl From<&SessionView> for Session {
 /// A way to prove who one is.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Factor {
-    /// `passkey`.
-    #[schema(value_type = String)]
-    strategy: &'static str,
+    #[schema(inline)]
+    strategy: PasskeyStrategy,
 }
 
 /// A sign-in attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignIn {
-    /// Always `sign_in_attempt`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: SignInObject,
     id: String,
-    /// `needs_identifier`, `needs_first_factor`, `complete` or `abandoned`.
-    #[schema(value_type = String)]
-    status: &'static str,
+    #[schema(inline)]
+    status: kinds::SignInStatus,
     identifier: Option<String>,
     supported_first_factors: Vec<Factor>,
     first_factor_verification: Option<Verification>,
@@ -273,15 +267,15 @@ impl From<&SignInView> for SignIn {
         let s = &view.sign_in;
         let factors = if view.passkey_supported {
             vec![Factor {
-                strategy: "passkey",
+                strategy: PasskeyStrategy,
             }]
         } else {
             Vec::new()
         };
         SignIn {
-            object: "sign_in_attempt",
+            object: SignInObject,
             id: s.id.clone(),
-            status: s.status.as_str(),
+            status: s.status.into(),
             identifier: s.identifier.clone(),
             supported_first_factors: factors,
             first_factor_verification: view.verification.as_ref().map(Verification::new),
@@ -294,13 +288,11 @@ impl From<&SignInView> for SignIn {
 /// A sign-up attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignUp {
-    /// Always `sign_up_attempt`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: SignUpObject,
     id: String,
-    /// `missing_requirements`, `complete` or `abandoned`.
-    #[schema(value_type = String)]
-    status: &'static str,
+    #[schema(inline)]
+    status: kinds::SignUpStatus,
     username: Option<String>,
     email_address: Option<String>,
     first_name: Option<String>,
@@ -322,9 +314,9 @@ impl From<&SignUpView> for SignUp {
             _ => Vec::new(),
         };
         SignUp {
-            object: "sign_up_attempt",
+            object: SignUpObject,
             id: s.id.clone(),
-            status: s.status.as_str(),
+            status: s.status.into(),
             username: s.username.clone(),
             email_address: s.email_address.clone(),
             first_name: s.first_name.clone(),
@@ -342,9 +334,8 @@ impl From<&SignUpView> for SignUp {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Client {
     id: String,
-    /// Always `client`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: ClientObject,
     sessions: Vec<Session>,
     sign_in: Option<SignIn>,
     sign_up: Option<SignUp>,
@@ -358,7 +349,7 @@ impl From<&ClientView> for Client {
         let c = &view.client;
         Client {
             id: c.id.clone(),
-            object: "client",
+            object: ClientObject,
             sessions: view.sessions.iter().map(Session::from).collect(),
             sign_in: view.sign_in.as_ref().map(SignIn::from),
             sign_up: view.sign_up.as_ref().map(SignUp::from),
@@ -372,20 +363,20 @@ impl From<&ClientView> for Client {
 /// What a delete answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeletedObject {
-    /// The kind of object deleted: `user` or `passkey`.
-    #[schema(value_type = String)]
-    object: &'static str,
+    #[schema(inline)]
+    object: DeletedKind,
     id: String,
-    deleted: bool,
+    #[schema(inline)]
+    deleted: Deleted,
 }
 
 impl DeletedObject {
     /// The deleted object of kind `object`.
-    pub fn new(object: &'static str, id: String) -> Self {
+    pub fn new(object: DeletedKind, id: String) -> Self {
         DeletedObject {
             object,
             id,
-            deleted: true,
+            deleted: Deleted,
         }
     }
 }

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use latchkey_core::model;
 
+use crate::http::dto::kinds::DeletedKind;
 use crate::http::dto::{
     AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session, SessionQuery, User,
 };
@@ -165,6 +166,6 @@ pub async fn delete_passkey(
         .delete_passkey(&session.user_id, &id, Some(&session.id), &caller.ctx)
         .await?;
     caller
-        .respond(&state, DeletedObject::new("passkey", id))
+        .respond(&state, DeletedObject::new(DeletedKind::Passkey, id))
         .await
 }
