@@ -598,7 +598,11 @@ async fn passkey_registration_rename_and_pending_sessions() {
             .expect("record")
             .expect("client");
         let listed = &record.sessions[0].2;
-        assert_eq!(listed.len(), 1, "{url}: the client's view lists the passkey");
+        assert_eq!(
+            listed.len(),
+            1,
+            "{url}: the client's view lists the passkey"
+        );
         assert_eq!(
             (listed[0].id.as_str(), listed[0].credential_id.as_deref()),
             (pk.id.as_str(), Some(&b"cred"[..])),
