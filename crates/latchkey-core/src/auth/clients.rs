@@ -1,6 +1,6 @@
 //! Clients: the browsers and apps holding a client token, and everything shown of one.
 
-use super::views::{ClientView, SessionView, UserView};
+use super::views::{Answer, ClientView, SessionView, UserView};
 use super::{Auth, RequestContext, token_hash};
 use crate::encoding::b64url;
 use crate::error::Result;
@@ -30,8 +30,47 @@ impl Auth {
         (RequestClient::New { client, token_hash }, token)
     }
 
+    /// The caller's client as shown, or none before the caller has one.
+    pub async fn show_client(&self, client: Option<&Client>) -> Result<Answer<Option<ClientView>>> {
+        let view = match client {
+            Some(client) => self.client_view(&client.id).await?,
+            None => None,
+        };
+        Ok(Answer {
+            response: view.clone(),
+            client: view,
+        })
+    }
+
+    /// `response` with the view of client `client_id` as the use case left it.
+    pub(super) async fn answer<T>(&self, client_id: &str, response: T) -> Result<Answer<T>> {
+        Ok(Answer {
+            response,
+            client: self.client_view(client_id).await?,
+        })
+    }
+
+    /// [`Auth::answer`] for a use case that may have created a session: that session
+    /// carries a fresh token as its `last_active_token`, as the vendor's API does, so the
+    /// client needs no call of its own to mint one.
+    pub(super) async fn answer_signed_in<T>(
+        &self,
+        client_id: &str,
+        response: T,
+        created_session_id: Option<String>,
+        ctx: &RequestContext,
+    ) -> Result<Answer<T>> {
+        let mut answer = self.answer(client_id, response).await?;
+        if let (Some(view), Some(id)) = (answer.client.as_mut(), created_session_id)
+            && let Some(session) = view.sessions.iter_mut().find(|s| s.session.id == id)
+        {
+            session.token = Some(self.sign_session_token(&session.session, ctx)?);
+        }
+        Ok(answer)
+    }
+
     /// Everything shown of a client: its live sessions and its current attempts.
-    pub async fn client_view(&self, client_id: &str) -> Result<Option<ClientView>> {
+    async fn client_view(&self, client_id: &str) -> Result<Option<ClientView>> {
         let Some(record) = self.store.find_client_record(client_id).await? else {
             return Ok(None);
         };
@@ -66,8 +105,13 @@ impl Auth {
         }))
     }
 
-    /// Signs the client out: ends every session of the client and forgets its attempts.
-    pub async fn end_client(&self, client: &Client, ctx: &RequestContext) -> Result<()> {
+    /// Signs the client out: ends every session of the client and forgets its attempts;
+    /// answers with the client as it now is.
+    pub async fn end_client(
+        &self,
+        client: &Client,
+        ctx: &RequestContext,
+    ) -> Result<Answer<Option<ClientView>>> {
         let now = self.now();
         for session in self.store.list_client_sessions(&client.id).await? {
             if session.status.is_live() {
@@ -82,6 +126,7 @@ impl Auth {
             updated_at: now,
             ..client.clone()
         };
-        self.store.update_client(&client).await
+        self.store.update_client(&client).await?;
+        self.show_client(Some(&client)).await
     }
 }

@@ -26,7 +26,7 @@ mod sign_ups;
 mod users;
 pub mod views;
 
-pub use views::{ClientView, PasskeyView, SessionView, SignInView, SignUpView, UserView};
+pub use views::{Answer, ClientView, PasskeyView, SessionView, SignInView, SignUpView, UserView};
 
 /// Who made a request, for audit events, passkey names and the token's `azp`.
 #[derive(Debug, Clone, Default)]

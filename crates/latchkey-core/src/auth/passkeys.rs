@@ -4,7 +4,7 @@ use serde_json::json;
 use webauthn_rs_core::proto::RegisterPublicKeyCredential;
 
 use super::attempts::Attempt;
-use super::views::PasskeyView;
+use super::views::{Answer, PasskeyView};
 use super::{Auth, RequestContext, STRATEGY, attempted_credential};
 use crate::aaguid;
 use crate::ceremony::{self, RegisteredCredential};
@@ -15,7 +15,7 @@ use crate::validate::PasskeyName;
 
 impl Auth {
     /// Starts registering a new passkey for the signed-in user.
-    pub async fn create_passkey(&self, session: &Session) -> Result<PasskeyView> {
+    pub async fn create_passkey(&self, session: &Session) -> Result<Answer<PasskeyView>> {
         if !self.settings.passkey_enabled {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
@@ -38,10 +38,11 @@ impl Auth {
         self.store
             .insert_passkey(&passkey, &verification, &ceremony)
             .await?;
-        Ok(PasskeyView {
+        let view = PasskeyView {
             passkey,
             verification: Some(verification),
-        })
+        };
+        self.answer(&session.client_id, view).await
     }
 
     /// Verifies a passkey being registered and names it after its authenticator.
@@ -52,7 +53,7 @@ impl Auth {
         strategy: Option<&str>,
         credential: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<PasskeyView> {
+    ) -> Result<Answer<PasskeyView>> {
         let credential = attempted_credential(strategy, credential)?;
         let passkey = self
             .store
@@ -62,8 +63,10 @@ impl Auth {
         if passkey.verified {
             return Err(Error::AlreadyVerified);
         }
-        self.run_attempt(PasskeyAttempt { passkey, session }, credential, ctx)
-            .await
+        let view = self
+            .run_attempt(PasskeyAttempt { passkey, session }, credential, ctx)
+            .await?;
+        self.answer(&session.client_id, view).await
     }
 
     /// Renames one of the signed-in user's verified passkeys.
@@ -73,7 +76,7 @@ impl Auth {
         id: &str,
         name: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<PasskeyView> {
+    ) -> Result<Answer<PasskeyView>> {
         let name = PasskeyName::parse(name.ok_or(Error::FormParamMissing("name"))?)?;
         let passkey = self
             .store
@@ -97,7 +100,20 @@ impl Auth {
             json!({ "name": passkey.name }),
         );
         self.store.rename_passkey(&passkey, &event).await?;
-        self.passkey_view(passkey).await
+        let view = self.passkey_view(passkey).await?;
+        self.answer(&session.client_id, view).await
+    }
+
+    /// Deletes one of the signed-in user's passkeys; it is unusable at once.
+    pub async fn delete_my_passkey(
+        &self,
+        session: &Session,
+        id: &str,
+        ctx: &RequestContext,
+    ) -> Result<Answer<()>> {
+        self.delete_passkey(&session.user_id, id, Some(&session.id), ctx)
+            .await?;
+        self.answer(&session.client_id, ()).await
     }
 
     /// Deletes a user's passkey; it is unusable at once.

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::views::SessionView;
+use super::views::{Answer, SessionView};
 use super::{Auth, RequestContext};
 use crate::encoding::b64url;
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ use crate::tokens::Claims;
 
 impl Auth {
     /// Makes the client's live session `id` its active one.
-    pub async fn touch_session(&self, client: &Client, id: &str) -> Result<SessionView> {
+    pub async fn touch_session(&self, client: &Client, id: &str) -> Result<Answer<SessionView>> {
         let now = self.now();
         let mut session = self.client_session(client, id).await?;
         session.last_active_at = now;
@@ -25,7 +25,8 @@ impl Auth {
             ..client.clone()
         };
         self.store.update_client(&client).await?;
-        self.session_view(session).await
+        let view = self.session_view(session).await?;
+        self.answer(&client.id, view).await
     }
 
     /// A fresh token for the client's live session `id`; refreshing keeps the session
@@ -54,7 +55,11 @@ impl Auth {
 
     /// A session token for a live session, recording no activity: for the session an
     /// attempt has just created, so that its response carries the first token.
-    pub fn sign_session_token(&self, session: &Session, ctx: &RequestContext) -> Result<String> {
+    pub(super) fn sign_session_token(
+        &self,
+        session: &Session,
+        ctx: &RequestContext,
+    ) -> Result<String> {
         let iat = self.now() / 1000;
         let claims = Claims {
             iss: self
@@ -82,7 +87,7 @@ impl Auth {
         client: &Client,
         id: &str,
         ctx: &RequestContext,
-    ) -> Result<SessionView> {
+    ) -> Result<Answer<SessionView>> {
         let now = self.now();
         let session = self.client_session(client, id).await?;
         let session = self
@@ -103,7 +108,8 @@ impl Auth {
             };
             self.store.update_client(&client).await?;
         }
-        self.session_view(session).await
+        let view = self.session_view(session).await?;
+        self.answer(&client.id, view).await
     }
 
     /// The session the signed-in user's calls act on: the one named, else the client's
@@ -123,7 +129,7 @@ impl Auth {
     }
 
     /// The signed-in user's live sessions on every client.
-    pub async fn my_sessions(&self, session: &Session) -> Result<Vec<SessionView>> {
+    pub async fn my_sessions(&self, session: &Session) -> Result<Answer<Vec<SessionView>>> {
         let now = self.now();
         let (sessions, _) = self
             .store
@@ -140,7 +146,7 @@ impl Auth {
         for s in sessions.into_iter().filter(|s| s.status_at(now).is_live()) {
             views.push(self.session_view(s).await?);
         }
-        Ok(views)
+        self.answer(&session.client_id, views).await
     }
 
     /// Revokes one of the signed-in user's sessions.
@@ -149,14 +155,15 @@ impl Auth {
         session: &Session,
         id: &str,
         ctx: &RequestContext,
-    ) -> Result<SessionView> {
+    ) -> Result<Answer<SessionView>> {
         let target = self
             .store
             .find_session(id)
             .await?
             .filter(|s| s.user_id == session.user_id)
             .ok_or(Error::NotFound("session"))?;
-        self.revoke(target, ctx).await
+        let view = self.revoke(target, ctx).await?;
+        self.answer(&session.client_id, view).await
     }
 
     /// Revokes a session, by the administration or by its own user.

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::attempts::Attempt;
-use super::views::SignInView;
+use super::views::{Answer, SignInView};
 use super::{
     ATTEMPT_LIFETIME_MS, Auth, PASSKEY, RequestContext, STRATEGY, attempted_credential,
     invalid_strategy, require_passkey_strategy,
@@ -27,7 +27,7 @@ impl Auth {
         strategy: Option<&str>,
         identifier: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<SignInView> {
+    ) -> Result<Answer<SignInView>> {
         let client = request_client.client();
         let now = self.now();
         let strategy = strategy.filter(|s| !s.is_empty());
@@ -82,18 +82,20 @@ impl Auth {
             if strategy.is_some() {
                 return self.prepare_sign_in(client, &sign_in.id, strategy).await;
             }
-            return self.sign_in_view(sign_in).await;
+            let view = self.sign_in_view(sign_in).await?;
+            return self.answer(&client.id, view).await;
         }
         let challenge = self.ceremonies.start_authentication(Vec::new())?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
         self.store
             .insert_sign_in(request_client, &sign_in, Some((&verification, &ceremony)))
             .await?;
-        Ok(SignInView {
+        let view = SignInView {
             sign_in,
             verification: Some(verification),
             passkey_supported: true,
-        })
+        };
+        self.answer(&client.id, view).await
     }
 
     /// Prepares an identifier-first sign-in's first factor: request options that allow
@@ -103,7 +105,7 @@ impl Auth {
         client: &Client,
         id: &str,
         strategy: Option<&str>,
-    ) -> Result<SignInView> {
+    ) -> Result<Answer<SignInView>> {
         require_passkey_strategy(strategy)?;
         let sign_in = self.open_sign_in(client, id).await?;
         let allow = match &sign_in.user_id {
@@ -128,11 +130,12 @@ impl Auth {
         self.store
             .upsert_verification(&verification, &ceremony)
             .await?;
-        self.sign_in_view(sign_in).await
+        let view = self.sign_in_view(sign_in).await?;
+        self.answer(&client.id, view).await
     }
 
     /// Verifies a sign-in's assertion and creates a session, whose first token the
-    /// caller can mint at once.
+    /// answer carries.
     pub async fn attempt_sign_in(
         &self,
         client: &Client,
@@ -140,11 +143,14 @@ impl Auth {
         strategy: Option<&str>,
         credential: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<SignInView> {
+    ) -> Result<Answer<SignInView>> {
         let credential = attempted_credential(strategy, credential)?;
         let sign_in = self.open_sign_in(client, id).await?;
-        self.run_attempt(SignInAttempt(sign_in), credential, ctx)
-            .await
+        let view = self
+            .run_attempt(SignInAttempt(sign_in), credential, ctx)
+            .await?;
+        let created = view.sign_in.created_session_id.clone();
+        self.answer_signed_in(&client.id, view, created, ctx).await
     }
 
     /// The client's sign-in `id`, refused once complete.

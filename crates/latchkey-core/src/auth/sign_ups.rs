@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::attempts::Attempt;
 use super::users::optional_email;
-use super::views::SignUpView;
+use super::views::{Answer, SignUpView};
 use super::{
     ATTEMPT_LIFETIME_MS, Auth, PASSKEY, RequestContext, STRATEGY, SignUpInput,
     attempted_credential, invalid_strategy,
@@ -19,8 +19,22 @@ use crate::validate::{EmailAddress, Username, person_name};
 
 impl Auth {
     /// Starts a sign-up on the client: one with a username and no strategy completes at
-    /// once; `strategy=passkey` returns the passkey's creation options.
+    /// once, and its session's first token comes with the answer; `strategy=passkey`
+    /// returns the passkey's creation options.
     pub async fn create_sign_up(
+        &self,
+        request_client: &RequestClient,
+        input: SignUpInput,
+        ctx: &RequestContext,
+    ) -> Result<Answer<SignUpView>> {
+        let view = self.start_sign_up(request_client, input, ctx).await?;
+        let created = view.sign_up.created_session_id.clone();
+        let client_id = &request_client.client().id;
+        self.answer_signed_in(client_id, view, created, ctx).await
+    }
+
+    /// The sign-up that [`Auth::create_sign_up`] starts, and completes if it can.
+    async fn start_sign_up(
         &self,
         request_client: &RequestClient,
         input: SignUpInput,
@@ -113,7 +127,7 @@ impl Auth {
     }
 
     /// Verifies a passkey-first sign-up's passkey and creates the user, the passkey and
-    /// a session in one step.
+    /// a session in one step; the session's first token comes with the answer.
     pub async fn attempt_sign_up(
         &self,
         client: &Client,
@@ -121,7 +135,7 @@ impl Auth {
         strategy: Option<&str>,
         credential: Option<&str>,
         ctx: &RequestContext,
-    ) -> Result<SignUpView> {
+    ) -> Result<Answer<SignUpView>> {
         let credential = attempted_credential(strategy, credential)?;
         let sign_up = self
             .store
@@ -143,7 +157,9 @@ impl Auth {
             sign_up,
             user_handle,
         };
-        self.run_attempt(attempt, credential, ctx).await
+        let view = self.run_attempt(attempt, credential, ctx).await?;
+        let created = view.sign_up.created_session_id.clone();
+        self.answer_signed_in(&client.id, view, created, ctx).await
     }
 
     async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {

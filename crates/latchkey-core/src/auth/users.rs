@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::views::UserView;
+use super::views::{Answer, UserView};
 use super::{Auth, RequestContext, SignUpInput};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle};
@@ -11,14 +11,16 @@ use crate::validate::{EmailAddress, Username, person_name};
 
 impl Auth {
     /// The signed-in user with their passkeys.
-    pub async fn me(&self, session: &Session) -> Result<UserView> {
+    pub async fn me(&self, session: &Session) -> Result<Answer<UserView>> {
         // The user may have been deleted since its session was read.
-        self.user_view(&session.user_id)
+        let user = self
+            .user_view(&session.user_id)
             .await
             .map_err(|err| match err {
                 Error::NotFound(_) => Error::AuthenticationInvalid,
                 other => other,
-            })
+            })?;
+        self.answer(&session.client_id, user).await
     }
 
     /// A user with their passkeys.

@@ -49,3 +49,13 @@ pub struct ClientView {
     pub sign_in: Option<SignInView>,
     pub sign_up: Option<SignUpView>,
 }
+
+/// What a Frontend use case answers: its result and the client's view as the use case
+/// left it, read once at its end, so the caller builds the `{response, client}`
+/// envelope without a second trip.
+#[derive(Debug, Clone)]
+pub struct Answer<T> {
+    pub response: T,
+    /// `None` when the client is not stored.
+    pub client: Option<ClientView>,
+}

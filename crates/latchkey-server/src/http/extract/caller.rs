@@ -6,6 +6,7 @@ use axum::http::header::{AUTHORIZATION, ORIGIN, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
+use latchkey_core::auth::Answer;
 use latchkey_core::model::{Client, RequestClient};
 use latchkey_core::{Error, RequestContext};
 use serde::Serialize;
@@ -132,43 +133,24 @@ impl Caller {
             .ok_or(ApiError(Error::AuthenticationInvalid))
     }
 
-    /// `{ response, client }` with the caller's current client, handing out a new
-    /// client token as a cookie or, for native callers, in `Authorization`.
-    pub async fn respond<T: Serialize>(
+    /// `{ response, client }` of a use case's answer, its result shown by `to_dto`,
+    /// handing out a new client token as a cookie or, for native callers, in
+    /// `Authorization`.
+    pub fn respond<T, D: Serialize>(
         &self,
         state: &AppState,
-        response: T,
-    ) -> Result<Response, ApiError> {
-        self.respond_signed_in(state, response, None).await
-    }
-
-    /// [`Caller::respond`] for an attempt that may have created a session: that session
-    /// carries a fresh token as its `last_active_token`, as the vendor's API does, so the
-    /// client needs no call of its own to mint one.
-    pub async fn respond_signed_in<T: Serialize>(
-        &self,
-        state: &AppState,
-        response: T,
-        created_session_id: Option<&str>,
-    ) -> Result<Response, ApiError> {
-        let mut view = match &self.client {
-            Some(client) => state.auth.client_view(&client.id).await?,
-            None => None,
-        };
-        if let (Some(view), Some(id)) = (view.as_mut(), created_session_id)
-            && let Some(session) = view.sessions.iter_mut().find(|s| s.session.id == id)
-        {
-            session.token = Some(state.auth.sign_session_token(&session.session, &self.ctx)?);
-        }
+        answer: Answer<T>,
+        to_dto: impl FnOnce(T) -> D,
+    ) -> Response {
         let body = Envelope {
-            response,
-            client: view.as_ref().map(dto::Client::from),
+            response: to_dto(answer.response),
+            client: answer.client.as_ref().map(dto::Client::from),
         };
-        Ok(self.with_token(axum::Json(body).into_response(), state))
+        self.with_token(axum::Json(body).into_response(), state)
     }
 
     /// Adds the new client token to a response.
-    pub fn with_token(&self, mut response: Response, state: &AppState) -> Response {
+    fn with_token(&self, mut response: Response, state: &AppState) -> Response {
         if let Some((_, token)) = &self.new_client {
             let headers = response.headers_mut();
             if self.native {

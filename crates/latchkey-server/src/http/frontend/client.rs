@@ -30,13 +30,8 @@ pub async fn environment(State(state): State<AppState>) -> Json<Environment> {
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    let client = match &caller.client {
-        Some(client) => state.auth.client_view(&client.id).await?,
-        None => None,
-    };
-    caller
-        .respond(&state, client.as_ref().map(Client::from))
-        .await
+    let answer = state.auth.show_client(caller.client.as_ref()).await?;
+    Ok(caller.respond(&state, answer, |view| view.as_ref().map(Client::from)))
 }
 
 /// End every session of the client
@@ -49,10 +44,9 @@ pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Respon
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    let client = caller.existing_client()?;
-    state.auth.end_client(client, &caller.ctx).await?;
-    let view = state.auth.client_view(&client.id).await?;
-    caller
-        .respond(&state, view.as_ref().map(Client::from))
-        .await
+    let answer = state
+        .auth
+        .end_client(caller.existing_client()?, &caller.ctx)
+        .await?;
+    Ok(caller.respond(&state, answer, |view| view.as_ref().map(Client::from)))
 }

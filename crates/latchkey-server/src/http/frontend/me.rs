@@ -31,8 +31,8 @@ async fn current(state: &AppState, caller: &Caller) -> Result<model::Session, Ap
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    let user = state.auth.me(&session).await?;
-    caller.respond(&state, User::from(&user)).await
+    let answer = state.auth.me(&session).await?;
+    Ok(caller.respond(&state, answer, |user| User::from(&user)))
 }
 
 /// The user's live sessions on every client
@@ -46,9 +46,10 @@ pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Respon
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sessions(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    let sessions = state.auth.my_sessions(&session).await?;
-    let sessions: Vec<Session> = sessions.iter().map(Session::from).collect();
-    caller.respond(&state, sessions).await
+    let answer = state.auth.my_sessions(&session).await?;
+    Ok(caller.respond(&state, answer, |sessions| {
+        sessions.iter().map(Session::from).collect::<Vec<_>>()
+    }))
 }
 
 /// Revoke one of the user's sessions
@@ -66,11 +67,11 @@ pub async fn revoke_session(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    let view = state
+    let answer = state
         .auth
         .revoke_my_session(&session, &id, &caller.ctx)
         .await?;
-    caller.respond(&state, Session::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| Session::from(&view)))
 }
 
 /// Start a passkey registration
@@ -88,8 +89,8 @@ pub async fn create_passkey(
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     caller.limit(&state).await?;
-    let view = state.auth.create_passkey(&session).await?;
-    caller.respond(&state, Passkey::from(&view)).await
+    let answer = state.auth.create_passkey(&session).await?;
+    Ok(caller.respond(&state, answer, |view| Passkey::from(&view)))
 }
 
 /// Verify and name the new passkey
@@ -109,7 +110,7 @@ pub async fn attempt_passkey(
     Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    let view = state
+    let answer = state
         .auth
         .attempt_passkey(
             &session,
@@ -119,7 +120,7 @@ pub async fn attempt_passkey(
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, Passkey::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| Passkey::from(&view)))
 }
 
 /// Rename a passkey
@@ -139,11 +140,11 @@ pub async fn rename_passkey(
     Body(body): Body<RenameBody>,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    let view = state
+    let answer = state
         .auth
         .rename_passkey(&session, &id, body.name.as_deref(), &caller.ctx)
         .await?;
-    caller.respond(&state, Passkey::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| Passkey::from(&view)))
 }
 
 /// Delete a passkey
@@ -161,11 +162,11 @@ pub async fn delete_passkey(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
-    state
+    let answer = state
         .auth
-        .delete_passkey(&session.user_id, &id, Some(&session.id), &caller.ctx)
+        .delete_my_passkey(&session, &id, &caller.ctx)
         .await?;
-    caller
-        .respond(&state, DeletedObject::new(DeletedKind::Passkey, id))
-        .await
+    Ok(caller.respond(&state, answer, |()| {
+        DeletedObject::new(DeletedKind::Passkey, id)
+    }))
 }

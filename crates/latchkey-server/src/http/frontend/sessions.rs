@@ -24,11 +24,11 @@ pub async fn touch(
     Path(id): Path<String>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
-    let view = state
+    let answer = state
         .auth
         .touch_session(caller.existing_client()?, &id)
         .await?;
-    caller.respond(&state, Session::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| Session::from(&view)))
 }
 
 /// Mint a session token (JWT)
@@ -66,9 +66,9 @@ pub async fn end(
     Path(id): Path<String>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
-    let view = state
+    let answer = state
         .auth
         .end_session(caller.existing_client()?, &id, &caller.ctx)
         .await?;
-    caller.respond(&state, Session::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| Session::from(&view)))
 }

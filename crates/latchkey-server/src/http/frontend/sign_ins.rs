@@ -26,7 +26,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.limit(&state).await?;
     let client = caller.client(&state);
-    let view = state
+    let answer = state
         .auth
         .create_sign_in(
             &client,
@@ -35,7 +35,7 @@ pub async fn create(
             &caller.ctx,
         )
         .await?;
-    caller.respond(&state, SignIn::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }
 
 /// Request options allowing the identified user's passkeys
@@ -55,11 +55,11 @@ pub async fn prepare_first_factor(
     Body(body): Body<PrepareBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
-    let view = state
+    let answer = state
         .auth
         .prepare_sign_in(client, &id, body.strategy.as_deref())
         .await?;
-    caller.respond(&state, SignIn::from(&view)).await
+    Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }
 
 /// Verify the assertion and create a session
@@ -79,7 +79,7 @@ pub async fn attempt_first_factor(
     Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
-    let view = state
+    let answer = state
         .auth
         .attempt_sign_in(
             client,
@@ -89,8 +89,5 @@ pub async fn attempt_first_factor(
             &caller.ctx,
         )
         .await?;
-    let created = view.sign_in.created_session_id.as_deref();
-    caller
-        .respond_signed_in(&state, SignIn::from(&view), created)
-        .await
+    Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }

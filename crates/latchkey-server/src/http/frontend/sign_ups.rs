@@ -34,14 +34,11 @@ pub async fn create(
         first_name: body.first_name.into_inner(),
         last_name: body.last_name.into_inner(),
     };
-    let view = state
+    let answer = state
         .auth
         .create_sign_up(&client, input, &caller.ctx)
         .await?;
-    let created = view.sign_up.created_session_id.as_deref();
-    caller
-        .respond_signed_in(&state, SignUp::from(&view), created)
-        .await
+    Ok(caller.respond(&state, answer, |view| SignUp::from(&view)))
 }
 
 /// Finish a passkey-first sign-up
@@ -61,7 +58,7 @@ pub async fn attempt_verification(
     Body(body): Body<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let client = caller.existing_client()?;
-    let view = state
+    let answer = state
         .auth
         .attempt_sign_up(
             client,
@@ -71,8 +68,5 @@ pub async fn attempt_verification(
             &caller.ctx,
         )
         .await?;
-    let created = view.sign_up.created_session_id.as_deref();
-    caller
-        .respond_signed_in(&state, SignUp::from(&view), created)
-        .await
+    Ok(caller.respond(&state, answer, |view| SignUp::from(&view)))
 }
