@@ -9,33 +9,34 @@ use include_dir::{Dir, include_dir};
 /// served under `/sdk/`; nothing else in it is (its tests, say).
 static SDK: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../sdk");
 
+/// The repository's `demo/` directory, served at the root (`/` is its `index.html`).
+static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../demo");
+
 /// An embedded file: its content type and bytes.
 pub struct Asset {
     pub content_type: &'static str,
     pub body: &'static [u8],
 }
 
-const JS: &str = "text/javascript; charset=utf-8";
-const TS: &str = "application/typescript; charset=utf-8";
-
 /// The embedded file served at `path`, if any.
 pub fn find(path: &str) -> Option<Asset> {
-    let (content_type, body): (_, &'static str) = match path {
-        "/" | "/index.html" => (
-            "text/html; charset=utf-8",
-            include_str!("../../../demo/index.html"),
-        ),
-        "/app.js" => (JS, include_str!("../../../demo/app.js")),
-        "/style.css" => (
-            "text/css; charset=utf-8",
-            include_str!("../../../demo/style.css"),
-        ),
-        _ => return path.strip_prefix("/sdk/").and_then(sdk_file),
+    match path.strip_prefix("/sdk/") {
+        Some(below) => sdk_file(below),
+        None => demo_file(path),
+    }
+}
+
+/// A file of the demo, by its path: `/` and `/index.html` are the page, `/app.js` and
+/// `/style.css` what it loads.
+fn demo_file(path: &str) -> Option<Asset> {
+    let name = match path {
+        "/" => "index.html",
+        _ => path.strip_prefix('/')?,
     };
-    Some(Asset {
-        content_type,
-        body: body.as_bytes(),
-    })
+    if name.contains('/') {
+        return None;
+    }
+    asset(&DEMO, name)
 }
 
 /// An SDK module or declaration file, by its path below `/sdk/`: one at the
@@ -46,17 +47,31 @@ fn sdk_file(path: &str) -> Option<Asset> {
         Some(("src", name)) => name,
         Some(_) => return None,
     };
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+    if name.is_empty() || name.contains('/') || !(name.ends_with(".js") || name.ends_with(".d.ts"))
+    {
         return None;
     }
-    let content_type = if name.ends_with(".d.ts") {
-        TS
-    } else if name.ends_with(".js") {
-        JS
-    } else {
+    asset(&SDK, path)
+}
+
+/// The file at `path` in `dir`, typed by its extension; none for hidden files and
+/// types not served.
+fn asset(dir: &'static Dir<'static>, path: &str) -> Option<Asset> {
+    if path
+        .rsplit('/')
+        .next()
+        .is_none_or(|name| name.starts_with('.'))
+    {
         return None;
+    }
+    let content_type = match path.rsplit_once('.')?.1 {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "ts" => "application/typescript; charset=utf-8",
+        _ => return None,
     };
-    let file = SDK.get_file(path)?;
+    let file = dir.get_file(path)?;
     Some(Asset {
         content_type,
         body: file.contents(),
@@ -98,7 +113,7 @@ mod tests {
     use super::find;
 
     #[test]
-    fn sdk_modules_and_declarations_are_found_and_nothing_else() {
+    fn the_demo_and_sdk_files_are_found_and_nothing_else() {
         for (path, kind) in [
             ("/sdk/latchkey.js", "text/javascript"),
             ("/sdk/react.js", "text/javascript"),
@@ -110,7 +125,20 @@ mod tests {
             assert!(asset.content_type.starts_with(kind), "{path}");
             assert!(!asset.body.is_empty(), "{path}");
         }
+        for (path, kind) in [
+            ("/", "text/html"),
+            ("/index.html", "text/html"),
+            ("/app.js", "text/javascript"),
+            ("/style.css", "text/css"),
+        ] {
+            let asset = find(path).unwrap_or_else(|| panic!("{path} is served"));
+            assert!(asset.content_type.starts_with(kind), "{path}");
+            assert!(!asset.body.is_empty(), "{path}");
+        }
         for path in [
+            "/missing.js",
+            "/demo/app.js",
+            "/../Cargo.toml",
             "/sdk/",
             "/sdk/src",
             "/sdk/test/contract.test.js",
