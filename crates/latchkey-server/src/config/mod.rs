@@ -7,6 +7,7 @@ mod error;
 mod secrets;
 mod sections;
 mod settings;
+mod values;
 
 pub use error::ConfigError;
 pub use sections::*;

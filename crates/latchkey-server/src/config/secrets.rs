@@ -7,7 +7,7 @@ use figment::providers::Serialized;
 use figment::value::{Dict, Map};
 use figment::{Error, Metadata, Profile, Provider};
 
-use super::env::{env_value, set};
+use super::values::{env_value, set};
 
 /// A `_FILE` variable: the key it sets and the file that holds the value.
 pub(super) struct SecretFile {

@@ -1661,7 +1661,7 @@ async fn each_sign_up_mode_can_be_disabled_on_its_own() {
 
 #[tokio::test]
 async fn bad_input_never_gets_an_internal_error() {
-    let operations = latchkey_server::http::openapi::operations();
+    let operations = latchkey_server::http::router::operations();
     let app = TestApp::spawn().await;
     let (browser, _, passkey) = user_with_passkey(&app, "ada").await;
     let native = signed_up(&app, Transport::Native, "bob").await;

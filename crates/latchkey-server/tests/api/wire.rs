@@ -616,7 +616,7 @@ async fn metrics_count_requests_ceremonies_and_live_sessions() {
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_and_every_listed_route_exists() {
-    let operations = latchkey_server::http::openapi::operations();
+    let operations = latchkey_server::http::router::operations();
     let app = TestApp::spawn().await;
     let doc = app.browser().get("/openapi.json").await;
     let doc = doc.ok().clone();

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document, generated from the handlers that
-//! [`router::routes`] registers: their `#[utoipa::path]` attributes and the types of their
+//! [`routes`](crate::http::router::routes) registers: their `#[utoipa::path]` attributes and the types of their
 //! bodies, parameters and responses. This module adds what holds for every operation
 //! (operation ids, tags, the error responses, the urlencoded form of every body) and the
 //! links between operations that clients and stateful test tools follow.
@@ -18,7 +18,7 @@ pub use links::{LINKS, Link};
 
 use super::error::ErrorBody;
 use super::extract::CLIENT_COOKIE;
-use super::router::{self, paths};
+use super::router::paths;
 
 /// The document's fixed parts; the paths come from the route table.
 #[derive(utoipa::OpenApi)]
@@ -111,20 +111,14 @@ fn complete(api: &mut OpenApi) {
 }
 
 /// The document of the routes `api`, completed, for a server reached at `server_url`.
-fn finish(mut api: OpenApi, server_url: &str) -> OpenApi {
+pub fn finish(mut api: OpenApi, server_url: &str) -> OpenApi {
     complete(&mut api);
     api.servers = Some(vec![Server::new(server_url.trim_end_matches('/'))]);
     api
 }
 
-/// The whole document, for a server reached at `server_url`.
-pub fn document(server_url: &str) -> OpenApi {
-    finish(router::routes().split_for_parts().1, server_url)
-}
-
-/// Every documented operation: its upper-case method and its path.
-pub fn operations() -> Vec<(String, String)> {
-    let mut api = document("/");
+/// Every operation of `api`: its upper-case method and its path.
+pub fn operations(mut api: OpenApi) -> Vec<(String, String)> {
     let mut all = Vec::new();
     for (path, item) in api.paths.paths.iter_mut() {
         for (method, _) in operations_mut(item) {
@@ -159,6 +153,7 @@ pub async fn openapi(Extension(Document(body)): Extension<Document>) -> Response
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::http::router::{document, operations};
     use serde_json::{Value, json};
 
     pub(super) fn rendered() -> Value {

@@ -16,49 +16,7 @@ use super::{metrics, middleware, openapi, probes, well_known};
 use crate::assets;
 use crate::state::AppState;
 
-/// Every route path of the server (besides the embedded SDK and demo files).
-pub mod paths {
-    /// The prefix of the Backend API, which may get a listener of its own.
-    pub const BACKEND: &str = "/backend";
-    /// The prefix of the Frontend API.
-    pub const FRONTEND: &str = "/v1";
-
-    pub const ENVIRONMENT: &str = "/v1/environment";
-    pub const CLIENT: &str = "/v1/client";
-    pub const SIGN_UPS: &str = "/v1/client/sign_ups";
-    pub const SIGN_UP_ATTEMPT: &str = "/v1/client/sign_ups/{id}/attempt_verification";
-    pub const SIGN_INS: &str = "/v1/client/sign_ins";
-    pub const SIGN_IN_PREPARE: &str = "/v1/client/sign_ins/{id}/prepare_first_factor";
-    pub const SIGN_IN_ATTEMPT: &str = "/v1/client/sign_ins/{id}/attempt_first_factor";
-    pub const SESSION_TOUCH: &str = "/v1/client/sessions/{id}/touch";
-    pub const SESSION_TOKENS: &str = "/v1/client/sessions/{id}/tokens";
-    pub const SESSION_END: &str = "/v1/client/sessions/{id}/end";
-    pub const ME: &str = "/v1/me";
-    pub const MY_SESSIONS: &str = "/v1/me/sessions";
-    pub const MY_SESSION_REVOKE: &str = "/v1/me/sessions/{id}/revoke";
-    pub const MY_PASSKEYS: &str = "/v1/me/passkeys";
-    pub const MY_PASSKEY: &str = "/v1/me/passkeys/{id}";
-    pub const MY_PASSKEY_ATTEMPT: &str = "/v1/me/passkeys/{id}/attempt_verification";
-
-    pub const USERS: &str = "/backend/v1/users";
-    pub const USER: &str = "/backend/v1/users/{id}";
-    pub const USER_PASSKEY: &str = "/backend/v1/users/{id}/passkeys/{passkey_id}";
-    pub const SESSIONS: &str = "/backend/v1/sessions";
-    pub const SESSION: &str = "/backend/v1/sessions/{id}";
-    pub const SESSION_REVOKE: &str = "/backend/v1/sessions/{id}/revoke";
-    pub const BACKEND_JWKS: &str = "/backend/v1/jwks";
-    pub const AUDIT_EVENTS: &str = "/backend/v1/audit_events";
-
-    pub const JWKS: &str = "/.well-known/jwks.json";
-    pub const WEBAUTHN: &str = "/.well-known/webauthn";
-    pub const ASSETLINKS: &str = "/.well-known/assetlinks.json";
-    pub const APPLE_APP_SITE_ASSOCIATION: &str = "/.well-known/apple-app-site-association";
-
-    pub const HEALTHZ: &str = "/healthz";
-    pub const READYZ: &str = "/readyz";
-    pub const METRICS: &str = "/metrics";
-    pub const OPENAPI: &str = "/openapi.json";
-}
+pub mod paths;
 
 /// Every documented route, with the OpenAPI document of its handlers.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -95,6 +53,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(probes::readyz))
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi))
+}
+
+/// The whole OpenAPI document, for a server reached at `server_url`.
+pub fn document(server_url: &str) -> utoipa::openapi::OpenApi {
+    openapi::finish(routes().split_for_parts().1, server_url)
+}
+
+/// Every documented operation: its upper-case method and its path.
+pub fn operations() -> Vec<(String, String)> {
+    openapi::operations(document("/"))
 }
 
 /// Every route, with its layers. Layers run outside-in in the order listed last-to-first:
