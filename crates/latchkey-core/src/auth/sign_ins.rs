@@ -100,7 +100,7 @@ impl Auth {
                     .prepare_sign_in(client, &sign_in.id, strategy, None, ctx)
                     .await;
             }
-            let view = self.sign_in_view(sign_in).await?;
+            let view = self.sign_in_view_of(sign_in, None).await?;
             return self.answer(&client.id, view).await;
         }
         let challenge = self.ceremonies.start_authentication(Vec::new())?;
@@ -157,7 +157,7 @@ impl Auth {
         self.store
             .upsert_verification(&verification, &ceremony)
             .await?;
-        let view = self.sign_in_view(sign_in).await?;
+        let view = self.sign_in_view_of(sign_in, None).await?;
         self.answer(&client.id, view).await
     }
 
@@ -196,10 +196,6 @@ impl Auth {
             return Err(Error::AlreadyVerified);
         }
         Ok(sign_in)
-    }
-
-    async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
-        self.sign_in_view_of(sign_in, None).await
     }
 
     /// A sign-in with its verifications as of now (read unless given as `record`), the
