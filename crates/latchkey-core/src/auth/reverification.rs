@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{CeremonyState, Client, Passkey, Session, User, VerificationStatus};
 use crate::settings::GuardedAction;
 use crate::store::{CodeCompletion, CodeUse, PasskeyUse, Reverification};
+use crate::validate;
 
 impl Auth {
     /// Refuses a guarded `action` when the session's user last proved a factor longer
@@ -58,11 +59,11 @@ impl Auth {
         let session = self.current_session(Some(client), Some(id)).await?;
         if strategy == Some(EMAIL_CODE) {
             let address = match email_address_id {
-                Some(address_id) => self
-                    .store
-                    .find_email_address(&session.user_id, address_id)
-                    .await?
-                    .map(|a| (a.id, a.email_address)),
+                Some(address_id) => match validate::id(address_id) {
+                    Some(id) => self.store.find_email_address(&session.user_id, id).await?,
+                    None => None,
+                }
+                .map(|a| (a.id, a.email_address)),
                 None => self
                     .store
                     .find_user(&session.user_id)
