@@ -4,6 +4,7 @@
 mod backend;
 mod ceremonies;
 mod contract;
+mod email;
 mod flows;
 mod keys;
 mod limits;
