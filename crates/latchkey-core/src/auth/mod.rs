@@ -19,6 +19,7 @@ mod admin;
 mod attempts;
 mod clients;
 pub mod keys;
+pub mod mail;
 pub mod maintenance;
 mod passkeys;
 mod sessions;
