@@ -267,3 +267,47 @@ async fn with_a_relay_there_is_no_development_outbox() {
         .await
         .assert_error(404, "resource_not_found");
 }
+
+#[tokio::test]
+async fn a_sign_in_by_email_code_is_completed_with_the_mailed_code() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(|c| sink.configure(c)).await;
+    app.browser()
+        .post(
+            "/v1/client/sign_ups",
+            &[("username", "ada"), ("email_address", "ada@example.com")],
+        )
+        .await
+        .ok();
+    let browser = app.browser();
+    let reply = browser
+        .post(
+            "/v1/client/sign_ins",
+            &[
+                ("strategy", "email_code"),
+                ("identifier", "ada@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.ok()["response"]["status"], "needs_first_factor");
+    let id = reply.body["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let code = sink.code_for("ada@example.com").await;
+    let message = sink.messages_to("ada@example.com").pop().expect("mail");
+    assert!(message.text.contains("Hi ada,"), "{}", message.text);
+    assert!(
+        message.text.contains("sign in to Latchkey"),
+        "{}",
+        message.text
+    );
+    let reply = browser
+        .post(
+            &format!("/v1/client/sign_ins/{id}/attempt_first_factor"),
+            &[("strategy", "email_code"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(reply.ok()["response"]["status"], "complete");
+}
