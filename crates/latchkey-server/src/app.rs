@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::error::StartError;
 use crate::http::router;
 use crate::listen::{bind, serve_until};
+use crate::mail::MailWorker;
 use crate::state::AppState;
 
 /// A built server, bound to its listeners, ready to run.
@@ -23,6 +24,7 @@ pub struct Application {
     backend_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
+    mail: MailWorker,
     /// A Backend API key generated on this first start, to print once.
     pub generated_secret_key: Option<String>,
 }
@@ -55,9 +57,11 @@ impl Application {
             (None, None) => None,
         };
         let (state, generated_secret_key) = AppState::build(config, clock).await?;
+        let mail = MailWorker::new(state.auth.clone(), &state.config)?;
         Ok(Self {
             listener,
             backend_listener,
+            mail,
             router: router::router(state.clone()),
             state,
             generated_secret_key,
@@ -83,12 +87,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish on every
-    /// listener; the background jobs run meanwhile.
+    /// listener; the background jobs and the mail worker run meanwhile.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let jobs = crate::jobs::spawn(
             self.state.auth.clone(),
             self.state.config.audit_retention_days(),
         );
+        let mail = self.mail.spawn();
         let header_timeout =
             Duration::from_secs(u64::from(self.state.config.server.header_timeout_secs));
         serve_until(
@@ -100,5 +105,6 @@ impl Application {
         )
         .await;
         jobs.abort();
+        mail.abort();
     }
 }

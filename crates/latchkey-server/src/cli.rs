@@ -1,7 +1,8 @@
-//! The command line: `serve`, `migrate`, `check-config`, `keys` and `users`.
+//! The command line: `serve`, `migrate`, `check-config`, `keys`, `users` and `mail`.
 
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::auth_keys;
+use latchkey_core::model::MailStatus;
 use latchkey_core::store::Page;
 use latchkey_core::{Clock, RequestContext, SystemClock};
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use crate::app::Application;
 use crate::config::Config;
 use crate::error::StartError;
 use crate::listen::bind;
+use crate::mail::Templates;
 use crate::state::open_store;
 
 /// Latchkey: a self-hosted, passkey-first authentication server.
@@ -39,6 +41,9 @@ pub enum Command {
     /// Inspect and delete users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Inspect the outbox (the development outbox when no SMTP relay is configured).
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 /// Flags of `serve`, overriding the file and the environment.
@@ -86,6 +91,17 @@ pub enum UsersCommand {
     Delete { id: String },
 }
 
+/// `latchkey mail ...`
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List messages newest first, with the text of those kept in the development
+    /// outbox.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), StartError> {
     let overrides = match &cli.command {
@@ -118,6 +134,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         }
         Command::Keys(command) => keys(&config, command).await,
         Command::Users(command) => users(&config, command).await,
+        Command::Mail(command) => mail(&config, command).await,
     }
 }
 
@@ -231,5 +248,34 @@ async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError>
             println!("deleted {id}");
         }
     }
+    Ok(())
+}
+
+async fn mail(config: &Config, command: MailCommand) -> Result<(), StartError> {
+    let MailCommand::List { limit } = command;
+    let templates = Templates::load(config.mail_delivery()?.templates_dir.as_deref())?;
+    let store = Arc::new(open_store(config).await?);
+    let auth = latchkey_core::Auth::new(config.settings()?, store, Arc::new(SystemClock)).await?;
+    let (mail, total) = auth.list_mail(Page { limit, offset: 0 }).await?;
+    for message in &mail {
+        let rendered = templates.render(message);
+        let subject = match &rendered {
+            Ok(r) => r.subject.as_str(),
+            Err(_) => "-",
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{subject}",
+            message.id,
+            message.to,
+            message.status.as_str(),
+            message.created_at
+        );
+        if let (MailStatus::Logged, Ok(rendered)) = (message.status, &rendered) {
+            for line in rendered.text.lines() {
+                println!("    {line}");
+            }
+        }
+    }
+    println!("{total} message(s)");
     Ok(())
 }

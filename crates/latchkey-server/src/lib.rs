@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod listen;
+pub mod mail;
 pub mod state;
 pub mod telemetry;
 

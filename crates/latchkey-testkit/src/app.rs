@@ -1,7 +1,7 @@
 //! The real server on port 0 with a fresh database, and an HTTP client that behaves like
 //! a browser (cookie jar, `Origin` header).
 
-use latchkey_core::ManualClock;
+use latchkey_core::{Auth, ManualClock};
 use latchkey_server::{Application, Config};
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -20,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub clock: Arc<ManualClock>,
     pub config: Config,
+    /// The use cases of this process (to queue mail or wake its mail worker).
+    pub auth: Arc<Auth>,
     dir: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -59,6 +61,7 @@ impl TestApp {
         let app = Application::build(config.clone(), listener, clock.clone())
             .await
             .expect("build app");
+        let auth = app.state().auth.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
@@ -68,6 +71,7 @@ impl TestApp {
             base,
             clock,
             config,
+            auth,
             dir: None,
             stop: Some(stop),
         }
@@ -433,7 +437,7 @@ fn urlencode(text: &str) -> String {
 }
 
 /// A name no other test uses: an id made at the system clock's time.
-fn unique_name() -> String {
+pub(crate) fn unique_name() -> String {
     use latchkey_core::Clock;
     latchkey_core::ids::new_id(
         latchkey_core::ids::Kind::Key,

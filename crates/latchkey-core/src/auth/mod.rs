@@ -23,6 +23,7 @@ mod email_codes;
 mod email_sign_ins;
 mod email_sign_ups;
 pub mod keys;
+pub mod mail;
 pub mod maintenance;
 mod passkeys;
 mod reverification;

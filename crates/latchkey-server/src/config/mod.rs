@@ -2,6 +2,7 @@
 //! environment variables (and their `_FILE` variants), overridden by flags. Invalid values
 //! stop start-up with a message naming the key.
 
+mod email;
 mod env;
 mod error;
 mod secrets;
@@ -9,6 +10,7 @@ mod sections;
 mod settings;
 mod values;
 
+pub use email::{MailDelivery, SmtpRelay, SmtpTls};
 pub use error::ConfigError;
 pub use sections::*;
 
@@ -68,6 +70,7 @@ impl Config {
         config.listen_addr()?;
         config.backend_listen_addr()?;
         config.trusted_proxies()?;
+        config.mail_delivery()?;
         Ok(config)
     }
 
@@ -78,6 +81,10 @@ impl Config {
         config.webauthn.origins = Some(Vec::new());
         config.server.backend_listen = Some(String::new());
         config.keys.encryption_key = Some(SecretString::default());
+        config.email.smtp_host = Some(String::new());
+        config.email.smtp_username = Some(String::new());
+        config.email.smtp_password = Some(SecretString::default());
+        config.email.templates_dir = Some(String::new());
         config
     }
 
@@ -87,6 +94,7 @@ impl Config {
         let mut shown = self.clone();
         shown.backend.secret_keys = self.backend.secret_keys.iter().map(mask).collect();
         shown.keys.encryption_key = self.keys.encryption_key.as_ref().map(mask);
+        shown.email.smtp_password = self.email.smtp_password.as_ref().map(mask);
         shown
     }
 

@@ -136,6 +136,24 @@ pub struct EmailConfig {
     pub sends_per_ip_per_minute: u32,
     /// Codes mailed per minute by the whole instance.
     pub sends_per_minute: u32,
+    /// The SMTP relay's host; unset, mail is kept in the development outbox and logged.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `starttls` (upgrade a plain connection), `tls` (TLS from the start) or `none`.
+    pub smtp_tls: String,
+    /// The relay's user name, when it asks for one (with `smtp_password`).
+    pub smtp_username: Option<String>,
+    #[serde(serialize_with = "masked::optional")]
+    pub smtp_password: Option<SecretString>,
+    /// The sender, as `Name <address>` or a bare address.
+    pub from: String,
+    /// Seconds one delivery may take (connecting included).
+    pub timeout_secs: u32,
+    /// Attempts at a message before it is given up as failed.
+    pub max_attempts: u32,
+    /// A directory of templates that override or add to the built-in ones
+    /// (`<template>.<language>.subject`, `.txt` and `.html`).
+    pub templates_dir: Option<String>,
 }
 
 impl Default for EmailConfig {
@@ -144,6 +162,15 @@ impl Default for EmailConfig {
             sends_per_address_per_minute: 3,
             sends_per_ip_per_minute: 10,
             sends_per_minute: 600,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            from: "Latchkey <no-reply@localhost>".into(),
+            timeout_secs: 10,
+            max_attempts: 8,
+            templates_dir: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! secret key. Lists are `{ data, total_count }`; single resources are bare.
 
 pub mod audit_events;
+pub mod mail;
 pub mod sessions;
 pub mod users;
 

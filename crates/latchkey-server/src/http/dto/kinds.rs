@@ -196,6 +196,28 @@ impl From<model::VerificationStatus> for VerificationStatus {
     }
 }
 
+/// The status of a message of the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    Queued,
+    Sent,
+    Failed,
+    Logged,
+}
+
+impl From<model::MailStatus> for MailStatus {
+    fn from(status: model::MailStatus) -> Self {
+        use model::MailStatus as S;
+        match status {
+            S::Queued => Self::Queued,
+            S::Sent => Self::Sent,
+            S::Failed => Self::Failed,
+            S::Logged => Self::Logged,
+        }
+    }
+}
+
 /// The status of a session (API §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,7 @@
 //! Typed request and response shapes of the API, each with its OpenAPI schema.
 
 pub mod backend;
+pub mod dev_mail;
 pub mod documents;
 pub mod kinds;
 pub mod requests;

@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::backend::mail as dev_mail;
 use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, email_addresses, me, reverification, sessions, sign_ins, sign_ups};
 use super::{metrics, middleware, openapi, probes, well_known};
@@ -53,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(backend_sessions::revoke))
         .routes(routes!(backend_sessions::jwks))
         .routes(routes!(audit_events::list))
+        .routes(routes!(dev_mail::list))
         .routes(routes!(well_known::jwks))
         .routes(routes!(well_known::webauthn))
         .routes(routes!(well_known::assetlinks))

@@ -39,6 +39,8 @@ pub const SESSION: &str = "/backend/v1/sessions/{id}";
 pub const SESSION_REVOKE: &str = "/backend/v1/sessions/{id}/revoke";
 pub const BACKEND_JWKS: &str = "/backend/v1/jwks";
 pub const AUDIT_EVENTS: &str = "/backend/v1/audit_events";
+/// The development outbox, served only while no SMTP relay is configured.
+pub const DEV_MAIL: &str = "/backend/v1/dev/mail";
 
 pub const JWKS: &str = "/.well-known/jwks.json";
 pub const WEBAUTHN: &str = "/.well-known/webauthn";
