@@ -16,6 +16,7 @@ pub enum Kind {
     Email,
     AuditEvent,
     Key,
+    Mail,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             Kind::Email => "idn",
             Kind::AuditEvent => "evt",
             Kind::Key => "key",
+            Kind::Mail => "mail",
         }
     }
 }

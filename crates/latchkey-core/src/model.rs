@@ -326,3 +326,58 @@ pub struct AuditEvent {
     /// Event details as a JSON object.
     pub data: String,
 }
+
+/// Where a message of the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailStatus {
+    /// Waiting to be sent (again) at `next_attempt_at`.
+    Queued,
+    /// Handed to the SMTP relay.
+    Sent,
+    /// Given up after the last retry.
+    Failed,
+    /// Kept in the development outbox instead of being sent (no SMTP relay configured).
+    Logged,
+}
+
+impl MailStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Logged => "logged",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            "logged" => Self::Logged,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// A message of the outbox: a template, its values and its recipient, rendered and sent
+/// by the mail worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mail {
+    pub id: String,
+    pub to: String,
+    /// The template's name (`verification_code`).
+    pub template: String,
+    /// The language tag the recipient asked for (`Accept-Language`), if any.
+    pub locale: Option<String>,
+    /// The template's values as a JSON object.
+    pub data: String,
+    pub status: MailStatus,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}

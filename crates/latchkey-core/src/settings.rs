@@ -11,6 +11,44 @@ pub enum UserVerification {
     Preferred,
 }
 
+/// What an emailed one-time code may do at sign-in (`auth.email_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailCodeUse {
+    /// Sign in like a passkey does.
+    SignIn,
+    /// Sign in only to a pending session whose one task is to add a passkey.
+    Recovery,
+    /// Email codes do not sign in.
+    Off,
+}
+
+/// An action that needs a recently proved factor when listed in
+/// `auth.reverification_actions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardedAction {
+    DeletePasskey,
+    DeleteEmailAddress,
+    RevokeSessions,
+}
+
+impl GuardedAction {
+    /// The configuration's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeletePasskey => "passkey.delete",
+            Self::DeleteEmailAddress => "email_address.delete",
+            Self::RevokeSessions => "sessions.revoke",
+        }
+    }
+
+    /// Every action, to parse a name.
+    pub const ALL: [GuardedAction; 3] = [
+        Self::DeletePasskey,
+        Self::DeleteEmailAddress,
+        Self::RevokeSessions,
+    ];
+}
+
 /// Domain settings, built by the server from its configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -34,6 +72,16 @@ pub struct Settings {
     pub session_lifetime_secs: i64,
     pub session_inactivity_secs: i64,
     pub require_passkey: bool,
+    pub email_code: EmailCodeUse,
+    /// Whether a sign-up's email address must be proved with a code before it completes.
+    pub sign_up_requires_verified_email: bool,
+    /// Actions that need a factor proved within `reverification_max_age_secs`.
+    pub reverification_actions: Vec<GuardedAction>,
+    pub reverification_max_age_secs: i64,
+    /// Codes mailed per minute to one address, from one IP, and by the whole instance.
+    pub email_sends_per_address_per_minute: u32,
+    pub email_sends_per_ip_per_minute: u32,
+    pub email_sends_per_minute: u32,
     /// Seals signing keys at rest (`keys.encryption_key`); `None` stores them plain.
     pub key_cipher: Option<KeyCipher>,
 }
@@ -59,6 +107,13 @@ impl Settings {
             session_lifetime_secs: 604_800,
             session_inactivity_secs: 86_400,
             require_passkey: false,
+            email_code: EmailCodeUse::SignIn,
+            sign_up_requires_verified_email: false,
+            reverification_actions: Vec::new(),
+            reverification_max_age_secs: 600,
+            email_sends_per_address_per_minute: 3,
+            email_sends_per_ip_per_minute: 10,
+            email_sends_per_minute: 600,
             key_cipher: None,
         }
     }

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::{
-    AuditEvent, CeremonyState, Client, Passkey, RequestClient, Session, SignIn, SignUp, SigningKey,
-    User, Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, Mail, MailStatus, Passkey, RequestClient, Session, SignIn,
+    SignUp, SigningKey, User, Verification, VerificationStatus,
 };
 
 /// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
@@ -86,6 +86,7 @@ store_of!(
     SettingStore,
     AuditStore,
     RateLimitStore,
+    MailStore,
     Maintenance
 );
 
@@ -270,6 +271,31 @@ pub trait RateLimitStore: Send + Sync {
     /// Counts one request against each of `keys` (distinct) in the window starting at
     /// `window_start`; returns each key's count so far, this request included, in order.
     async fn hit_rate_limits(&self, keys: &[&str], window_start: i64) -> Result<Vec<i64>>;
+}
+
+/// The outbox: mail queued by the use cases, claimed and sent by the mail worker of any
+/// replica.
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    /// Queues a message on its own (the use cases queue theirs with the change that
+    /// makes them).
+    async fn insert_mail(&self, mail: &Mail) -> Result<()>;
+    /// Claims up to `limit` queued messages due at `now`, oldest first: each one's
+    /// `next_attempt_at` moves to `lease_until` and its `attempts` counts one more, so
+    /// that no other worker claims it meanwhile; returns them as claimed.
+    async fn claim_mail(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Mail>>;
+    /// Records a claimed message's outcome: `Sent` or `Logged` (its values are erased
+    /// once sent), `Queued` again at `next_attempt_at`, or `Failed`, with the error.
+    async fn settle_mail(
+        &self,
+        id: &str,
+        status: MailStatus,
+        next_attempt_at: i64,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<()>;
+    /// Messages newest first, and their count.
+    async fn list_mail(&self, page: Page) -> Result<(Vec<Mail>, i64)>;
 }
 
 /// The database as a whole: its health and the clean-up of expired rows.

@@ -3,8 +3,9 @@
 use latchkey_core::encoding::from_b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
-    AuditEvent, CeremonyState, Client, EmailAddress, Passkey, Session, SessionStatus, SignIn,
-    SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, EmailAddress, Mail, MailStatus, Passkey, Session,
+    SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification,
+    VerificationStatus,
 };
 
 use crate::value::{FromCell, Row};
@@ -23,6 +24,9 @@ pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_addres
 pub const VERIFICATION_COLUMNS: &str = "owner_id, status, nonce, attempts, expire_at";
 pub const AUDIT_COLUMNS: &str =
     "id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data";
+
+pub const MAIL_COLUMNS: &str = "id, to_address, template, locale, data, status, attempts, \
+     next_attempt_at, last_error, created_at, sent_at";
 
 fn get<T: FromCell>(row: &Row, column: &str) -> Result<T> {
     row.get(column)
@@ -169,5 +173,21 @@ pub fn audit_event(row: &Row) -> Result<AuditEvent> {
         user_agent: get(row, "user_agent")?,
         created_at: get(row, "created_at")?,
         data: get(row, "data")?,
+    })
+}
+
+pub fn mail(row: &Row) -> Result<Mail> {
+    Ok(Mail {
+        id: get(row, "id")?,
+        to: get(row, "to_address")?,
+        template: get(row, "template")?,
+        locale: get(row, "locale")?,
+        data: get(row, "data")?,
+        status: MailStatus::parse(&get::<String>(row, "status")?),
+        attempts: get(row, "attempts")?,
+        next_attempt_at: get(row, "next_attempt_at")?,
+        last_error: get(row, "last_error")?,
+        created_at: get(row, "created_at")?,
+        sent_at: get(row, "sent_at")?,
     })
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
+use tokio::sync::Notify;
 
 use crate::ceremony::{Ceremonies, Challenge};
 use crate::clock::Clock;
@@ -54,6 +55,7 @@ pub struct Auth {
     clock: Arc<dyn Clock>,
     ceremonies: Ceremonies,
     keys: RwLock<KeySet>,
+    mail_queued: Arc<Notify>,
 }
 
 const STRATEGY: &str = "strategy";
@@ -83,6 +85,7 @@ impl Auth {
             store,
             clock,
             keys: RwLock::new(keys),
+            mail_queued: Arc::new(Notify::new()),
         })
     }
 
@@ -94,6 +97,11 @@ impl Auth {
     /// The store underneath, for tests; the server calls the use cases instead.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// Notified whenever a use case has queued mail, to wake the mail worker.
+    pub fn mail_queued(&self) -> Arc<Notify> {
+        self.mail_queued.clone()
     }
 
     /// Milliseconds since the epoch, from the injected clock.

@@ -35,6 +35,7 @@ pub struct Config {
     pub apps: AppsConfig,
     pub keys: KeysConfig,
     pub audit: AuditConfig,
+    pub email: EmailConfig,
 }
 
 impl Config {

@@ -100,6 +100,16 @@ pub struct AuthConfig {
     pub passkey: bool,
     pub sign_up_with_username: bool,
     pub sign_up_with_passkey: bool,
+    /// Whether a sign-up's email address must be proved with an emailed code.
+    pub sign_up_requires_verified_email: bool,
+    /// What an emailed code may do: `sign_in`, `recovery` (sign in only to add a
+    /// passkey) or `off`.
+    pub email_code: String,
+    /// Actions that need a factor proved recently: `passkey.delete`,
+    /// `email_address.delete`, `sessions.revoke`.
+    pub reverification_actions: Vec<String>,
+    /// How recently, in seconds.
+    pub reverification_max_age_secs: u32,
 }
 
 impl Default for AuthConfig {
@@ -108,6 +118,32 @@ impl Default for AuthConfig {
             passkey: true,
             sign_up_with_username: true,
             sign_up_with_passkey: true,
+            sign_up_requires_verified_email: false,
+            email_code: "sign_in".into(),
+            reverification_actions: Vec::new(),
+            reverification_max_age_secs: 600,
+        }
+    }
+}
+
+/// `[email]`: how mail is sent, and how often codes may be.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Codes mailed per minute to one address.
+    pub sends_per_address_per_minute: u32,
+    /// Codes mailed per minute at the request of one IP.
+    pub sends_per_ip_per_minute: u32,
+    /// Codes mailed per minute by the whole instance.
+    pub sends_per_minute: u32,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            sends_per_address_per_minute: 3,
+            sends_per_ip_per_minute: 10,
+            sends_per_minute: 600,
         }
     }
 }

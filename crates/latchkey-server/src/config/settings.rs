@@ -3,7 +3,7 @@
 //! fault reported under its key.
 
 use latchkey_core::Settings;
-use latchkey_core::settings::UserVerification;
+use latchkey_core::settings::{EmailCodeUse, GuardedAction, UserVerification};
 use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -121,6 +121,53 @@ impl Config {
             })?),
             None => None,
         };
+        let email_code = match self.auth.email_code.as_str() {
+            "sign_in" => EmailCodeUse::SignIn,
+            "recovery" => EmailCodeUse::Recovery,
+            "off" => EmailCodeUse::Off,
+            _ => {
+                return Err(invalid(
+                    "auth.email_code",
+                    "must be \"sign_in\", \"recovery\" or \"off\"",
+                ));
+            }
+        };
+        let reverification_actions = self
+            .auth
+            .reverification_actions
+            .iter()
+            .map(|name| {
+                GuardedAction::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == name)
+                    .ok_or_else(|| {
+                        invalid(
+                            "auth.reverification_actions",
+                            format!(
+                                "{name} is not one of passkey.delete, email_address.delete, \
+                                 sessions.revoke"
+                            ),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (key, value) in [
+            (
+                "email.sends_per_address_per_minute",
+                self.email.sends_per_address_per_minute,
+            ),
+            (
+                "email.sends_per_ip_per_minute",
+                self.email.sends_per_ip_per_minute,
+            ),
+            ("email.sends_per_minute", self.email.sends_per_minute),
+            (
+                "auth.reverification_max_age_secs",
+                self.auth.reverification_max_age_secs,
+            ),
+        ] {
+            positive(key, value)?;
+        }
         Ok(Settings {
             key_cipher,
             application_name: self.webauthn.rp_name.clone(),
@@ -138,6 +185,13 @@ impl Config {
             session_lifetime_secs: i64::from(self.sessions.lifetime_secs),
             session_inactivity_secs: i64::from(self.sessions.inactivity_secs),
             require_passkey: self.sessions.require_passkey,
+            email_code,
+            sign_up_requires_verified_email: self.auth.sign_up_requires_verified_email,
+            reverification_actions,
+            reverification_max_age_secs: i64::from(self.auth.reverification_max_age_secs),
+            email_sends_per_address_per_minute: self.email.sends_per_address_per_minute,
+            email_sends_per_ip_per_minute: self.email.sends_per_ip_per_minute,
+            email_sends_per_minute: self.email.sends_per_minute,
             public_url,
         })
     }

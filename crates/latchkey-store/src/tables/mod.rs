@@ -6,6 +6,7 @@
 
 mod audit_events;
 mod clients;
+mod mail_outbox;
 mod maintenance;
 mod passkeys;
 mod rate_limits;
