@@ -11,6 +11,7 @@ import {
   launchBrowser,
   openDemo,
   signOut,
+  signUpWithPasskey,
   signUpWithUsername,
   startServer,
   startSmtpSink,
@@ -162,5 +163,65 @@ describe('email', () => {
       assert.equal(await page.locator('#emails li').count(), 1);
       assert.equal(await alertText(page).isVisible(), false);
     });
+  });
+
+  test('a guarded action asks for a fresh factor; a passkey step-up clears it', async (t) => {
+    const guarded = await startServer({
+      env: {
+        ...sink.serverEnv,
+        LATCHKEY_AUTH__REVERIFICATION_ACTIONS: JSON.stringify(['email_address.delete']),
+        LATCHKEY_AUTH__REVERIFICATION_MAX_AGE_SECS: '1',
+      },
+    });
+    try {
+      await withPage(browser, t, async ({ page }) => {
+        const username = unique('kat');
+        await openDemo(page, guarded.url);
+        await page.getByPlaceholder('Email address (optional)', { exact: true }).fill(`${username}@example.test`);
+        await signUpWithPasskey(page, username);
+        await page.waitForTimeout(1500);
+
+        const seen = await page.evaluate(async (email) => {
+          const { Latchkey, isReverificationRequired } = await import('/sdk/latchkey.js');
+          const latchkey = new Latchkey();
+          await latchkey.load();
+          const address = await /** @type {any} */ (latchkey.user).createEmailAddress({ email });
+          /** @type {any} */
+          let refused = null;
+          try {
+            await address.destroy();
+          } catch (error) {
+            refused = { required: isReverificationRequired(error), status: error.status, meta: error.errors[0].meta };
+          }
+          const verification = await /** @type {any} */ (latchkey.session).verifyWithPasskey();
+          const deleted = await address.destroy();
+          return {
+            refused,
+            status: verification.status,
+            age: latchkey.session?.factorVerificationAge,
+            deleted: deleted.deleted,
+            left: latchkey.user?.emailAddresses.map((e) => e.emailAddress),
+          };
+        }, `${username}.second@example.test`);
+        assert.deepEqual(seen.refused, { required: true, status: 403, meta: { reverification: { level: 'first_factor', afterMinutes: 1 } } });
+        assert.equal(seen.status, 'complete');
+        assert.deepEqual(seen.age, [0, -1]);
+        assert.equal(seen.deleted, true);
+        assert.deepEqual(seen.left, [`${username}@example.test`]);
+
+        // The demo steps up by itself when removing an address asks for it.
+        const third = `${username}.third@example.test`;
+        await page.reload();
+        await page.getByPlaceholder('New email address', { exact: true }).fill(third);
+        await button(page, 'Add email').click();
+        await emailItem(page, third).waitFor();
+        await page.waitForTimeout(1500);
+        await emailItem(page, third).getByRole('button', { name: 'Remove', exact: true }).click();
+        await emailItem(page, third).waitFor({ state: 'detached' });
+        assert.equal(await alertText(page).isVisible(), false);
+      });
+    } finally {
+      await guarded.stop();
+    }
   });
 });
