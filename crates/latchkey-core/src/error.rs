@@ -64,6 +64,18 @@ pub enum Error {
     /// The challenge is past its time to live.
     #[error("the verification has expired")]
     VerificationExpired,
+    /// The emailed code entered is not the one sent.
+    #[error("the code is incorrect")]
+    CodeIncorrect,
+    /// Too many wrong codes: the verification failed; a new code must be sent.
+    #[error("too many incorrect codes; request a new one")]
+    VerificationFailed,
+    /// The field's value must be proved (by an emailed code) first.
+    #[error("{0} is not verified")]
+    IdentifierNotVerified(&'static str),
+    /// The action needs a factor proved within the last `after_minutes` minutes.
+    #[error("this action needs you to verify again")]
+    ReverificationRequired { after_minutes: i64 },
     /// The attempt was completed or its challenge was used once already.
     #[error("this verification was already used")]
     AlreadyVerified,
@@ -109,6 +121,10 @@ impl Error {
             Error::PasskeyAlreadyExists => "passkey_already_exists",
             Error::VerificationExpired => "verification_expired",
             Error::AlreadyVerified => "verification_already_verified",
+            Error::CodeIncorrect => "form_code_incorrect",
+            Error::VerificationFailed => "verification_failed",
+            Error::IdentifierNotVerified(_) => "form_identifier_not_verified",
+            Error::ReverificationRequired { .. } => "session_reverification_required",
             Error::RateLimited { .. } => "rate_limit_exceeded",
             Error::Unavailable(_) => "service_unavailable",
             Error::Internal(_) => "internal_error",
@@ -121,8 +137,10 @@ impl Error {
             Error::FormParamMissing(p)
             | Error::IdentifierExists(p)
             | Error::IdentifierNotFound(p)
+            | Error::IdentifierNotVerified(p)
             | Error::FormParamFormatInvalid { param: p, .. }
             | Error::FormParamValueInvalid { param: p, .. } => Some(p),
+            Error::CodeIncorrect => Some("code"),
             _ => None,
         }
     }

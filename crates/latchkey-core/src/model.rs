@@ -7,7 +7,8 @@ pub struct User {
     /// The WebAuthn user handle: 16 random bytes, never the id or a name.
     pub user_handle: Vec<u8>,
     pub username: Option<String>,
-    pub email: Option<EmailAddress>,
+    /// The primary email address.
+    pub email: Option<PrimaryEmail>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub last_sign_in_at: Option<i64>,
@@ -25,11 +26,44 @@ impl User {
     }
 }
 
-/// A user's email address.
+/// A user's primary email address, as kept with the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryEmail {
+    pub id: String,
+    pub email_address: String,
+}
+
+/// An email address of a user, with its verification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailAddress {
     pub id: String,
+    pub user_id: String,
+    /// Lower-case; unique across all users.
     pub email_address: String,
+    /// When a code sent to it was first entered.
+    pub verified_at: Option<i64>,
+    /// The last code sent to prove it, without its secret.
+    pub code: Option<EmailCode>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A one-time code mailed to prove an address, owned by the email address, sign-up,
+/// sign-in or session it verifies for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailCode {
+    pub owner_id: String,
+    /// The user's address it was sent to (none for an address no user has).
+    pub email_address_id: Option<String>,
+    pub email_address: String,
+    /// SHA-256 of the owner id and the code, base64url; `None` once used or failed, and
+    /// when read for a view.
+    pub code_hash: Option<String>,
+    pub status: VerificationStatus,
+    /// Codes entered so far.
+    pub attempts: i64,
+    pub expire_at: i64,
+    pub created_at: i64,
 }
 
 /// A passkey: unverified while its registration ceremony is open, then verified and named.
@@ -254,6 +288,8 @@ pub struct Session {
     pub abandon_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When its user last proved a factor: at sign-in, then at each step-up.
+    pub verified_at: i64,
 }
 
 impl Session {

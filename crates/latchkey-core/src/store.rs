@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::{
-    AuditEvent, CeremonyState, Client, Mail, MailStatus, Passkey, RequestClient, Session, SignIn,
-    SignUp, SigningKey, User, Verification, VerificationStatus,
+    AuditEvent, CeremonyState, Client, EmailAddress, EmailCode, Mail, MailStatus, Passkey,
+    RequestClient, Session, SignIn, SignUp, SigningKey, User, Verification, VerificationStatus,
 };
 
 /// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
@@ -22,7 +22,19 @@ pub struct SignUpCompletion {
     /// The verified passkey of a passkey-first sign-up.
     pub passkey: Option<Passkey>,
     pub session: Session,
+    /// When the sign-up's email address was proved by a code, if it was.
+    pub email_verified_at: Option<i64>,
     pub events: Vec<AuditEvent>,
+}
+
+/// A passkey's use by an assertion: the credential with its new counter and flags.
+#[derive(Debug, Clone)]
+pub struct PasskeyUse {
+    pub passkey_id: String,
+    pub credential: String,
+    pub backed_up: bool,
+    /// The public key converted during this use, stored if the passkey has none.
+    pub public_key: Option<String>,
 }
 
 /// What a successful passkey sign-in writes.
@@ -30,12 +42,16 @@ pub struct SignUpCompletion {
 pub struct SignInCompletion {
     pub sign_in: SignIn,
     pub session: Session,
-    pub passkey_id: String,
-    /// The credential with its new counter and flags.
-    pub credential: String,
-    pub backed_up: bool,
-    /// The public key converted during this sign-in, stored if the passkey has none.
-    pub public_key: Option<String>,
+    pub used: PasskeyUse,
+    pub now: i64,
+    pub events: Vec<AuditEvent>,
+}
+
+/// What a session's successful step-up with a passkey writes.
+#[derive(Debug, Clone)]
+pub struct Reverification {
+    pub session_id: String,
+    pub used: PasskeyUse,
     pub now: i64,
     pub events: Vec<AuditEvent>,
 }
@@ -44,14 +60,32 @@ pub struct SignInCompletion {
 #[derive(Debug, Clone)]
 pub struct ClientRecord {
     pub client: Client,
-    /// Its active and pending sessions, newest first, each with its user and the user's
-    /// verified passkeys (newest first), read without their key material (`credential`
-    /// and `public_key` are `None`).
-    pub sessions: Vec<(Session, User, Vec<Passkey>)>,
-    /// Its current sign-in with its verification.
-    pub sign_in: Option<(SignIn, Option<Verification>)>,
-    /// Its current sign-up with its verification.
-    pub sign_up: Option<(SignUp, Option<Verification>)>,
+    /// Its active and pending sessions, newest first.
+    pub sessions: Vec<SessionRecord>,
+    /// Its current sign-in with its verifications.
+    pub sign_in: Option<AttemptRecord<SignIn>>,
+    /// Its current sign-up with its verifications.
+    pub sign_up: Option<AttemptRecord<SignUp>>,
+}
+
+/// A session of a client's view with its user, the user's verified passkeys (newest
+/// first, read without their key material: `credential` and `public_key` are `None`)
+/// and email addresses (oldest first).
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub session: Session,
+    pub user: User,
+    pub passkeys: Vec<Passkey>,
+    pub email_addresses: Vec<EmailAddress>,
+}
+
+/// A sign-in or sign-up with its passkey verification and its last email code (without
+/// the code's hash).
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<T> {
+    pub attempt: T,
+    pub verification: Option<Verification>,
+    pub email_code: Option<EmailCode>,
 }
 
 /// A page of a list.
@@ -86,6 +120,7 @@ store_of!(
     SettingStore,
     AuditStore,
     RateLimitStore,
+    EmailStore,
     MailStore,
     Maintenance
 );
@@ -134,12 +169,11 @@ pub trait PasskeyStore: Send + Sync {
     async fn find_passkey_owner(&self, credential_id: &[u8]) -> Result<Option<(Passkey, User)>>;
     /// The user's verified passkeys, newest first.
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
-    /// Marks a passkey verified with its credential; with `activate`, the user's pending
-    /// sessions become active.
+    /// Marks a passkey verified with its credential; the user's pending sessions (whose
+    /// one task is to add a passkey) become active.
     async fn complete_passkey_registration(
         &self,
         passkey: &Passkey,
-        activate: bool,
         event: &AuditEvent,
     ) -> Result<()>;
     /// Renames a verified passkey.
@@ -222,6 +256,9 @@ pub trait SessionStore: Send + Sync {
         status: Option<&str>,
         page: Page,
     ) -> Result<(Vec<Session>, i64)>;
+    /// Records a step-up with a passkey: the passkey's use, the session's new
+    /// verification time and the verification's `verified` status.
+    async fn complete_reverification(&self, reverification: &Reverification) -> Result<()>;
     /// Saves a session's status and activity times, with an optional audit event.
     async fn update_session(&self, session: &Session, event: Option<&AuditEvent>) -> Result<()>;
     /// Active and pending sessions neither expired nor abandoned at `now`.
@@ -271,6 +308,72 @@ pub trait RateLimitStore: Send + Sync {
     /// Counts one request against each of `keys` (distinct) in the window starting at
     /// `window_start`; returns each key's count so far, this request included, in order.
     async fn hit_rate_limits(&self, keys: &[&str], window_start: i64) -> Result<Vec<i64>>;
+}
+
+/// How a right email code is used, in the transaction that marks it used: every use
+/// also verifies the address the code went to, if a user has it.
+#[derive(Debug, Clone)]
+pub enum CodeUse {
+    /// It proves the address (or a sign-up's address) and nothing more.
+    Verify,
+    /// It completes a sign-in: the session is stored, the sign-in completed.
+    SignIn(Box<(SignIn, Session)>),
+    /// It proves a factor again for a session (step-up).
+    Reverify { session_id: String },
+}
+
+/// What a right email code completes.
+#[derive(Debug, Clone)]
+pub struct CodeCompletion {
+    /// The code as checked, with its hash.
+    pub code: EmailCode,
+    pub usage: CodeUse,
+    pub now: i64,
+    pub events: Vec<AuditEvent>,
+}
+
+/// Email addresses and the one-time codes mailed to prove them.
+#[async_trait]
+pub trait EmailStore: Send + Sync {
+    /// The user's addresses, oldest first, each with its last code (without the hash).
+    async fn list_email_addresses(&self, user_id: &str) -> Result<Vec<EmailAddress>>;
+    async fn find_email_address(&self, user_id: &str, id: &str) -> Result<Option<EmailAddress>>;
+    /// The address any user has under this (lower-case) spelling.
+    async fn find_email_address_by_address(&self, address: &str) -> Result<Option<EmailAddress>>;
+    /// Stores a new address of a user.
+    async fn insert_email_address(&self, address: &EmailAddress, event: &AuditEvent) -> Result<()>;
+    /// Deletes a user's address; returns whether it existed.
+    async fn delete_email_address(
+        &self,
+        user_id: &str,
+        id: &str,
+        event: &AuditEvent,
+    ) -> Result<bool>;
+    /// Makes the address its user's primary one.
+    async fn set_primary_email_address(
+        &self,
+        address: &EmailAddress,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<()>;
+    /// Stores a new code for its owner (replacing the previous one) with the mail that
+    /// carries it, if any.
+    async fn insert_email_code(
+        &self,
+        code: &EmailCode,
+        mail: Option<&Mail>,
+        event: &AuditEvent,
+    ) -> Result<()>;
+    /// The owner's code, without its hash.
+    async fn find_email_code(&self, owner_id: &str) -> Result<Option<EmailCode>>;
+    /// Counts one try at the owner's open code (one with fewer than `max_attempts`
+    /// tries) and returns it, with its hash, as it now is; `None` when there is none.
+    async fn try_email_code(&self, owner_id: &str, max_attempts: i64) -> Result<Option<EmailCode>>;
+    /// Closes the owner's open code as `Failed` or `Expired`.
+    async fn close_email_code(&self, owner_id: &str, status: VerificationStatus) -> Result<()>;
+    /// Marks the checked code used and writes what it completes, in one transaction;
+    /// `Error::AlreadyVerified` when another request used it first.
+    async fn use_email_code(&self, completion: &CodeCompletion) -> Result<()>;
 }
 
 /// The outbox: mail queued by the use cases, claimed and sent by the mail worker of any

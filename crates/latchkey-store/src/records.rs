@@ -3,16 +3,17 @@
 //! back into a [`Row`], so the record mappers of `rows` serve both ways of reading.
 
 use latchkey_core::error::{Error, Result};
-use latchkey_core::model::{Passkey, User};
-use latchkey_core::store::ClientRecord;
+use latchkey_core::model::{EmailAddress, Passkey, User};
+use latchkey_core::store::{AttemptRecord, ClientRecord, SessionRecord};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use crate::db::Db;
 use crate::rows::{
-    self, CLIENT_COLUMNS, PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS,
-    USER_COLUMNS, VERIFICATION_COLUMNS,
+    self, ADDRESS_CODE_COLUMNS, CLIENT_COLUMNS, EMAIL_ADDRESS_COLUMNS, EMAIL_CODE_COLUMNS,
+    PASSKEY_COLUMNS, SESSION_COLUMNS, SIGN_IN_COLUMNS, SIGN_UP_COLUMNS, USER_COLUMNS,
+    VERIFICATION_COLUMNS,
 };
 use crate::value::{Cell, Row, args};
 
@@ -73,6 +74,13 @@ static CLIENT_RECORD: LazyLock<Dialects> = LazyLock::new(|| {
         format!("FROM passkeys p WHERE p.verified = 1 AND p.user_id IN ({LIVE_SESSION_USERS})");
     // A view shows no key material: the credential and its public key, the longest
     // columns, stay in the database.
+    let email_addresses = format!(
+        "FROM email_addresses e LEFT JOIN email_codes k ON k.owner_id = e.id \
+         WHERE e.user_id IN ({LIVE_SESSION_USERS})"
+    );
+    let email_address_columns = format!("{EMAIL_ADDRESS_COLUMNS}, {ADDRESS_CODE_COLUMNS}");
+    // Nor a code's hash.
+    let email_code_view_columns = EMAIL_CODE_COLUMNS.replace("code_hash", "NULL AS code_hash");
     let passkey_view_columns = PASSKEY_COLUMNS
         .replace("credential,", "NULL AS credential,")
         .replace("public_key", "NULL AS public_key");
@@ -108,6 +116,18 @@ static CLIENT_RECORD: LazyLock<Dialects> = LazyLock::new(|| {
             "v",
             VERIFICATION_COLUMNS,
             "FROM verifications v JOIN clients c ON v.owner_id IN (c.sign_in_id, c.sign_up_id) WHERE c.id = $1",
+        ),
+        (
+            "email_address",
+            "e",
+            &email_address_columns,
+            &email_addresses,
+        ),
+        (
+            "email_code",
+            "k",
+            &email_code_view_columns,
+            "FROM email_codes k JOIN clients c ON k.owner_id IN (c.sign_in_id, c.sign_up_id) WHERE c.id = $1",
         ),
     ])
 });
@@ -237,39 +257,65 @@ pub async fn client_record(db: &Db, id: &str) -> Result<Option<ClientRecord>> {
         .map(rows::session)
         .collect::<Result<Vec<_>>>()?;
     sessions.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    let mut email_addresses = take("email_address")
+        .iter()
+        .map(rows::email_address)
+        .collect::<Result<Vec<EmailAddress>>>()?;
+    email_addresses.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let sessions = sessions
         .into_iter()
         .filter_map(|session| {
             let user = users.iter().find(|u| u.id == session.user_id)?.clone();
-            let own = passkeys
+            let passkeys = passkeys
                 .iter()
                 .filter(|p| p.user_id == user.id)
                 .cloned()
                 .collect();
-            Some((session, user, own))
+            let email_addresses = email_addresses
+                .iter()
+                .filter(|a| a.user_id == user.id)
+                .cloned()
+                .collect();
+            Some(SessionRecord {
+                session,
+                user,
+                passkeys,
+                email_addresses,
+            })
         })
         .collect();
     let verifications = take("verification")
         .iter()
         .map(rows::verification)
         .collect::<Result<Vec<_>>>()?;
-    let verification_of = |owner: &str| verifications.iter().find(|v| v.owner_id == owner).cloned();
-    let sign_in = take("sign_in")
-        .first()
-        .map(rows::sign_in)
-        .transpose()?
-        .map(|s| {
-            let v = verification_of(&s.id);
-            (s, v)
-        });
-    let sign_up = take("sign_up")
-        .first()
-        .map(rows::sign_up)
-        .transpose()?
-        .map(|s| {
-            let v = verification_of(&s.id);
-            (s, v)
-        });
+    let email_codes = take("email_code")
+        .iter()
+        .map(rows::email_code)
+        .collect::<Result<Vec<_>>>()?;
+    let sign_in = take("sign_in").first().map(rows::sign_in).transpose()?;
+    let sign_up = take("sign_up").first().map(rows::sign_up).transpose()?;
+    let with_verifications = |id: &str| {
+        (
+            verifications.iter().find(|v| v.owner_id == id).cloned(),
+            email_codes.iter().find(|c| c.owner_id == id).cloned(),
+        )
+    };
+    let sign_in = sign_in.map(|attempt| {
+        let (verification, email_code) = with_verifications(&attempt.id);
+        AttemptRecord {
+            attempt,
+            verification,
+            email_code,
+        }
+    });
+    let sign_up = sign_up.map(|attempt| {
+        let (verification, email_code) = with_verifications(&attempt.id);
+        AttemptRecord {
+            attempt,
+            verification,
+            email_code,
+        }
+    });
     Ok(Some(ClientRecord {
         client,
         sessions,

@@ -3,9 +3,9 @@
 use latchkey_core::encoding::from_b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
-    AuditEvent, CeremonyState, Client, EmailAddress, Mail, MailStatus, Passkey, Session,
-    SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, SigningKey, User, Verification,
-    VerificationStatus,
+    AuditEvent, CeremonyState, Client, EmailAddress, EmailCode, Mail, MailStatus, Passkey,
+    PrimaryEmail, Session, SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, SigningKey,
+    User, Verification, VerificationStatus,
 };
 
 use crate::value::{FromCell, Row};
@@ -14,8 +14,15 @@ pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_addre
      last_sign_in_at, created_at, updated_at";
 pub const CLIENT_COLUMNS: &str =
     "id, sign_in_id, sign_up_id, last_active_session_id, created_at, updated_at";
-pub const SESSION_COLUMNS: &str =
-    "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at";
+pub const SESSION_COLUMNS: &str = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, \
+     created_at, updated_at, verified_at";
+pub const EMAIL_ADDRESS_COLUMNS: &str =
+    "id, user_id, email_address, verified_at, created_at, updated_at";
+/// The public columns of an address's last code, `k`, as [`email_address`] reads them.
+pub const ADDRESS_CODE_COLUMNS: &str = "k.status AS code_status, k.attempts AS code_attempts, \
+     k.expire_at AS code_expire_at, k.created_at AS code_created_at";
+pub const EMAIL_CODE_COLUMNS: &str = "owner_id, email_address_id, email_address, code_hash, status, \
+     attempts, expire_at, created_at";
 pub const PASSKEY_COLUMNS: &str = "id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
      verified, last_used_at, created_at, updated_at, public_key";
 pub const SIGN_IN_COLUMNS: &str = "id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at";
@@ -45,7 +52,7 @@ pub fn user(row: &Row) -> Result<User> {
         get::<Option<String>>(row, "email_id")?,
         get::<Option<String>>(row, "email_address")?,
     ) {
-        (Some(id), Some(email_address)) => Some(EmailAddress { id, email_address }),
+        (Some(id), Some(email_address)) => Some(PrimaryEmail { id, email_address }),
         _ => None,
     };
     Ok(User {
@@ -83,6 +90,11 @@ pub fn session(row: &Row) -> Result<Session> {
         abandon_at: get(row, "abandon_at")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        // Sessions stored before step-up proved their factor when created.
+        verified_at: match get::<Option<i64>>(row, "verified_at")? {
+            Some(at) => at,
+            None => get(row, "created_at")?,
+        },
     })
 }
 
@@ -189,5 +201,47 @@ pub fn mail(row: &Row) -> Result<Mail> {
         last_error: get(row, "last_error")?,
         created_at: get(row, "created_at")?,
         sent_at: get(row, "sent_at")?,
+    })
+}
+
+/// An address read with its last code's public columns (`code_status`,
+/// `code_attempts`, `code_expire_at`, `code_created_at`; null without a code).
+pub fn email_address(row: &Row) -> Result<EmailAddress> {
+    let id: String = get(row, "id")?;
+    let email_address: String = get(row, "email_address")?;
+    let code = match get::<Option<String>>(row, "code_status")? {
+        Some(status) => Some(EmailCode {
+            owner_id: id.clone(),
+            email_address_id: Some(id.clone()),
+            email_address: email_address.clone(),
+            code_hash: None,
+            status: VerificationStatus::parse(&status),
+            attempts: get(row, "code_attempts")?,
+            expire_at: get(row, "code_expire_at")?,
+            created_at: get(row, "code_created_at")?,
+        }),
+        None => None,
+    };
+    Ok(EmailAddress {
+        user_id: get(row, "user_id")?,
+        verified_at: get(row, "verified_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        id,
+        email_address,
+        code,
+    })
+}
+
+pub fn email_code(row: &Row) -> Result<EmailCode> {
+    Ok(EmailCode {
+        owner_id: get(row, "owner_id")?,
+        email_address_id: get(row, "email_address_id")?,
+        email_address: get(row, "email_address")?,
+        code_hash: get(row, "code_hash")?,
+        status: VerificationStatus::parse(&get::<String>(row, "status")?),
+        attempts: get(row, "attempts")?,
+        expire_at: get(row, "expire_at")?,
+        created_at: get(row, "created_at")?,
     })
 }

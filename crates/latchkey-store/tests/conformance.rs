@@ -4,8 +4,9 @@
 use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::*;
 use latchkey_core::store::{
-    AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, SessionStore, SettingStore,
-    SignInCompletion, SignInStore, SignUpCompletion, SignUpStore, UserStore, VerificationStore,
+    AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, PasskeyUse, SessionStore,
+    SettingStore, SignInCompletion, SignInStore, SignUpCompletion, SignUpStore, UserStore,
+    VerificationStore,
 };
 use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
@@ -53,7 +54,7 @@ fn user(name: &str) -> User {
         id: new_id(Kind::User),
         user_handle: name.as_bytes().to_vec(),
         username: Some(name.to_owned()),
-        email: Some(EmailAddress {
+        email: Some(PrimaryEmail {
             id: new_id(Kind::Email),
             email_address: format!("{name}@example.com"),
         }),
@@ -105,6 +106,7 @@ fn session(client_id: &str, user_id: &str) -> Session {
         abandon_at: now() + 1000,
         created_at: now(),
         updated_at: now(),
+        verified_at: now(),
     }
 }
 
@@ -172,6 +174,7 @@ async fn signed_up(store: &SqlStore, name: &str) -> (Client, User, Session) {
             user: u.clone(),
             passkey: None,
             session: s.clone(),
+            email_verified_at: None,
             events: vec![event("user.created", Some(&u.id))],
         })
         .await
@@ -201,8 +204,8 @@ async fn clients_users_and_sessions_round_trip() {
             .expect("record");
         assert_eq!(record.client, found, "{url}");
         assert_eq!(record.sessions.len(), 1, "{url}");
-        assert_eq!(record.sessions[0].0.id, s.id, "{url}");
-        assert_eq!(record.sessions[0].1, u, "{url}");
+        assert_eq!(record.sessions[0].session.id, s.id, "{url}");
+        assert_eq!(record.sessions[0].user, u, "{url}");
         assert!(
             record.sign_in.is_none() && record.sign_up.is_none(),
             "{url}"
@@ -416,10 +419,12 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
                 SignInCompletion {
                     sign_in,
                     session: session(&c.id, &u.id),
-                    passkey_id: pk.id.clone(),
-                    credential: format!("{{\"counter\":{i}}}"),
-                    backed_up: true,
-                    public_key: Some(format!("ES256:key{i}")),
+                    used: PasskeyUse {
+                        passkey_id: pk.id.clone(),
+                        credential: format!("{{\"counter\":{i}}}"),
+                        backed_up: true,
+                        public_key: Some(format!("ES256:key{i}")),
+                    },
                     now: now() + i,
                     events: vec![event("sign_in.succeeded", Some(&u.id))],
                 }
@@ -496,10 +501,12 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
                 updated_at: now(),
             },
             session: session(&c.id, &u.id),
-            passkey_id: pk.id.clone(),
-            credential: "{}".into(),
-            backed_up: false,
-            public_key: None,
+            used: PasskeyUse {
+                passkey_id: pk.id.clone(),
+                credential: "{}".into(),
+                backed_up: false,
+                public_key: None,
+            },
             now: now(),
             events: vec![],
         };
@@ -584,7 +591,7 @@ async fn passkey_registration_rename_and_pending_sessions() {
             ..pk.clone()
         };
         store
-            .complete_passkey_registration(&verified, true, &event("passkey.created", Some(&u.id)))
+            .complete_passkey_registration(&verified, &event("passkey.created", Some(&u.id)))
             .await
             .expect("complete");
         assert_eq!(
@@ -597,7 +604,7 @@ async fn passkey_registration_rename_and_pending_sessions() {
             .await
             .expect("record")
             .expect("client");
-        let listed = &record.sessions[0].2;
+        let listed = &record.sessions[0].passkeys;
         assert_eq!(
             listed.len(),
             1,
@@ -765,6 +772,7 @@ async fn a_failed_transaction_in_a_one_connection_scope_rolls_back_and_the_scope
                     user: bob.clone(),
                     passkey: Some(passkey(&bob.id, b"cred-1")),
                     session: session(&c.id, &bob.id),
+                    email_verified_at: None,
                     events: vec![],
                 })
                 .await;

@@ -78,25 +78,40 @@ impl Auth {
         let sessions = record
             .sessions
             .into_iter()
-            .filter(|(session, _, _)| session.status_at(now).is_live())
-            .map(|(mut session, user, passkeys)| {
+            .filter(|r| r.session.status_at(now).is_live())
+            .map(|r| {
+                let mut session = r.session;
                 session.status = session.status_at(now);
                 SessionView {
+                    factor_age_minutes: self.factor_age_minutes(&session),
                     session,
-                    user: UserView { user, passkeys },
+                    user: UserView {
+                        user: r.user,
+                        passkeys: r.passkeys,
+                        email_addresses: r
+                            .email_addresses
+                            .into_iter()
+                            .map(|a| self.current_address(a))
+                            .collect(),
+                    },
                     token: None,
                 }
             })
             .collect();
         let sign_in = match record.sign_in {
-            Some((sign_in, verification)) => {
-                Some(self.sign_in_view_of(sign_in, verification).await?)
-            }
+            Some(r) => Some(
+                self.sign_in_view_of(r.attempt, Some((r.verification, r.email_code)))
+                    .await?,
+            ),
             None => None,
         };
-        let sign_up = record
-            .sign_up
-            .map(|(sign_up, verification)| self.sign_up_view_of(sign_up, verification));
+        let sign_up = match record.sign_up {
+            Some(r) => Some(
+                self.sign_up_view_of(r.attempt, Some((r.verification, r.email_code)))
+                    .await?,
+            ),
+            None => None,
+        };
         Ok(Some(ClientView {
             client: record.client,
             sessions,

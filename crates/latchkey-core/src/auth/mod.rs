@@ -18,16 +18,25 @@ use keys::{bootstrap_signing_keys, load_signing_keys};
 mod admin;
 mod attempts;
 mod clients;
+mod email_addresses;
+mod email_codes;
+mod email_sign_ins;
+mod email_sign_ups;
 pub mod keys;
 pub mod maintenance;
 mod passkeys;
+mod reverification;
 mod sessions;
 mod sign_ins;
 mod sign_ups;
 mod users;
 pub mod views;
 
-pub use views::{Answer, ClientView, PasskeyView, SessionView, SignInView, SignUpView, UserView};
+pub use sign_ins::FirstFactor;
+pub use views::{
+    Answer, ClientView, PasskeyView, SessionVerificationView, SessionView, SignInView, SignUpView,
+    UserView,
+};
 
 /// Who made a request, for audit events, passkey names and the token's `azp`.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +45,8 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The `Origin` header, when the browser sent one.
     pub origin: Option<String>,
+    /// The `Accept-Language` header, for the language of mail sent for the request.
+    pub accept_language: Option<String>,
 }
 
 /// The fields of a sign-up or of a user created by the Backend API, as sent.

@@ -11,6 +11,7 @@ use crate::ceremony::{self, RegisteredCredential};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
 use crate::model::{CeremonyState, Passkey, Session};
+use crate::settings::GuardedAction;
 use crate::validate::PasskeyName;
 
 impl Auth {
@@ -111,6 +112,7 @@ impl Auth {
         id: &str,
         ctx: &RequestContext,
     ) -> Result<Answer<()>> {
+        self.require_recent_factor(session, GuardedAction::DeletePasskey)?;
         self.delete_passkey(&session.user_id, id, Some(&session.id), ctx)
             .await?;
         self.answer(&session.client_id, ()).await
@@ -268,7 +270,7 @@ impl Attempt for PasskeyAttempt<'_> {
             json!({ "name": passkey.name }),
         );
         auth.store
-            .complete_passkey_registration(&passkey, auth.settings.require_passkey, &event)
+            .complete_passkey_registration(&passkey, &event)
             .await?;
         auth.passkey_view(passkey).await
     }

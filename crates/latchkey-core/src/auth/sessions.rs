@@ -8,6 +8,7 @@ use crate::encoding::b64url;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, random_bytes};
 use crate::model::{Client, Session, SessionStatus};
+use crate::settings::GuardedAction;
 use crate::store::Page;
 use crate::tokens::Claims;
 
@@ -156,6 +157,7 @@ impl Auth {
         id: &str,
         ctx: &RequestContext,
     ) -> Result<Answer<SessionView>> {
+        self.require_recent_factor(session, GuardedAction::RevokeSessions)?;
         let target = self
             .store
             .find_session(id)
@@ -182,6 +184,7 @@ impl Auth {
         session.status = session.status_at(self.now());
         let user = self.user_view(&session.user_id).await?;
         Ok(SessionView {
+            factor_age_minutes: self.factor_age_minutes(&session),
             session,
             user,
             token: None,
@@ -255,6 +258,12 @@ impl Auth {
             abandon_at: (now + self.settings.session_inactivity_secs * 1000).min(expire_at),
             created_at: now,
             updated_at: now,
+            verified_at: now,
         }
+    }
+
+    /// Whole minutes since the session's user last proved a factor.
+    pub(super) fn factor_age_minutes(&self, session: &Session) -> i64 {
+        (self.now() - session.verified_at).max(0) / 60_000
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::attempts::Attempt;
+use super::email_codes::{EMAIL_CODE, masked};
 use super::views::{Answer, SignInView};
 use super::{
     ATTEMPT_LIFETIME_MS, Auth, PASSKEY, RequestContext, STRATEGY, attempted_credential,
@@ -13,10 +14,20 @@ use crate::ceremony::{self, UsedCredential};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
 use crate::model::{
-    CeremonyState, Client, Passkey, RequestClient, SignIn, SignInStatus, User, Verification,
+    CeremonyState, Client, EmailCode, Passkey, RequestClient, SignIn, SignInStatus, User,
+    Verification,
 };
-use crate::store::SignInCompletion;
+use crate::settings::EmailCodeUse;
+use crate::store::{PasskeyUse, SignInCompletion};
 use crate::validate;
+
+/// How an attempt answers its first factor: a passkey's credential or an emailed code.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirstFactor<'a> {
+    pub strategy: Option<&'a str>,
+    pub credential: Option<&'a str>,
+    pub code: Option<&'a str>,
+}
 
 impl Auth {
     /// Starts a sign-in on the client: with `strategy=passkey` alone, a discoverable
@@ -31,6 +42,11 @@ impl Auth {
         let client = request_client.client();
         let now = self.now();
         let strategy = strategy.filter(|s| !s.is_empty());
+        if strategy == Some(EMAIL_CODE) {
+            return self
+                .create_email_sign_in(request_client, identifier, ctx)
+                .await;
+        }
         if let Some(strategy) = strategy
             && strategy != PASSKEY
         {
@@ -80,7 +96,9 @@ impl Auth {
                 .insert_sign_in(request_client, &sign_in, None)
                 .await?;
             if strategy.is_some() {
-                return self.prepare_sign_in(client, &sign_in.id, strategy).await;
+                return self
+                    .prepare_sign_in(client, &sign_in.id, strategy, None, ctx)
+                    .await;
             }
             let view = self.sign_in_view(sign_in).await?;
             return self.answer(&client.id, view).await;
@@ -93,21 +111,30 @@ impl Auth {
         let view = SignInView {
             sign_in,
             verification: Some(verification),
+            email_code: None,
             passkey_supported: true,
+            email_factor: None,
         };
         self.answer(&client.id, view).await
     }
 
     /// Prepares an identifier-first sign-in's first factor: request options that allow
-    /// the identified user's passkeys.
+    /// the identified user's passkeys, or a code mailed to one of the user's addresses.
     pub async fn prepare_sign_in(
         &self,
         client: &Client,
         id: &str,
         strategy: Option<&str>,
+        email_address_id: Option<&str>,
+        ctx: &RequestContext,
     ) -> Result<Answer<SignInView>> {
-        require_passkey_strategy(strategy)?;
         let sign_in = self.open_sign_in(client, id).await?;
+        if strategy == Some(EMAIL_CODE) {
+            return self
+                .prepare_email_sign_in(client, sign_in, email_address_id, ctx)
+                .await;
+        }
+        require_passkey_strategy(strategy)?;
         let allow = match &sign_in.user_id {
             Some(user_id) => self
                 .store
@@ -134,17 +161,22 @@ impl Auth {
         self.answer(&client.id, view).await
     }
 
-    /// Verifies a sign-in's assertion and creates a session, whose first token the
-    /// answer carries.
+    /// Verifies a sign-in's assertion (or emailed code) and creates a session, whose
+    /// first token the answer carries.
     pub async fn attempt_sign_in(
         &self,
         client: &Client,
         id: &str,
-        strategy: Option<&str>,
-        credential: Option<&str>,
+        answer: FirstFactor<'_>,
         ctx: &RequestContext,
     ) -> Result<Answer<SignInView>> {
-        let credential = attempted_credential(strategy, credential)?;
+        if answer.strategy == Some(EMAIL_CODE) {
+            let sign_in = self.open_sign_in(client, id).await?;
+            return self
+                .attempt_email_sign_in(client, sign_in, answer.code, ctx)
+                .await;
+        }
+        let credential = attempted_credential(answer.strategy, answer.credential)?;
         let sign_in = self.open_sign_in(client, id).await?;
         let view = self
             .run_attempt(SignInAttempt(sign_in), credential, ctx)
@@ -167,19 +199,52 @@ impl Auth {
     }
 
     async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
-        let verification = self.store.find_verification(&sign_in.id).await?;
-        self.sign_in_view_of(sign_in, verification).await
+        self.sign_in_view_of(sign_in, None).await
     }
 
-    /// A sign-in with its verification as of now and whether a passkey can complete it.
+    /// A sign-in with its verifications as of now (read unless given as `record`), the
+    /// factor prepared last first, and the factors that can complete it.
     pub(super) async fn sign_in_view_of(
         &self,
         sign_in: SignIn,
-        verification: Option<Verification>,
+        record: Option<(Option<Verification>, Option<EmailCode>)>,
     ) -> Result<SignInView> {
-        let verification = verification.map(|v| self.current(v));
+        let (verification, email_code) = match record {
+            Some(record) => record,
+            None => (
+                self.store.find_verification(&sign_in.id).await?,
+                self.store.find_email_code(&sign_in.id).await?,
+            ),
+        };
+        let mut verification = verification.map(|v| self.current(v));
+        let mut email_code = email_code.map(|c| self.current_code(c));
+        // The factor prepared last is the sign-in's first factor verification.
+        if let (Some(v), Some(c)) = (&verification, &email_code) {
+            if v.expire_at - self.settings.challenge_ttl_secs * 1000 > c.created_at {
+                email_code = None;
+            } else {
+                verification = None;
+            }
+        }
+        let open = sign_in.status != SignInStatus::Complete;
+        let email_factor = match &email_code {
+            // Whether or not a user has the address: the answer must not tell.
+            Some(code) => code
+                .email_address_id
+                .clone()
+                .map(|id| (id, masked(&code.email_address))),
+            None => match &sign_in.user_id {
+                Some(user_id) if open && self.settings.email_code != EmailCodeUse::Off => self
+                    .store
+                    .find_user(user_id)
+                    .await?
+                    .and_then(|u| u.email)
+                    .map(|e| (e.id, masked(&e.email_address))),
+                _ => None,
+            },
+        };
         let passkey_supported = match &sign_in.user_id {
-            Some(user_id) if sign_in.status != SignInStatus::Complete => {
+            Some(user_id) if open && email_code.is_none() => {
                 !self.store.list_passkeys(user_id).await?.is_empty()
             }
             _ => self.settings.passkey_enabled,
@@ -187,8 +252,58 @@ impl Auth {
         Ok(SignInView {
             sign_in,
             verification,
+            email_code,
             passkey_supported,
+            email_factor,
         })
+    }
+}
+
+impl Auth {
+    /// Verifies a passkey's assertion against the ceremony `state`: the passkey used,
+    /// its owner and what the assertion changed of it. With `user_id`, the passkey must
+    /// be that user's; without, the assertion must name its user (discoverable).
+    pub(super) async fn verify_assertion(
+        &self,
+        credential: &str,
+        state: &CeremonyState,
+        user_id: Option<&str>,
+    ) -> Result<(Passkey, User, UsedCredential)> {
+        let assertion = ceremony::parse_assertion(credential)?;
+        let (passkey, owner) = self
+            .store
+            .find_passkey_owner(&assertion.raw_id)
+            .await?
+            .ok_or(Error::PasskeyNotRegistered)?;
+        match assertion.response.user_handle.as_deref() {
+            Some(handle) if handle != owner.user_handle.as_slice() => {
+                return Err(Error::InvalidCredential(
+                    "the user handle does not match the passkey".into(),
+                ));
+            }
+            None if user_id.is_none() => {
+                return Err(Error::InvalidCredential(
+                    "a discoverable sign-in needs a user handle".into(),
+                ));
+            }
+            _ => {}
+        }
+        if user_id.is_some_and(|u| u != owner.id) {
+            return Err(Error::InvalidCredential(
+                "this passkey is not allowed for this sign-in".into(),
+            ));
+        }
+        let stored = passkey
+            .credential
+            .as_deref()
+            .ok_or(Error::PasskeyNotVerified)?;
+        let used = self.ceremonies.finish_authentication(
+            &assertion,
+            &state.state,
+            stored,
+            passkey.public_key.as_deref(),
+        )?;
+        Ok((passkey, owner, used))
     }
 }
 
@@ -215,42 +330,8 @@ impl Attempt for SignInAttempt {
         credential: &str,
         state: &CeremonyState,
     ) -> Result<Self::Verified> {
-        let sign_in = &self.0;
-        let assertion = ceremony::parse_assertion(credential)?;
-        let (passkey, owner) = auth
-            .store
-            .find_passkey_owner(&assertion.raw_id)
-            .await?
-            .ok_or(Error::PasskeyNotRegistered)?;
-        match assertion.response.user_handle.as_deref() {
-            Some(handle) if handle != owner.user_handle.as_slice() => {
-                return Err(Error::InvalidCredential(
-                    "the user handle does not match the passkey".into(),
-                ));
-            }
-            None if sign_in.user_id.is_none() => {
-                return Err(Error::InvalidCredential(
-                    "a discoverable sign-in needs a user handle".into(),
-                ));
-            }
-            _ => {}
-        }
-        if sign_in.user_id.as_ref().is_some_and(|u| *u != owner.id) {
-            return Err(Error::InvalidCredential(
-                "this passkey is not allowed for this sign-in".into(),
-            ));
-        }
-        let stored = passkey
-            .credential
-            .as_deref()
-            .ok_or(Error::PasskeyNotVerified)?;
-        let used = auth.ceremonies.finish_authentication(
-            &assertion,
-            &state.state,
-            stored,
-            passkey.public_key.as_deref(),
-        )?;
-        Ok((passkey, owner, used))
+        auth.verify_assertion(credential, state, self.0.user_id.as_deref())
+            .await
     }
 
     async fn complete(
@@ -291,14 +372,17 @@ impl Attempt for SignInAttempt {
             .complete_sign_in(&SignInCompletion {
                 sign_in: sign_in.clone(),
                 session,
-                passkey_id: passkey.id,
-                credential: used.credential,
-                backed_up: used.backed_up,
-                public_key: used.public_key,
+                used: PasskeyUse {
+                    passkey_id: passkey.id,
+                    credential: used.credential,
+                    backed_up: used.backed_up,
+                    public_key: used.public_key,
+                },
                 now,
                 events,
             })
             .await?;
-        auth.sign_in_view_of(sign_in, verification).await
+        auth.sign_in_view_of(sign_in, Some((verification, None)))
+            .await
     }
 }

@@ -4,6 +4,8 @@
 use serde_json::json;
 
 use super::attempts::Attempt;
+use super::email_codes::EMAIL_CODE;
+use super::sign_ins::FirstFactor;
 use super::users::optional_email;
 use super::views::{Answer, SignUpView};
 use super::{
@@ -13,7 +15,10 @@ use super::{
 use crate::ceremony::{self, RegisteredCredential};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id, new_user_handle};
-use crate::model::{CeremonyState, Client, RequestClient, SignUp, SignUpStatus, Verification};
+use crate::model::{
+    CeremonyState, Client, EmailCode, RequestClient, SignUp, SignUpStatus, Verification,
+    VerificationStatus,
+};
 use crate::store::SignUpCompletion;
 use crate::validate::{EmailAddress, Username, person_name};
 
@@ -57,6 +62,9 @@ impl Auth {
         if !with_passkey && !self.settings.sign_up_with_username {
             return Err(Error::StrategyNotEnabled("username"));
         }
+        if self.settings.sign_up_requires_verified_email && email_address.is_none() {
+            return Err(Error::FormParamMissing("email_address"));
+        }
         self.ensure_identifiers_free(username.as_ref(), email_address.as_ref())
             .await?;
         let mut sign_up = SignUp {
@@ -91,17 +99,30 @@ impl Auth {
                 .await?;
             return self.sign_up_view(sign_up).await;
         }
-        if sign_up.username.is_none() {
-            self.store
-                .insert_sign_up(request_client, &sign_up, None)
-                .await?;
+        self.store
+            .insert_sign_up(request_client, &sign_up, None)
+            .await?;
+        if sign_up.username.is_none() || self.settings.sign_up_requires_verified_email {
             return self.sign_up_view(sign_up).await;
         }
+        self.complete_username_sign_up(sign_up, None, ctx).await
+    }
+
+    /// Completes a sign-up without a passkey: the user (with the address, verified at
+    /// `email_verified_at` if it was proved) and a session.
+    pub(super) async fn complete_username_sign_up(
+        &self,
+        mut sign_up: SignUp,
+        email_verified_at: Option<i64>,
+        ctx: &RequestContext,
+    ) -> Result<SignUpView> {
         let user = self.new_user(&sign_up, new_user_handle());
-        let session = self.new_session(&client.id, &user.id, !self.settings.require_passkey);
+        let session =
+            self.new_session(&sign_up.client_id, &user.id, !self.settings.require_passkey);
         sign_up.status = SignUpStatus::Complete;
         sign_up.created_user_id = Some(user.id.clone());
         sign_up.created_session_id = Some(session.id.clone());
+        sign_up.updated_at = self.now();
         let events = vec![self.event(
             "user.created",
             ctx,
@@ -110,9 +131,6 @@ impl Auth {
             Some(&session.id),
             json!({ "strategy": "username" }),
         )];
-        self.store
-            .insert_sign_up(request_client, &sign_up, None)
-            .await?;
         let verification = self
             .store
             .complete_sign_up(&SignUpCompletion {
@@ -120,30 +138,34 @@ impl Auth {
                 user,
                 passkey: None,
                 session,
+                email_verified_at,
                 events,
             })
             .await?;
-        Ok(self.sign_up_view_of(sign_up, verification))
+        self.sign_up_view_of(sign_up, Some((verification, None)))
+            .await
     }
 
     /// Verifies a passkey-first sign-up's passkey and creates the user, the passkey and
-    /// a session in one step; the session's first token comes with the answer.
+    /// a session in one step; the session's first token comes with the answer. With an
+    /// emailed code, proves the sign-up's address instead.
     pub async fn attempt_sign_up(
         &self,
         client: &Client,
         id: &str,
-        strategy: Option<&str>,
-        credential: Option<&str>,
+        answer: FirstFactor<'_>,
         ctx: &RequestContext,
     ) -> Result<Answer<SignUpView>> {
-        let credential = attempted_credential(strategy, credential)?;
-        let sign_up = self
-            .store
-            .find_sign_up(&client.id, id)
-            .await?
-            .ok_or(Error::NotFound("sign_up"))?;
-        if sign_up.status != SignUpStatus::MissingRequirements {
-            return Err(Error::AlreadyVerified);
+        if answer.strategy == Some(EMAIL_CODE) {
+            return self
+                .attempt_sign_up_verification(client, id, answer.code, ctx)
+                .await;
+        }
+        let credential = attempted_credential(answer.strategy, answer.credential)?;
+        let sign_up = self.open_sign_up(client, id).await?;
+        let email_verified_at = self.sign_up_email_verified_at(&sign_up).await?;
+        if self.settings.sign_up_requires_verified_email && email_verified_at.is_none() {
+            return Err(Error::IdentifierNotVerified("email_address"));
         }
         let user_handle =
             sign_up
@@ -156,27 +178,72 @@ impl Auth {
         let attempt = SignUpAttempt {
             sign_up,
             user_handle,
+            email_verified_at,
         };
         let view = self.run_attempt(attempt, credential, ctx).await?;
         let created = view.sign_up.created_session_id.clone();
         self.answer_signed_in(&client.id, view, created, ctx).await
     }
 
-    async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
-        let verification = self.store.find_verification(&sign_up.id).await?;
-        Ok(self.sign_up_view_of(sign_up, verification))
+    /// The client's sign-up `id`, refused once complete.
+    pub(super) async fn open_sign_up(&self, client: &Client, id: &str) -> Result<SignUp> {
+        let sign_up = self
+            .store
+            .find_sign_up(&client.id, id)
+            .await?
+            .ok_or(Error::NotFound("sign_up"))?;
+        if sign_up.status != SignUpStatus::MissingRequirements {
+            return Err(Error::AlreadyVerified);
+        }
+        Ok(sign_up)
     }
 
-    /// A sign-up with its verification as of now.
-    pub(super) fn sign_up_view_of(
+    /// When the sign-up's address was proved by its code, if it was.
+    pub(super) async fn sign_up_email_verified_at(&self, sign_up: &SignUp) -> Result<Option<i64>> {
+        let code = self.store.find_email_code(&sign_up.id).await?;
+        Ok(code
+            .filter(|c| {
+                c.status == VerificationStatus::Verified
+                    && sign_up.email_address.as_ref() == Some(&c.email_address)
+            })
+            .map(|c| c.created_at))
+    }
+
+    pub(super) async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
+        self.sign_up_view_of(sign_up, None).await
+    }
+
+    /// A sign-up with its verifications as of now (read unless given as `record`).
+    pub(super) async fn sign_up_view_of(
         &self,
         sign_up: SignUp,
-        verification: Option<Verification>,
-    ) -> SignUpView {
-        SignUpView {
+        record: Option<(Option<Verification>, Option<EmailCode>)>,
+    ) -> Result<SignUpView> {
+        let (verification, email_code) = match record {
+            Some(record) => record,
+            None => (
+                self.store.find_verification(&sign_up.id).await?,
+                self.store.find_email_code(&sign_up.id).await?,
+            ),
+        };
+        let email_code = email_code.map(|c| self.current_code(c));
+        let proved = email_code
+            .as_ref()
+            .is_some_and(|c| c.status == VerificationStatus::Verified);
+        let unverified_fields = if sign_up.status == SignUpStatus::MissingRequirements
+            && sign_up.email_address.is_some()
+            && !proved
+        {
+            vec!["email_address"]
+        } else {
+            Vec::new()
+        };
+        Ok(SignUpView {
             sign_up,
             verification: verification.map(|v| self.current(v)),
-        }
+            email_code,
+            unverified_fields,
+        })
     }
 }
 
@@ -184,6 +251,7 @@ impl Auth {
 struct SignUpAttempt {
     sign_up: SignUp,
     user_handle: Vec<u8>,
+    email_verified_at: Option<i64>,
 }
 
 impl Attempt for SignUpAttempt {
@@ -218,6 +286,7 @@ impl Attempt for SignUpAttempt {
         let Self {
             sign_up,
             user_handle,
+            email_verified_at,
         } = self;
         let now = auth.now();
         let user = auth.new_user(&sign_up, user_handle);
@@ -255,9 +324,11 @@ impl Attempt for SignUpAttempt {
                 user,
                 passkey: Some(passkey),
                 session,
+                email_verified_at,
                 events,
             })
             .await?;
-        Ok(auth.sign_up_view_of(sign_up, verification))
+        auth.sign_up_view_of(sign_up, Some((verification, None)))
+            .await
     }
 }

@@ -31,7 +31,12 @@ impl Auth {
             .await?
             .ok_or(Error::NotFound("user"))?;
         let passkeys = self.store.list_passkeys(&user.id).await?;
-        Ok(UserView { user, passkeys })
+        let email_addresses = self.email_addresses_of(&user.id).await?;
+        Ok(UserView {
+            user,
+            passkeys,
+            email_addresses,
+        })
     }
 
     /// Creates a user without a session, for the administration.
@@ -105,6 +110,16 @@ impl Auth {
                 return Err(Error::IdentifierExists(param));
             }
         }
+        // Any user's address, primary or not, is taken.
+        if let Some(address) = email_address
+            && self
+                .store
+                .find_email_address_by_address(address.as_str())
+                .await?
+                .is_some()
+        {
+            return Err(Error::IdentifierExists("email_address"));
+        }
         Ok(())
     }
 
@@ -118,7 +133,7 @@ impl Auth {
             email: sign_up
                 .email_address
                 .clone()
-                .map(|email_address| model::EmailAddress {
+                .map(|email_address| model::PrimaryEmail {
                     id: new_id(Kind::Email, now),
                     email_address,
                 }),

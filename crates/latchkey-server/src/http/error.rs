@@ -46,6 +46,10 @@ pub fn status_and_message(err: &Error) -> (StatusCode, &'static str) {
         Error::ChallengeMismatch => (S::BAD_REQUEST, "Invalid verification"),
         Error::VerificationExpired => (S::BAD_REQUEST, "Verification expired"),
         Error::AlreadyVerified => (S::BAD_REQUEST, "Already verified"),
+        Error::CodeIncorrect => (S::UNPROCESSABLE_ENTITY, "Incorrect code"),
+        Error::VerificationFailed => (S::BAD_REQUEST, "Too many failed attempts"),
+        Error::IdentifierNotVerified(_) => (S::UNPROCESSABLE_ENTITY, "Not verified"),
+        Error::ReverificationRequired { .. } => (S::FORBIDDEN, "Additional verification required"),
         Error::RequestBodyTooLarge => (S::PAYLOAD_TOO_LARGE, "Request body too large"),
         Error::RequestTimeout => (S::REQUEST_TIMEOUT, "Request timeout"),
         Error::NotFound(_) => (S::NOT_FOUND, "Resource not found"),
@@ -96,6 +100,19 @@ pub struct ErrorMeta {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = String)]
     param_name: Option<&'static str>,
+    /// What a `session_reverification_required` action needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reverification: Option<ReverificationMeta>,
+}
+
+/// The factor a guarded action needs, and how recently.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReverificationMeta {
+    /// `first_factor`.
+    #[schema(value_type = String)]
+    level: &'static str,
+    /// The factor must have been proved within this many minutes.
+    after_minutes: i64,
 }
 
 /// The failure of a request that answered 5xx, left in the response's extensions for the
@@ -123,6 +140,15 @@ impl IntoResponse for ApiError {
                 long_message,
                 meta: ErrorMeta {
                     param_name: err.param_name(),
+                    reverification: match err {
+                        Error::ReverificationRequired { after_minutes } => {
+                            Some(ReverificationMeta {
+                                level: "first_factor",
+                                after_minutes,
+                            })
+                        }
+                        _ => None,
+                    },
                 },
             }],
             trace_id: trace_id(),

@@ -277,10 +277,16 @@ async fn sign_in_with_email_identifier() {
         .post("/v1/client/sign_ins", &[("identifier", "Ada@Example.com")])
         .await;
     assert_eq!(reply.ok()["response"]["status"], "needs_first_factor");
-    // No passkey yet: no supported factor.
-    assert_eq!(
-        reply.body["response"]["supported_first_factors"],
-        serde_json::json!([])
+    // No passkey yet: only a code mailed to the (masked) address.
+    let factors = &reply.body["response"]["supported_first_factors"];
+    assert_eq!(factors.as_array().map(Vec::len), Some(1), "{factors}");
+    assert_eq!(factors[0]["strategy"], "email_code");
+    assert_eq!(factors[0]["safe_identifier"], "a***@example.com");
+    assert!(
+        factors[0]["email_address_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("idn_")),
+        "{factors}"
     );
 }
 

@@ -63,6 +63,9 @@ async fn the_document_states_the_contracts_closed_sets() {
         ("SignUp", "sign_up_attempt"),
         ("Token", "token"),
         ("AuditEvent", "audit_event"),
+        ("EmailAddress", "email_address"),
+        ("EmailCodeVerification", "verification_email_code"),
+        ("SessionVerification", "session_verification"),
     ];
     for (schema, object) in objects {
         assert_eq!(
@@ -107,14 +110,24 @@ async fn the_document_states_the_contracts_closed_sets() {
             "Verification",
             &["unverified", "verified", "failed", "expired"],
         ),
+        (
+            "EmailCodeVerification",
+            &["unverified", "verified", "failed", "expired"],
+        ),
+        ("SessionVerification", &["needs_first_factor", "complete"]),
     ];
     for (schema, values) in statuses {
         assert_eq!(admitted(&doc, schema, "status"), values, "{schema}.status");
     }
     let fixed = [
         ("Verification", "strategy", json!(["passkey"])),
-        ("Factor", "strategy", json!(["passkey"])),
-        ("DeletedObject", "object", json!(["user", "passkey"])),
+        ("EmailCodeVerification", "strategy", json!(["email_code"])),
+        ("SessionVerification", "level", json!(["first_factor"])),
+        (
+            "DeletedObject",
+            "object",
+            json!(["user", "passkey", "email_address"]),
+        ),
         ("DeletedObject", "deleted", json!([true])),
         ("Jwk", "kty", json!(["EC"])),
         ("Jwk", "crv", json!(["P-256"])),
@@ -128,6 +141,14 @@ async fn the_document_states_the_contracts_closed_sets() {
             "{schema}.{property}"
         );
     }
+    // A first factor is a passkey or an emailed code, each with its one strategy.
+    let factors = doc["components"]["schemas"]["Factor"]["oneOf"]
+        .as_array()
+        .expect("factor kinds")
+        .iter()
+        .map(|kind| kind["properties"]["strategy"]["enum"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(factors, [json!(["passkey"]), json!(["email_code"])]);
     assert_eq!(
         doc["components"]["schemas"]["Errors"]["properties"]["errors"]["minItems"],
         1

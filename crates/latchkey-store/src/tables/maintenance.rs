@@ -8,7 +8,7 @@ use latchkey_core::store::Maintenance;
 use crate::SqlStore;
 use crate::value::args;
 
-use super::{rate_limits, sessions, sign_ins, sign_ups, verifications};
+use super::{email_addresses, rate_limits, sessions, sign_ins, sign_ups, verifications};
 
 #[async_trait]
 impl Maintenance for SqlStore {
@@ -27,6 +27,7 @@ impl Maintenance for SqlStore {
             sessions::DELETE_EXPIRED,
             sessions::DELETE_EXPIRED_REMOVED,
             rate_limits::DELETE_EXPIRED,
+            email_addresses::DELETE_EXPIRED_CODES,
         ] {
             removed += self.db.execute(sql, args![before]).await?;
         }

@@ -6,6 +6,7 @@
 
 mod audit_events;
 mod clients;
+mod email_addresses;
 mod mail_outbox;
 mod maintenance;
 mod passkeys;

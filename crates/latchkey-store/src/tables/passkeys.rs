@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{AuditEvent, CeremonyState, Passkey, User, Verification};
-use latchkey_core::store::{PasskeyStore, SignInCompletion};
+use latchkey_core::store::{PasskeyStore, PasskeyUse};
 
 use crate::db::Tx;
 use crate::rows::{self, PASSKEY_COLUMNS};
@@ -26,12 +26,13 @@ pub(crate) async fn write(tx: &mut Tx, p: &Passkey) -> Result<()> {
     Ok(())
 }
 
-/// Records a sign-in's use of its passkey: the credential's new counter and flags.
-pub(crate) async fn record_use(tx: &mut Tx, c: &SignInCompletion) -> Result<()> {
+/// Records an assertion's use of its passkey at `now`: the credential's new counter and
+/// flags.
+pub(crate) async fn record_use(tx: &mut Tx, c: &PasskeyUse, now: i64) -> Result<()> {
     // The passkey may have been deleted since it was read: then nothing is signed in.
     // A passkey stored before public keys were converted gets the key converted for
     // this sign-in; a stored key is never replaced.
-    let updated = tx.execute("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, c.backed_up, c.now, &c.public_key, &c.passkey_id]).await?;
+    let updated = tx.execute("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, c.backed_up, now, &c.public_key, &c.passkey_id]).await?;
     if updated == 0 {
         return Err(Error::PasskeyNotRegistered);
     }
@@ -84,15 +85,12 @@ impl PasskeyStore for SqlStore {
     async fn complete_passkey_registration(
         &self,
         passkey: &Passkey,
-        activate: bool,
         event: &AuditEvent,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         write(&mut tx, passkey).await?;
         verifications::mark_verified(&mut tx, &passkey.id).await?;
-        if activate {
-            sessions::activate_pending(&mut tx, &passkey.user_id, passkey.updated_at).await?;
-        }
+        sessions::activate_pending(&mut tx, &passkey.user_id, passkey.updated_at).await?;
         audit_events::insert_one(&mut tx, event).await?;
         Ok(tx.commit().await?)
     }

@@ -4,14 +4,14 @@
 use async_trait::async_trait;
 use latchkey_core::error::Result;
 use latchkey_core::model::{AuditEvent, Session};
-use latchkey_core::store::{Page, SessionStore};
+use latchkey_core::store::{Page, Reverification, SessionStore};
 
 use crate::SqlStore;
 use crate::db::Tx;
 use crate::rows::{self, SESSION_COLUMNS};
 use crate::value::args;
 
-use super::audit_events;
+use super::{audit_events, passkeys, verifications};
 
 /// Deletes the sessions expired before `$1`.
 pub(crate) const DELETE_EXPIRED: &str = "DELETE FROM sessions WHERE expire_at < $1";
@@ -20,8 +20,18 @@ pub(crate) const DELETE_EXPIRED_REMOVED: &str = "DELETE FROM removed_sessions WH
 
 /// Stores a new session.
 pub(crate) async fn insert(tx: &mut Tx, s: &Session) -> Result<()> {
-    tx.execute("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args![&s.id, &s.client_id, &s.user_id, s.status.as_str(), s.last_active_at, s.expire_at, s.abandon_at, s.created_at, s.updated_at]).await?;
+    tx.execute("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args![&s.id, &s.client_id, &s.user_id, s.status.as_str(), s.last_active_at, s.expire_at, s.abandon_at, s.created_at, s.updated_at, s.verified_at]).await?;
+    Ok(())
+}
+
+/// Records that the session's user proved a factor again at `at`.
+pub(crate) async fn record_verification(tx: &mut Tx, id: &str, at: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE sessions SET verified_at = $1 WHERE id = $2",
+        args![at, id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -45,6 +55,15 @@ pub(crate) async fn activate_pending(tx: &mut Tx, user_id: &str, at: i64) -> Res
 
 #[async_trait]
 impl SessionStore for SqlStore {
+    async fn complete_reverification(&self, r: &Reverification) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        passkeys::record_use(&mut tx, &r.used, r.now).await?;
+        verifications::mark_verified(&mut tx, &r.session_id).await?;
+        record_verification(&mut tx, &r.session_id, r.now).await?;
+        audit_events::insert(&mut tx, &r.events).await?;
+        Ok(tx.commit().await?)
+    }
+
     async fn find_session(&self, id: &str) -> Result<Option<Session>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1");
         let row = self.db.fetch_optional(&sql, args![id]).await?;

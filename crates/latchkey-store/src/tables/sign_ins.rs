@@ -51,7 +51,7 @@ impl SignInStore for SqlStore {
 
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
-        passkeys::record_use(&mut tx, c).await?;
+        passkeys::record_use(&mut tx, &c.used, c.now).await?;
         let verification = verifications::mark_verified(&mut tx, &c.sign_in.id).await?;
         sessions::insert(&mut tx, &c.session).await?;
         tx.execute("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;

@@ -43,7 +43,7 @@ impl SignUpStore for SqlStore {
 
     async fn complete_sign_up(&self, c: &SignUpCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
-        users::insert(&mut tx, &c.user).await?;
+        users::insert(&mut tx, &c.user, c.email_verified_at).await?;
         let mut verification = None;
         if let Some(passkey) = &c.passkey {
             passkeys::write(&mut tx, passkey).await?;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
-use latchkey_core::model::{AuditEvent, User};
+use latchkey_core::model::{AuditEvent, EmailAddress, User};
 use latchkey_core::store::{Page, UserStore};
 
 use crate::SqlStore;
@@ -11,13 +11,36 @@ use crate::db::Tx;
 use crate::rows::{self, USER_COLUMNS};
 use crate::value::{args, unique};
 
-use super::{audit_events, sessions};
+use super::{audit_events, email_addresses, sessions};
 
-/// Stores a new user; a taken username or email address is `IdentifierExists`.
-pub(crate) async fn insert(tx: &mut Tx, u: &User) -> Result<()> {
+/// Stores a new user with its primary address (verified at `email_verified_at`, if it
+/// was proved); a taken username or email address is `IdentifierExists`.
+pub(crate) async fn insert(tx: &mut Tx, u: &User, email_verified_at: Option<i64>) -> Result<()> {
     tx.execute("INSERT INTO users (id, user_handle, username, email_id, email_address, first_name, last_name, \
          last_sign_in_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args![&u.id, b64url(&u.user_handle), &u.username, u.email.as_ref().map(|e| e.id.clone()), u.email.as_ref().map(|e| e.email_address.clone()), &u.first_name, &u.last_name, u.last_sign_in_at, u.created_at, u.updated_at]).await
     .map_err(unique(Error::IdentifierExists(if u.username.is_some() { "username" } else { "email_address" })))?;
+    if let Some(email) = &u.email {
+        let address = EmailAddress {
+            id: email.id.clone(),
+            user_id: u.id.clone(),
+            email_address: email.email_address.clone(),
+            verified_at: email_verified_at,
+            code: None,
+            created_at: u.created_at,
+            updated_at: u.created_at,
+        };
+        email_addresses::insert(tx, &address).await?;
+    }
+    Ok(())
+}
+
+/// Makes `address` its user's primary one.
+pub(crate) async fn set_primary_email(tx: &mut Tx, address: &EmailAddress, at: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE users SET email_id = $1, email_address = $2, updated_at = $3 WHERE id = $4",
+        args![&address.id, &address.email_address, at, &address.user_id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -49,7 +72,7 @@ fn like_prefix(query: &str) -> String {
 impl UserStore for SqlStore {
     async fn insert_user(&self, user: &User) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        insert(&mut tx, user).await?;
+        insert(&mut tx, user, None).await?;
         Ok(tx.commit().await?)
     }
 

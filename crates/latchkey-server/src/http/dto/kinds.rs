@@ -95,6 +95,26 @@ constant!(
     PasskeyStrategy = "passkey"
 );
 constant!(
+    /// The `object` of an emailed code's verification.
+    EmailCodeVerificationObject = "verification_email_code"
+);
+constant!(
+    /// The strategy of emailed one-time codes.
+    EmailCodeStrategy = "email_code"
+);
+constant!(
+    /// The `object` of an EmailAddress.
+    EmailAddressObject = "email_address"
+);
+constant!(
+    /// The `object` of a session's step-up.
+    SessionVerificationObject = "session_verification"
+);
+constant!(
+    /// The level of a step-up: one factor.
+    FirstFactorLevel = "first_factor"
+);
+constant!(
     /// The namespace of an Android asset link's target.
     AndroidAppNamespace = "android_app"
 );
@@ -143,6 +163,15 @@ impl ToSchema for Deleted {}
 pub enum DeletedKind {
     User,
     Passkey,
+    EmailAddress,
+}
+
+/// The status of a session's step-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionVerificationStatus {
+    NeedsFirstFactor,
+    Complete,
 }
 
 /// The status of a verification (API §2).

@@ -5,15 +5,18 @@ pub mod documents;
 pub mod kinds;
 pub mod requests;
 pub mod resources;
+pub mod verifications;
 
 pub use backend::{AuditEvent, Page};
 pub use documents::{
     AppleAppSiteAssociation, AssetLink, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
-    AttemptBody, ClientQuery, CreateUserBody, EventListQuery, PrepareBody, RenameBody,
-    SessionListQuery, SessionQuery, SignInBody, SignUpBody, UserListQuery,
+    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EventListQuery, PrepareBody,
+    RenameBody, SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody,
+    UserListQuery, VerifyBody,
 };
 pub use resources::{
-    Client, DeletedObject, Envelope, Passkey, Session, SignIn, SignUp, Token, User,
+    Client, DeletedObject, EmailAddress, Envelope, Passkey, Session, SessionVerification, SignIn,
+    SignUp, Token, User,
 };

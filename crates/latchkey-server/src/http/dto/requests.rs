@@ -7,6 +7,7 @@
 //! the API asks for, though any JSON value is read as its text.
 
 use latchkey_core::Error;
+use latchkey_core::auth::FirstFactor;
 use latchkey_core::store::Page;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -80,7 +81,8 @@ pub struct CreateUserBody {
 /// A sign-in: no identifier for a discoverable sign-in.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignInBody {
-    /// `passkey`.
+    /// `passkey`, or `email_code` with an email address as `identifier` (the code is
+    /// mailed at once).
     #[serde(default)]
     #[schema(value_type = String)]
     pub strategy: Text,
@@ -90,23 +92,70 @@ pub struct SignInBody {
     pub identifier: Text,
 }
 
-/// The factor to prepare an identified sign-in for.
+/// The factor to prepare: `passkey`, or `email_code` (to one of the user's addresses).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PrepareBody {
-    /// `passkey`.
+    /// `passkey` or `email_code`.
     #[schema(value_type = String)]
     pub strategy: Text,
+    /// With `email_code`: the address to mail; the sign-in's (or primary) one by default.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub email_address_id: Text,
 }
 
-/// The end of a ceremony: the credential the authenticator made, as JSON.
+/// The answer to a factor: the credential the authenticator made, as JSON, or the
+/// emailed code.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AttemptBody {
-    /// `passkey`.
+    /// `passkey` or `email_code`.
     #[schema(value_type = String)]
     pub strategy: Text,
-    /// The `PublicKeyCredential` as JSON (text, or an object in a JSON body).
+    /// With `passkey`: the `PublicKeyCredential` as JSON (text, or an object in a JSON
+    /// body).
+    #[serde(default)]
     #[schema(value_type = String)]
     pub public_key_credential: Text,
+    /// With `email_code`: the six digits mailed.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub code: Text,
+}
+
+impl AttemptBody {
+    /// The answer as the use cases take it.
+    pub fn first_factor(&self) -> FirstFactor<'_> {
+        FirstFactor {
+            strategy: self.strategy.as_deref(),
+            credential: self.public_key_credential.as_deref(),
+            code: self.code.as_deref(),
+        }
+    }
+}
+
+/// A new email address of the signed-in user.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct EmailAddressBody {
+    #[schema(value_type = String)]
+    pub email_address: Text,
+}
+
+/// Changes to the signed-in user.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct UpdateMeBody {
+    /// A verified address of the user, to become the primary one.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub primary_email_address_id: Text,
+}
+
+/// A step-up to start.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct VerifyBody {
+    /// `first_factor`, the one level there is.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub level: Text,
 }
 
 /// A passkey's new name.

@@ -1,59 +1,21 @@
 //! The resources of the Frontend API (API §2), built from core's views.
 
 use latchkey_core::aaguid;
-use latchkey_core::auth::{ClientView, PasskeyView, SessionView, SignInView, SignUpView, UserView};
+use latchkey_core::auth::{
+    ClientView, PasskeyView, SessionVerificationView, SessionView, SignInView, SignUpView, UserView,
+};
 use latchkey_core::model::{self, SessionStatus, SignUpStatus, VerificationStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::kinds::{
-    self, ClientObject, Deleted, DeletedKind, PasskeyObject, PasskeyStrategy, SessionObject,
-    SignInObject, SignUpObject, TokenObject, UserObject, VerificationObject,
+    self, ClientObject, Deleted, DeletedKind, EmailAddressObject, FirstFactorLevel, PasskeyObject,
+    SessionObject, SessionVerificationObject, SessionVerificationStatus, SignInObject,
+    SignUpObject, TokenObject, UserObject,
 };
-
-/// The state of a passkey ceremony; `nonce` holds the WebAuthn options while unverified.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Verification {
-    #[schema(inline)]
-    object: VerificationObject,
-    #[schema(inline)]
-    status: kinds::VerificationStatus,
-    #[schema(inline)]
-    strategy: PasskeyStrategy,
-    nonce: Option<String>,
-    attempts: Option<i64>,
-    expire_at: Option<i64>,
-}
-
-impl Verification {
-    /// A stored verification; its options are shown only while it is open.
-    pub fn new(v: &model::Verification) -> Self {
-        let nonce = match v.status {
-            VerificationStatus::Unverified => v.nonce.clone(),
-            _ => None,
-        };
-        Verification {
-            object: VerificationObject,
-            status: v.status.into(),
-            strategy: PasskeyStrategy,
-            nonce,
-            attempts: Some(v.attempts),
-            expire_at: Some(v.expire_at),
-        }
-    }
-
-    /// The verification of a verified passkey whose ceremony is gone.
-    fn settled() -> Self {
-        Verification {
-            object: VerificationObject,
-            status: kinds::VerificationStatus::Verified,
-            strategy: PasskeyStrategy,
-            nonce: None,
-            attempts: None,
-            expire_at: None,
-        }
-    }
-}
+use super::verifications::{
+    EmailCodeVerification, Factor, FactorVerification, Verification, factors,
+};
 
 /// The maker of an authenticator, known from its AAGUID.
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,8 +84,35 @@ impl From<&PasskeyView> for Passkey {
 /// An email address of a user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmailAddress {
+    #[schema(inline)]
+    object: EmailAddressObject,
     id: String,
     email_address: String,
+    /// The last code sent to prove it; null before one was sent.
+    verification: Option<EmailCodeVerification>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&model::EmailAddress> for EmailAddress {
+    fn from(a: &model::EmailAddress) -> Self {
+        let verification = match (&a.code, a.verified_at) {
+            (Some(code), None) => Some(EmailCodeVerification::new(code)),
+            (Some(code), Some(_)) if code.status == VerificationStatus::Verified => {
+                Some(EmailCodeVerification::new(code))
+            }
+            (_, Some(_)) => Some(EmailCodeVerification::settled()),
+            (None, None) => None,
+        };
+        EmailAddress {
+            object: EmailAddressObject,
+            id: a.id.clone(),
+            email_address: a.email_address.clone(),
+            verification,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 /// A user with their passkeys.
@@ -135,6 +124,8 @@ pub struct User {
     username: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
+    primary_email_address_id: Option<String>,
+    /// Primary first, then oldest first.
     email_addresses: Vec<EmailAddress>,
     passkeys: Vec<Passkey>,
     last_sign_in_at: Option<i64>,
@@ -145,19 +136,24 @@ pub struct User {
 impl From<&UserView> for User {
     fn from(view: &UserView) -> Self {
         let u = &view.user;
+        let primary = u.email.as_ref().map(|e| e.id.clone());
         User {
             object: UserObject,
             id: u.id.clone(),
             username: u.username.clone(),
             first_name: u.first_name.clone(),
             last_name: u.last_name.clone(),
-            email_addresses: u
-                .email
+            primary_email_address_id: primary.clone(),
+            email_addresses: view
+                .email_addresses
                 .iter()
-                .map(|e| EmailAddress {
-                    id: e.id.clone(),
-                    email_address: e.email_address.clone(),
-                })
+                .filter(|a| Some(&a.id) == primary.as_ref())
+                .chain(
+                    view.email_addresses
+                        .iter()
+                        .filter(|a| Some(&a.id) != primary.as_ref()),
+                )
+                .map(EmailAddress::from)
                 .collect(),
             passkeys: view
                 .passkeys
@@ -209,6 +205,8 @@ pub struct Session {
     user: User,
     tasks: Option<Vec<Task>>,
     last_active_token: Option<Token>,
+    /// Minutes since the user last proved a first factor, and `-1` for the second.
+    factor_verification_age: Vec<i64>,
     last_active_at: i64,
     expire_at: i64,
     abandon_at: i64,
@@ -231,6 +229,7 @@ impl From<&SessionView> for Session {
             user: User::from(&view.user),
             tasks,
             last_active_token: view.token.clone().map(Token::new),
+            factor_verification_age: vec![view.factor_age_minutes, -1],
             last_active_at: s.last_active_at,
             expire_at: s.expire_at,
             abandon_at: s.abandon_at,
@@ -238,13 +237,6 @@ impl From<&SessionView> for Session {
             updated_at: s.updated_at,
         }
     }
-}
-
-/// A way to prove who one is.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Factor {
-    #[schema(inline)]
-    strategy: PasskeyStrategy,
 }
 
 /// A sign-in attempt.
@@ -257,7 +249,7 @@ pub struct SignIn {
     status: kinds::SignInStatus,
     identifier: Option<String>,
     supported_first_factors: Vec<Factor>,
-    first_factor_verification: Option<Verification>,
+    first_factor_verification: Option<FactorVerification>,
     created_session_id: Option<String>,
     abandon_at: i64,
 }
@@ -265,20 +257,16 @@ pub struct SignIn {
 impl From<&SignInView> for SignIn {
     fn from(view: &SignInView) -> Self {
         let s = &view.sign_in;
-        let factors = if view.passkey_supported {
-            vec![Factor {
-                strategy: PasskeyStrategy,
-            }]
-        } else {
-            Vec::new()
-        };
         SignIn {
             object: SignInObject,
             id: s.id.clone(),
             status: s.status.into(),
             identifier: s.identifier.clone(),
-            supported_first_factors: factors,
-            first_factor_verification: view.verification.as_ref().map(Verification::new),
+            supported_first_factors: factors(view.passkey_supported, view.email_factor.as_ref()),
+            first_factor_verification: FactorVerification::of(
+                view.verification.as_ref(),
+                view.email_code.as_ref(),
+            ),
             created_session_id: s.created_session_id.clone(),
             abandon_at: s.abandon_at,
         }
@@ -299,7 +287,12 @@ pub struct SignUp {
     last_name: Option<String>,
     #[schema(value_type = Vec<String>)]
     missing_fields: Vec<&'static str>,
+    /// Fields given but not yet proved: `email_address`.
+    #[schema(value_type = Vec<String>)]
+    unverified_fields: Vec<&'static str>,
+    /// The passkey-first sign-up's passkey ceremony.
     verification: Option<Verification>,
+    verifications: SignUpVerifications,
     created_user_id: Option<String>,
     created_session_id: Option<String>,
     abandon_at: i64,
@@ -310,7 +303,7 @@ impl From<&SignUpView> for SignUp {
         let s = &view.sign_up;
         let missing_fields = match s.status {
             SignUpStatus::MissingRequirements if s.user_handle.is_some() => vec!["passkey"],
-            SignUpStatus::MissingRequirements => vec!["username"],
+            SignUpStatus::MissingRequirements if s.username.is_none() => vec!["username"],
             _ => Vec::new(),
         };
         SignUp {
@@ -322,10 +315,59 @@ impl From<&SignUpView> for SignUp {
             first_name: s.first_name.clone(),
             last_name: s.last_name.clone(),
             missing_fields,
+            unverified_fields: view.unverified_fields.clone(),
             verification: view.verification.as_ref().map(Verification::new),
+            verifications: SignUpVerifications {
+                email_address: view.email_code.as_ref().map(EmailCodeVerification::new),
+            },
             created_user_id: s.created_user_id.clone(),
             created_session_id: s.created_session_id.clone(),
             abandon_at: s.abandon_at,
+        }
+    }
+}
+
+/// The verifications of a sign-up's fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignUpVerifications {
+    /// The code mailed to prove the sign-up's address.
+    email_address: Option<EmailCodeVerification>,
+}
+
+/// A session's step-up: the factors that can prove it, the one prepared last, and
+/// whether it is complete.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionVerification {
+    #[schema(inline)]
+    object: SessionVerificationObject,
+    /// The session's id.
+    id: String,
+    #[schema(inline)]
+    status: SessionVerificationStatus,
+    #[schema(inline)]
+    level: FirstFactorLevel,
+    supported_first_factors: Vec<Factor>,
+    first_factor_verification: Option<FactorVerification>,
+    session: Session,
+}
+
+impl From<&SessionVerificationView> for SessionVerification {
+    fn from(view: &SessionVerificationView) -> Self {
+        SessionVerification {
+            object: SessionVerificationObject,
+            id: view.session.session.id.clone(),
+            status: if view.complete {
+                SessionVerificationStatus::Complete
+            } else {
+                SessionVerificationStatus::NeedsFirstFactor
+            },
+            level: FirstFactorLevel,
+            supported_first_factors: factors(view.passkey_supported, view.email_factor.as_ref()),
+            first_factor_verification: FactorVerification::of(
+                view.verification.as_ref(),
+                view.email_code.as_ref(),
+            ),
+            session: Session::from(&view.session),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! header), the origin check against login CSRF, and the request's context.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, ORIGIN, USER_AGENT};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, ORIGIN, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
@@ -80,12 +80,19 @@ impl FromRequestParts<AppState> for Caller {
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        // Kept short: it only picks the language of mail.
+        let accept_language = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(128).collect());
         Ok(Caller {
             client,
             ctx: RequestContext {
                 ip,
                 user_agent,
                 origin,
+                accept_language,
             },
             native,
             new_client: None,

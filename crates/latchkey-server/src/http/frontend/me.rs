@@ -6,14 +6,15 @@ use latchkey_core::model;
 
 use crate::http::dto::kinds::DeletedKind;
 use crate::http::dto::{
-    AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session, SessionQuery, User,
+    AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session, SessionQuery, UpdateMeBody,
+    User,
 };
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Caller};
 use crate::http::router::paths;
 use crate::state::AppState;
 
-async fn current(state: &AppState, caller: &Caller) -> Result<model::Session, ApiError> {
+pub(super) async fn current(state: &AppState, caller: &Caller) -> Result<model::Session, ApiError> {
     Ok(state
         .auth
         .current_session(caller.client.as_ref(), caller.session_id.as_deref())
@@ -32,6 +33,33 @@ async fn current(state: &AppState, caller: &Caller) -> Result<model::Session, Ap
 pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let session = current(&state, &caller).await?;
     let answer = state.auth.me(&session).await?;
+    Ok(caller.respond(&state, answer, |user| User::from(&user)))
+}
+
+/// Change the signed-in user: their primary email address
+#[utoipa::path(
+    patch,
+    path = paths::ME,
+    params(SessionQuery),
+    request_body = UpdateMeBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<User>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<UpdateMeBody>,
+) -> Result<Response, ApiError> {
+    let session = current(&state, &caller).await?;
+    let answer = state
+        .auth
+        .update_me(
+            &session,
+            body.primary_email_address_id.as_deref(),
+            &caller.ctx,
+        )
+        .await?;
     Ok(caller.respond(&state, answer, |user| User::from(&user)))
 }
 

@@ -2,7 +2,9 @@
 //! wrap the result in the `{ response, client }` envelope.
 
 pub mod client;
+pub mod email_addresses;
 pub mod me;
+pub mod reverification;
 pub mod sessions;
 pub mod sign_ins;
 pub mod sign_ups;

@@ -1,4 +1,5 @@
-//! Sign-in attempts: discoverable, autofill and identifier-first passkey sign-in.
+//! Sign-in attempts: discoverable, autofill and identifier-first passkey sign-in, and
+//! sign-in (or recovery) with a code by mail.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -38,7 +39,7 @@ pub async fn create(
     Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }
 
-/// Request options allowing the identified user's passkeys
+/// Request options allowing the identified user's passkeys, or a code by mail
 #[utoipa::path(
     post,
     path = paths::SIGN_IN_PREPARE,
@@ -57,12 +58,18 @@ pub async fn prepare_first_factor(
     let client = caller.existing_client()?;
     let answer = state
         .auth
-        .prepare_sign_in(client, &id, body.strategy.as_deref())
+        .prepare_sign_in(
+            client,
+            &id,
+            body.strategy.as_deref(),
+            body.email_address_id.as_deref(),
+            &caller.ctx,
+        )
         .await?;
     Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }
 
-/// Verify the assertion and create a session
+/// Verify the assertion (or the mailed code) and create a session
 #[utoipa::path(
     post,
     path = paths::SIGN_IN_ATTEMPT,
@@ -81,13 +88,7 @@ pub async fn attempt_first_factor(
     let client = caller.existing_client()?;
     let answer = state
         .auth
-        .attempt_sign_in(
-            client,
-            &id,
-            body.strategy.as_deref(),
-            body.public_key_credential.as_deref(),
-            &caller.ctx,
-        )
+        .attempt_sign_in(client, &id, body.first_factor(), &caller.ctx)
         .await?;
     Ok(caller.respond(&state, answer, |view| SignIn::from(&view)))
 }

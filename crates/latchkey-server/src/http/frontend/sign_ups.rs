@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use latchkey_core::auth::SignUpInput;
 
-use crate::http::dto::{AttemptBody, ClientQuery, Envelope, SignUp, SignUpBody};
+use crate::http::dto::{AttemptBody, ClientQuery, Envelope, PrepareBody, SignUp, SignUpBody};
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Caller};
 use crate::http::router::paths;
@@ -41,7 +41,31 @@ pub async fn create(
     Ok(caller.respond(&state, answer, |view| SignUp::from(&view)))
 }
 
-/// Finish a passkey-first sign-up
+/// Mail a code that proves the sign-up's email address
+#[utoipa::path(
+    post,
+    path = paths::SIGN_UP_PREPARE,
+    params(("id" = String, Path, description = "The client's sign-up"), ClientQuery),
+    request_body = PrepareBody,
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<SignUp>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn prepare_verification(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    Body(body): Body<PrepareBody>,
+) -> Result<Response, ApiError> {
+    let client = caller.existing_client()?;
+    let answer = state
+        .auth
+        .prepare_sign_up_verification(client, &id, body.strategy.as_deref(), &caller.ctx)
+        .await?;
+    Ok(caller.respond(&state, answer, |view| SignUp::from(&view)))
+}
+
+/// Finish a passkey-first sign-up, or prove its email address with the mailed code
 #[utoipa::path(
     post,
     path = paths::SIGN_UP_ATTEMPT,
@@ -60,13 +84,7 @@ pub async fn attempt_verification(
     let client = caller.existing_client()?;
     let answer = state
         .auth
-        .attempt_sign_up(
-            client,
-            &id,
-            body.strategy.as_deref(),
-            body.public_key_credential.as_deref(),
-            &caller.ctx,
-        )
+        .attempt_sign_up(client, &id, body.first_factor(), &caller.ctx)
         .await?;
     Ok(caller.respond(&state, answer, |view| SignUp::from(&view)))
 }

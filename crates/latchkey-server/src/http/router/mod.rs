@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::backend::{audit_events, sessions as backend_sessions, users};
-use super::frontend::{client, me, sessions, sign_ins, sign_ups};
+use super::frontend::{client, email_addresses, me, reverification, sessions, sign_ins, sign_ups};
 use super::{metrics, middleware, openapi, probes, well_known};
 use crate::assets;
 use crate::state::AppState;
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(client::environment))
         .routes(routes!(client::get, client::delete))
         .routes(routes!(sign_ups::create))
+        .routes(routes!(sign_ups::prepare_verification))
         .routes(routes!(sign_ups::attempt_verification))
         .routes(routes!(sign_ins::create))
         .routes(routes!(sign_ins::prepare_first_factor))
@@ -31,12 +32,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::touch))
         .routes(routes!(sessions::tokens))
         .routes(routes!(sessions::end))
-        .routes(routes!(me::get))
+        .routes(routes!(reverification::start))
+        .routes(routes!(reverification::prepare_first_factor))
+        .routes(routes!(reverification::attempt_first_factor))
+        .routes(routes!(me::get, me::update))
         .routes(routes!(me::sessions))
         .routes(routes!(me::revoke_session))
         .routes(routes!(me::create_passkey))
         .routes(routes!(me::rename_passkey, me::delete_passkey))
         .routes(routes!(me::attempt_passkey))
+        .routes(routes!(email_addresses::list, email_addresses::create))
+        .routes(routes!(email_addresses::get, email_addresses::delete))
+        .routes(routes!(email_addresses::prepare_verification))
+        .routes(routes!(email_addresses::attempt_verification))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::delete))
         .routes(routes!(users::delete_passkey))
