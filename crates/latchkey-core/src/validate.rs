@@ -114,6 +114,12 @@ pub fn person_name(param: &'static str, raw: Option<&str>) -> Result<Option<Stri
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
+/// An id sent in a body field, or `None` when it holds a control character, which no
+/// id has (and PostgreSQL could not even compare).
+pub fn id(raw: &str) -> Option<&str> {
+    (!raw.chars().any(char::is_control)).then_some(raw)
+}
+
 /// A sign-in identifier as usernames and email addresses are stored (lower-case), or
 /// `None` when it holds a control character, which neither can (PostgreSQL could not even
 /// compare text holding NUL).

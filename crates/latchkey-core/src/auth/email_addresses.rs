@@ -234,6 +234,7 @@ impl Auth {
 
     /// The signed-in user's address `id`; another user's is not found.
     async fn own_address(&self, session: &Session, id: &str) -> Result<EmailAddress> {
+        let id = validate::id(id).ok_or(Error::NotFound("email_address"))?;
         let address = self
             .store
             .find_email_address(&session.user_id, id)

@@ -68,15 +68,15 @@ impl Auth {
     ) -> Result<Answer<SignInView>> {
         self.require_email_codes()?;
         let address = match (&sign_in.user_id, email_address_id) {
-            (Some(user_id), Some(id)) => self
-                .store
-                .find_email_address(user_id, id)
-                .await?
-                .map(|a| a.email_address)
-                .ok_or(Error::FormParamValueInvalid {
-                    param: "email_address_id",
-                    reason: "no such email address for this sign-in".into(),
-                })?,
+            (Some(user_id), Some(id)) => match validate::id(id) {
+                Some(id) => self.store.find_email_address(user_id, id).await?,
+                None => None,
+            }
+            .map(|a| a.email_address)
+            .ok_or(Error::FormParamValueInvalid {
+                param: "email_address_id",
+                reason: "no such email address for this sign-in".into(),
+            })?,
             _ => match self.store.find_email_code(&sign_in.id).await? {
                 Some(code) => code.email_address,
                 None => self.primary_address_of(&sign_in).await?,

@@ -38,7 +38,7 @@ impl Auth {
         };
         self.send_code(&sign_up.id, to, Purpose::SignUp, ctx)
             .await?;
-        let view = self.sign_up_view(sign_up).await?;
+        let view = self.sign_up_view_of(sign_up, None).await?;
         self.answer(&client.id, view).await
     }
 
@@ -78,7 +78,7 @@ impl Auth {
             }
         };
         if sign_up.user_handle.is_some() || sign_up.username.is_none() {
-            let view = self.sign_up_view(sign_up).await?;
+            let view = self.sign_up_view_of(sign_up, None).await?;
             return self.answer(&client.id, view).await;
         }
         let view = self

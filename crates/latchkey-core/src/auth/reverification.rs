@@ -8,11 +8,12 @@ use super::email_codes::{EMAIL_CODE, Purpose, Recipient, masked};
 use super::sign_ins::FirstFactor;
 use super::views::{Answer, SessionVerificationView};
 use super::{Auth, RequestContext, STRATEGY, attempted_credential, require_passkey_strategy};
-use crate::ceremony::{self, UsedCredential};
+use crate::ceremony::UsedCredential;
 use crate::error::{Error, Result};
 use crate::model::{CeremonyState, Client, Passkey, Session, User, VerificationStatus};
 use crate::settings::GuardedAction;
 use crate::store::{CodeCompletion, CodeUse, PasskeyUse, Reverification};
+use crate::validate;
 
 impl Auth {
     /// Refuses a guarded `action` when the session's user last proved a factor longer
@@ -58,11 +59,11 @@ impl Auth {
         let session = self.current_session(Some(client), Some(id)).await?;
         if strategy == Some(EMAIL_CODE) {
             let address = match email_address_id {
-                Some(address_id) => self
-                    .store
-                    .find_email_address(&session.user_id, address_id)
-                    .await?
-                    .map(|a| (a.id, a.email_address)),
+                Some(address_id) => match validate::id(address_id) {
+                    Some(id) => self.store.find_email_address(&session.user_id, id).await?,
+                    None => None,
+                }
+                .map(|a| (a.id, a.email_address)),
                 None => self
                     .store
                     .find_user(&session.user_id)
@@ -83,21 +84,7 @@ impl Auth {
                 .await?;
         } else {
             require_passkey_strategy(strategy)?;
-            let allow = self
-                .store
-                .list_passkeys(&session.user_id)
-                .await?
-                .iter()
-                .filter_map(|p| p.credential.as_deref())
-                .map(ceremony::stored_credential)
-                .collect::<Result<Vec<_>>>()?;
-            if allow.is_empty() {
-                return Err(Error::StrategyNotEnabled(STRATEGY));
-            }
-            let challenge = self.ceremonies.start_authentication(allow)?;
-            let (verification, ceremony) = self.new_verification(&session.id, challenge);
-            self.store
-                .upsert_verification(&verification, &ceremony)
+            self.open_passkey_challenge(&session.id, Some(&session.user_id))
                 .await?;
         }
         let view = self.session_verification_view(session, false).await?;

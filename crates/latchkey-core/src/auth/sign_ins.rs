@@ -100,7 +100,7 @@ impl Auth {
                     .prepare_sign_in(client, &sign_in.id, strategy, None, ctx)
                     .await;
             }
-            let view = self.sign_in_view(sign_in).await?;
+            let view = self.sign_in_view_of(sign_in, None).await?;
             return self.answer(&client.id, view).await;
         }
         let challenge = self.ceremonies.start_authentication(Vec::new())?;
@@ -135,29 +135,9 @@ impl Auth {
                 .await;
         }
         require_passkey_strategy(strategy)?;
-        let allow = match &sign_in.user_id {
-            Some(user_id) => self
-                .store
-                .list_passkeys(user_id)
-                .await?
-                .iter()
-                .filter_map(|p| p.credential.as_deref())
-                .map(ceremony::stored_credential)
-                .collect::<Result<Vec<_>>>()?,
-            None => Vec::new(),
-        };
-        if sign_in.user_id.is_some() && allow.is_empty() {
-            return Err(Error::FormParamValueInvalid {
-                param: STRATEGY,
-                reason: "this account has no passkey".into(),
-            });
-        }
-        let challenge = self.ceremonies.start_authentication(allow)?;
-        let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
-        self.store
-            .upsert_verification(&verification, &ceremony)
+        self.open_passkey_challenge(&sign_in.id, sign_in.user_id.as_deref())
             .await?;
-        let view = self.sign_in_view(sign_in).await?;
+        let view = self.sign_in_view_of(sign_in, None).await?;
         self.answer(&client.id, view).await
     }
 
@@ -196,10 +176,6 @@ impl Auth {
             return Err(Error::AlreadyVerified);
         }
         Ok(sign_in)
-    }
-
-    async fn sign_in_view(&self, sign_in: SignIn) -> Result<SignInView> {
-        self.sign_in_view_of(sign_in, None).await
     }
 
     /// A sign-in with its verifications as of now (read unless given as `record`), the
@@ -260,6 +236,40 @@ impl Auth {
 }
 
 impl Auth {
+    /// Opens a request challenge owned by `owner_id`: for `user_id`, one that allows only
+    /// that user's passkeys (refused when the user has none); without, a discoverable one.
+    pub(super) async fn open_passkey_challenge(
+        &self,
+        owner_id: &str,
+        user_id: Option<&str>,
+    ) -> Result<()> {
+        let allow = match user_id {
+            Some(user_id) => {
+                let allow = self
+                    .store
+                    .list_passkeys(user_id)
+                    .await?
+                    .iter()
+                    .filter_map(|p| p.credential.as_deref())
+                    .map(ceremony::stored_credential)
+                    .collect::<Result<Vec<_>>>()?;
+                if allow.is_empty() {
+                    return Err(Error::FormParamValueInvalid {
+                        param: STRATEGY,
+                        reason: "this account has no passkey".into(),
+                    });
+                }
+                allow
+            }
+            None => Vec::new(),
+        };
+        let challenge = self.ceremonies.start_authentication(allow)?;
+        let (verification, ceremony) = self.new_verification(owner_id, challenge);
+        self.store
+            .upsert_verification(&verification, &ceremony)
+            .await
+    }
+
     /// Verifies a passkey's assertion against the ceremony `state`: the passkey used,
     /// its owner and what the assertion changed of it. With `user_id`, the passkey must
     /// be that user's; without, the assertion must name its user (discoverable).

@@ -97,13 +97,13 @@ impl Auth {
             self.store
                 .insert_sign_up(request_client, &sign_up, Some((&verification, &ceremony)))
                 .await?;
-            return self.sign_up_view(sign_up).await;
+            return self.sign_up_view_of(sign_up, None).await;
         }
         self.store
             .insert_sign_up(request_client, &sign_up, None)
             .await?;
         if sign_up.username.is_none() || self.settings.sign_up_requires_verified_email {
-            return self.sign_up_view(sign_up).await;
+            return self.sign_up_view_of(sign_up, None).await;
         }
         self.complete_username_sign_up(sign_up, None, ctx).await
     }
@@ -207,10 +207,6 @@ impl Auth {
                     && sign_up.email_address.as_ref() == Some(&c.email_address)
             })
             .map(|c| c.created_at))
-    }
-
-    pub(super) async fn sign_up_view(&self, sign_up: SignUp) -> Result<SignUpView> {
-        self.sign_up_view_of(sign_up, None).await
     }
 
     /// A sign-up with its verifications as of now (read unless given as `record`).

@@ -135,7 +135,9 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid configuration: auth.paskey: unknown field `paskey`, expected one of \
-             `passkey`, `sign_up_with_username`, `sign_up_with_passkey`"
+             `passkey`, `sign_up_with_username`, `sign_up_with_passkey`, \
+             `sign_up_requires_verified_email`, `email_code`, `reverification_actions`, \
+             `reverification_max_age_secs`"
         );
     }
 }

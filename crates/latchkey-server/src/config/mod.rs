@@ -204,6 +204,17 @@ mod tests {
                 "0",
                 "server.header_timeout_secs",
             ),
+            ("LATCHKEY_AUTH__EMAIL_CODE", "sometimes", "auth.email_code"),
+            (
+                "LATCHKEY_AUTH__REVERIFICATION_ACTIONS",
+                r#"["user.delete"]"#,
+                "auth.reverification_actions",
+            ),
+            (
+                "LATCHKEY_EMAIL__SENDS_PER_MINUTE",
+                "0",
+                "email.sends_per_minute",
+            ),
         ];
         for (name, value, key) in cases {
             let err = Config::load(None, env(&[(name, value)]), vec![]).expect_err(name);
