@@ -6,6 +6,7 @@ import {
   LatchkeyAPIResponseError,
   LatchkeyWebAuthnError,
   isConditionalMediationAvailable,
+  isReverificationRequired,
 } from '/sdk/latchkey.js';
 
 const latchkey = new Latchkey();
@@ -19,6 +20,12 @@ const view = {
   signedOut: $('signed-out'),
   signedIn: $('signed-in'),
   username: /** @type {HTMLInputElement} */ ($('username')),
+  signUpEmail: /** @type {HTMLInputElement} */ ($('sign-up-email')),
+  recovery: $('recovery'),
+  recoveryEmail: /** @type {HTMLInputElement} */ ($('recovery-email')),
+  recoveryCodeStep: $('recovery-code-step'),
+  recoverySent: $('recovery-sent'),
+  recoveryCode: /** @type {HTMLInputElement} */ ($('recovery-code')),
   autofill: /** @type {HTMLInputElement} */ ($('autofill')),
   who: $('who'),
   task: $('task'),
@@ -28,10 +35,17 @@ const view = {
   passkeyName: /** @type {HTMLInputElement} */ ($('passkey-name')),
   updated: $('updated-status'),
   deleted: $('deleted-status'),
+  emails: $('emails'),
+  noEmails: $('no-emails'),
+  newEmail: /** @type {HTMLInputElement} */ ($('new-email')),
 };
 
 let autofillPending = false;
 let conditionalAvailable = false;
+/** @type {import('/sdk/latchkey.js').SignInResource | null} The email-code sign-in waiting for its code. */
+let recoverySignIn = null;
+/** Ids of the addresses whose code was sent and is awaited. */
+const awaitingCode = new Set();
 
 // ----- errors -----
 
@@ -118,15 +132,113 @@ function render() {
   if (!user) {
     view.who.textContent = '';
     view.passkeys.replaceChildren();
+    view.emails.replaceChildren();
+    awaitingCode.clear();
     return;
   }
   // A background autofill request has nothing to do once someone is signed in.
   if (autofillPending) latchkey.cancelCeremony();
   view.who.textContent = user.username ?? user.id;
-  // A pending session (sessions.require_passkey) asks for a passkey first.
-  view.task.hidden = latchkey.session?.currentTask?.key !== 'setup-passkey';
+  // A pending session asks for a passkey first: a new user's first one
+  // (sessions.require_passkey), or a new one after signing in by email code.
+  const setupPasskey = latchkey.session?.currentTask?.key === 'setup-passkey';
+  view.task.hidden = !setupPasskey;
+  view.task.textContent = !setupPasskey
+    ? ''
+    : user.passkeys.length > 0
+      ? 'Add a new passkey to finish signing in.'
+      : 'Create a passkey to finish setting up your account.';
   view.passkeys.replaceChildren(...user.passkeys.map(passkeyItem));
   view.noPasskeys.hidden = user.passkeys.length > 0;
+  renderEmails(user);
+}
+
+/**
+ * The user's email addresses, each with its status and actions; a code input
+ * shows under an address whose code was sent (what was typed in it survives
+ * a re-render).
+ * @param {import('/sdk/latchkey.js').UserResource} user
+ */
+function renderEmails(user) {
+  /** @type {Map<string, string>} */
+  const typed = new Map();
+  for (const input of view.emails.querySelectorAll('input')) {
+    typed.set(input.dataset.emailId ?? '', input.value);
+  }
+  view.emails.replaceChildren(...user.emailAddresses.map((address) => emailItem(user, address, typed.get(address.id) ?? '')));
+  view.noEmails.hidden = user.emailAddresses.length > 0;
+}
+
+/**
+ * @param {import('/sdk/latchkey.js').UserResource} user
+ * @param {import('/sdk/latchkey.js').EmailAddressResource} address
+ * @param {string} code what was typed in its code input
+ */
+function emailItem(user, address, code) {
+  const verified = address.verification?.status === 'verified';
+  const primary = address.id === user.primaryEmailAddressId;
+  const li = document.createElement('li');
+  li.dataset.emailId = address.id;
+  const label = document.createElement('span');
+  label.className = 'email-label';
+  label.textContent = address.emailAddress;
+  const status = document.createElement('span');
+  status.className = `badge email-status ${verified ? 'ok' : ''}`;
+  status.textContent = verified ? 'verified' : 'unverified';
+  li.append(label, status);
+  if (primary) {
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.textContent = 'primary';
+    li.append(badge);
+  }
+  const actions = document.createElement('span');
+  actions.className = 'row actions';
+  if (!verified) {
+    actions.append(actionButton('Verify', 'secondary', async () => {
+      await address.prepareVerification({ strategy: 'email_code' });
+      awaitingCode.add(address.id);
+      render();
+    }));
+  }
+  if (verified && !primary) {
+    actions.append(actionButton('Make primary', 'secondary', () => user.update({ primaryEmailAddressId: address.id })));
+  }
+  actions.append(actionButton('Remove', 'danger', () => withReverification(() => address.destroy())));
+  li.append(actions);
+  if (awaitingCode.has(address.id) && !verified) {
+    const form = document.createElement('span');
+    form.className = 'row code';
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.placeholder = 'Code';
+    input.inputMode = 'numeric';
+    input.autocomplete = 'one-time-code';
+    input.maxLength = 6;
+    input.dataset.emailId = address.id;
+    input.value = code;
+    form.append(input, actionButton('Confirm code', '', async () => {
+      await address.attemptVerification({ code: input.value.trim() });
+      awaitingCode.delete(address.id);
+      render();
+    }));
+    li.append(form);
+  }
+  return li;
+}
+
+/**
+ * @param {string} text
+ * @param {string} kind a button class: '', 'secondary' or 'danger'
+ * @param {() => Promise<unknown>} action
+ */
+function actionButton(text, kind, action) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = text;
+  if (kind) button.className = kind;
+  button.addEventListener('click', () => run(button, action));
+  return button;
 }
 
 // ----- flows -----
@@ -174,6 +286,24 @@ function startAutofill() {
     });
 }
 
+/**
+ * Run an action the server may guard with a fresh factor: when it asks for
+ * one, prove it with a passkey and run the action once more.
+ * @template T
+ * @param {() => Promise<T>} action
+ * @returns {Promise<T>}
+ */
+async function withReverification(action) {
+  try {
+    return await action();
+  } catch (error) {
+    const session = latchkey.session;
+    if (!isReverificationRequired(error) || !session) throw error;
+    await session.verifyWithPasskey();
+    return action();
+  }
+}
+
 /** @param {'updated' | 'deleted'} which @param {boolean} done */
 function setStatus(which, done) {
   const text = which === 'updated' ? 'Passkey updated' : 'Passkey deleted';
@@ -208,15 +338,17 @@ async function findPasskey(id) {
 $('sign-up-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run($('sign-up'), async () => {
-    const signUp = await latchkey.signUp.create({ username: view.username.value.trim() });
+    const emailAddress = view.signUpEmail.value.trim() || undefined;
+    const signUp = await latchkey.signUp.create({ username: view.username.value.trim(), emailAddress });
     await activate(signUp);
   });
 });
 
 $('sign-up-passkey').addEventListener('click', (event) => {
   run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
-    const username = view.username.value.trim();
-    await latchkey.signUp.createWithPasskey(username ? { username } : {});
+    const username = view.username.value.trim() || undefined;
+    const emailAddress = view.signUpEmail.value.trim() || undefined;
+    await latchkey.signUp.createWithPasskey({ username, emailAddress });
   });
 });
 
@@ -228,6 +360,46 @@ $('sign-in-passkey').addEventListener('click', (event) => {
 });
 
 view.autofill.addEventListener('focus', () => startAutofill());
+
+$('lost-passkey').addEventListener('click', () => {
+  view.recovery.hidden = false;
+  view.recoveryEmail.focus();
+});
+
+// Signing in by email code: the server answers the same whether or not the
+// address has an account, so the page does too.
+$('recovery').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run($('send-code'), async () => {
+    const email = view.recoveryEmail.value.trim();
+    recoverySignIn = await latchkey.signIn.create({ identifier: email, strategy: 'email_code' });
+    view.recoverySent.textContent = `If ${email} belongs to an account, a code is on its way.`;
+    view.recoveryCodeStep.hidden = false;
+    view.recoveryCode.value = '';
+    view.recoveryCode.focus();
+  });
+});
+
+$('verify-code').addEventListener('click', (event) => {
+  run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
+    if (!recoverySignIn) throw new Error('Send a code first');
+    const signIn = await recoverySignIn.attemptFirstFactor({ strategy: 'email_code', code: view.recoveryCode.value.trim() });
+    recoverySignIn = null;
+    view.recovery.hidden = true;
+    view.recoveryCodeStep.hidden = true;
+    await activate(signIn);
+  });
+});
+
+$('add-email-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run($('add-email'), async () => {
+    const user = latchkey.user;
+    if (!user) throw new Error('Not signed in');
+    await user.createEmailAddress({ email: view.newEmail.value.trim() });
+    view.newEmail.value = '';
+  });
+});
 
 $('create-passkey').addEventListener('click', (event) => {
   run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
@@ -248,7 +420,8 @@ $('rename-passkey').addEventListener('click', (event) => {
 $('delete-passkey').addEventListener('click', (event) => {
   setStatus('deleted', false);
   run(/** @type {HTMLElement} */ (event.currentTarget), async () => {
-    await (await findPasskey(view.passkeyId.value)).delete();
+    const passkey = await findPasskey(view.passkeyId.value);
+    await withReverification(() => passkey.delete());
     setStatus('deleted', true);
   });
 });

@@ -2,8 +2,8 @@
 // Chromium with a CDP virtual authenticator per test, and small waiting
 // helpers (playwright-core has no `expect`). Screenshots of failed tests go
 // to e2e/artifacts/.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,6 +167,142 @@ export async function startStaticServer(port, routes, files = {}) {
         server.close(() => resolve(undefined));
       }),
   };
+}
+
+/**
+ * @typedef {object} SmtpSink
+ * @property {number} port
+ * @property {Record<string, string>} serverEnv  what points a Latchkey server at this sink
+ * @property {(to: string, timeout?: number) => Promise<string>} nextCode
+ *   the 6-digit code of the next message to `to` not read before
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Start a real SMTP server that stores every message in a maildir: aiosmtpd's
+ * Mailbox handler, run by `$LATCHKEY_TEST_PYTHON` (else `python3`).
+ * @returns {Promise<SmtpSink>}
+ */
+export async function startSmtpSink() {
+  const python = process.env.LATCHKEY_TEST_PYTHON || 'python3';
+  try {
+    await new Promise((resolve, reject) =>
+      execFile(python, ['-c', 'import aiosmtpd'], (error) => (error ? reject(error) : resolve(undefined))),
+    );
+  } catch (error) {
+    throw new Error(
+      `The email tests need aiosmtpd: \`${python} -c "import aiosmtpd"\` failed. Install it (pip install aiosmtpd) ` +
+        `or point LATCHKEY_TEST_PYTHON at a Python that has it.\n${/** @type {Error} */ (error).message}`,
+    );
+  }
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-mail-'));
+  const maildir = path.join(dir, 'maildir');
+  const child = spawn(python, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const stop = async () => {
+    if (!exited) {
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await done;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await until(async () => {
+      if (exited) throw new Error(`aiosmtpd exited:\n${output}`);
+      return new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+        socket.on('error', () => resolve(false));
+      });
+    }, `aiosmtpd listening on ${port}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  /** @type {Set<string>} */
+  const read = new Set();
+  /** @param {string} to */
+  const unreadCode = async (to) => {
+    for (const sub of ['new', 'cur']) {
+      /** @type {string[]} */
+      let names = [];
+      try {
+        names = (await readdir(path.join(maildir, sub))).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (read.has(name)) continue;
+        const message = parseMessage(await readFile(path.join(maildir, sub, name), 'latin1'));
+        const rcpt = `${message.headers.get('to') ?? ''} ${message.headers.get('x-rcptto') ?? ''}`;
+        if (!rcpt.toLowerCase().includes(to.toLowerCase())) continue;
+        read.add(name);
+        const code = /(?<!\d)(\d{6})(?!\d)/.exec(message.text)?.[1];
+        if (!code) throw new Error(`The message to ${to} has no 6-digit code:\n${message.text}`);
+        return code;
+      }
+    }
+    return null;
+  };
+  return {
+    port,
+    serverEnv: {
+      LATCHKEY_EMAIL__SMTP_HOST: '127.0.0.1',
+      LATCHKEY_EMAIL__SMTP_PORT: String(port),
+      LATCHKEY_EMAIL__SMTP_TLS: 'none',
+    },
+    nextCode: async (to, timeout = 15_000) => {
+      /** @type {string | null} */
+      let code = null;
+      await until(async () => (code = await unreadCode(to)) !== null, `a code mailed to ${to}`, timeout);
+      return /** @type {string} */ (/** @type {unknown} */ (code));
+    },
+    stop,
+  };
+}
+
+/**
+ * A MIME message, enough of it to read: its top-level headers (lower-case
+ * names) and the decoded text of its text parts, multipart or not.
+ * @param {string} raw the message as stored, one char per byte
+ * @returns {{ headers: Map<string, string>, text: string }}
+ */
+export function parseMessage(raw) {
+  const normalised = raw.replace(/\r\n/g, '\n');
+  const split = normalised.indexOf('\n\n');
+  const head = split === -1 ? normalised : normalised.slice(0, split);
+  const body = split === -1 ? '' : normalised.slice(split + 2);
+  /** @type {Map<string, string>} */
+  const headers = new Map();
+  for (const line of head.replace(/\n[ \t]+/g, ' ').split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const type = headers.get('content-type') ?? 'text/plain';
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (/^multipart\//i.test(type) && boundary) {
+    const parts = body.split(`--${boundary}`).slice(1).filter((p) => !p.startsWith('--'));
+    return { headers, text: parts.map((p) => parseMessage(p.replace(/^\n/, '')).text).join('\n') };
+  }
+  if (!/^text\//i.test(type)) return { headers, text: '' };
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  /** @type {Buffer} */
+  let bytes;
+  if (encoding === 'base64') bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  else if (encoding === 'quoted-printable') {
+    bytes = Buffer.from(
+      body.replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    );
+  } else bytes = Buffer.from(body, 'latin1');
+  return { headers, text: bytes.toString('utf8') };
 }
 
 /** @returns {Promise<import('playwright-core').Browser>} */

@@ -18,7 +18,8 @@
  * - `api.js`: the object resources talk to (HTTP calls, tokens, passkey memory);
  * - `passkey-memory.js`: what this browser learnt about passkeys, for the Signal API;
  * - `wire.js`, `verification.js`, `passkey.js`, `email-address.js`, `user.js`,
- *   `session.js`, `sign-in.js`, `sign-up.js`, `client.js`: the resources;
+ *   `session.js`, `session-verification.js`, `sign-in.js`, `sign-up.js`,
+ *   `client.js`: the resources;
  * - `latchkey.js`: the `Latchkey` class.
  *
  * @module latchkey
@@ -39,6 +40,7 @@ export {
   LatchkeyAPIResponseError,
   LatchkeyWebAuthnError,
   errorFromResponse,
+  isReverificationRequired,
   mapWebAuthnError,
   parseRetryAfter,
 } from './src/errors.js';
@@ -46,6 +48,7 @@ export { Latchkey } from './src/latchkey.js';
 export { PasskeyResource } from './src/passkey.js';
 export { SESSION_COOKIE, writeSessionCookie } from './src/session-cookie.js';
 export { SessionResource } from './src/session.js';
+export { SessionVerificationResource } from './src/session-verification.js';
 export { SignInResource } from './src/sign-in.js';
 export { SignUpResource } from './src/sign-up.js';
 export { TokenCache, decodeJwtClaims } from './src/token-cache.js';
@@ -67,8 +70,11 @@ export {
  * @typedef {import('./src/errors.js').LatchkeyWebAuthnErrorCode} LatchkeyWebAuthnErrorCode
  * @typedef {import('./src/passkey.js').PasskeyProvider} PasskeyProvider
  * @typedef {import('./src/session.js').SessionStatus} SessionStatus
+ * @typedef {import('./src/session-verification.js').SessionVerificationStatus} SessionVerificationStatus
+ * @typedef {import('./src/sign-in.js').SignInFactor} SignInFactor
  * @typedef {import('./src/sign-in.js').SignInStatus} SignInStatus
  * @typedef {import('./src/sign-up.js').SignUpStatus} SignUpStatus
+ * @typedef {import('./src/verification.js').VerificationStatus} VerificationStatus
  * @typedef {import('./src/api.js').SetActiveParams} SetActiveParams
  * @typedef {import('./src/latchkey.js').Environment} Environment
  * @typedef {import('./src/latchkey.js').LatchkeyState} LatchkeyState

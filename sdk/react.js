@@ -12,7 +12,7 @@
  * @module latchkey/react
  */
 import { createContext, createElement, useContext, useEffect, useState } from 'react';
-import { Latchkey } from './latchkey.js';
+import { Latchkey, isReverificationRequired } from './latchkey.js';
 
 /**
  * @typedef {import('./latchkey.js').Latchkey} LatchkeyInstance
@@ -135,4 +135,28 @@ export function useSignIn() {
 export function useSignUp() {
   const { isLoaded, latchkey } = useLatchkeyContext('useSignUp');
   return { isLoaded, signUp: latchkey.signUp, setActive: (params) => latchkey.setActive(params) };
+}
+
+/**
+ * Wrap an action the server may guard with a fresh factor: when it answers
+ * `session_reverification_required`, prove a factor with `verify(session)`
+ * (default: `session.verifyWithPasskey()`) and run the action once more.
+ * @template {unknown[]} A
+ * @template R
+ * @param {(...args: A) => Promise<R>} fetcher
+ * @param {{ verify?: (session: SessionResource) => Promise<unknown> }} [options]
+ * @returns {(...args: A) => Promise<R>}
+ */
+export function useReverification(fetcher, { verify = (session) => session.verifyWithPasskey() } = {}) {
+  const { latchkey } = useLatchkeyContext('useReverification');
+  return async (...args) => {
+    try {
+      return await fetcher(...args);
+    } catch (error) {
+      const session = latchkey.session;
+      if (!isReverificationRequired(error) || !session) throw error;
+      await verify(session);
+      return fetcher(...args);
+    }
+  };
 }

@@ -1,4 +1,13 @@
 /**
+ * Whether `error` asks for a fresh factor before the action can run
+ * (`403 session_reverification_required`): prove one with
+ * `session.verifyWithPasskey()` (or an email code), then retry the action.
+ * `error.errors[0].meta.reverification` holds `{ level, afterMinutes }`.
+ * @param {unknown} error
+ * @returns {error is LatchkeyAPIResponseError}
+ */
+export function isReverificationRequired(error: unknown): error is LatchkeyAPIResponseError;
+/**
  * An error the SDK raises itself when an answer lacks what it needs.
  * @param {string} message
  * @returns {LatchkeyAPIResponseError}
@@ -49,13 +58,13 @@ export function webAuthnNotSupported(): LatchkeyWebAuthnError;
  * list is `Error::code` in `crates/latchkey-core/src/error.rs`;
  * `sdk/test/error-codes.test.js` fails when the two differ.
  * @typedef {'form_param_missing' | 'form_param_format_invalid' | 'form_param_value_invalid' |
- *   'form_identifier_exists' | 'form_identifier_not_found' |
- *   'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
+ *   'form_identifier_exists' | 'form_identifier_not_found' | 'form_identifier_not_verified' |
+ *   'form_code_incorrect' | 'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
  *   'resource_not_found' | 'authentication_invalid' | 'origin_invalid' | 'strategy_not_enabled' |
  *   'passkey_not_registered' | 'passkey_invalid_public_key_credential' | 'passkey_invalid_verification' |
  *   'passkey_identification_not_verified' | 'passkey_quota_exceeded' | 'passkey_already_exists' |
- *   'verification_expired' | 'verification_already_verified' |
- *   'rate_limit_exceeded' | 'service_unavailable' | 'internal_error'} LatchkeyServerErrorCode
+ *   'verification_expired' | 'verification_already_verified' | 'verification_failed' |
+ *   'session_reverification_required' | 'rate_limit_exceeded' | 'service_unavailable' | 'internal_error'} LatchkeyServerErrorCode
  */
 /**
  * The codes a `LatchkeyAPIResponseError` can carry: the server's, and the
@@ -70,7 +79,8 @@ export function webAuthnNotSupported(): LatchkeyWebAuthnError;
  * @property {LatchkeyAPIErrorCode} code stable error code, e.g. `form_identifier_exists`
  * @property {string} message short human message
  * @property {string} longMessage longer human message
- * @property {Record<string, any>} meta e.g. `{ paramName: 'username' }`
+ * @property {Record<string, any>} meta e.g. `{ paramName: 'username' }` or
+ *   `{ reverification: { level: 'first_factor', afterMinutes: 10 } }` (keys camelCased at every depth)
  */
 /**
  * Thrown when the Frontend API answers with an error status.
@@ -155,7 +165,7 @@ export class LatchkeyWebAuthnError extends Error {
  * list is `Error::code` in `crates/latchkey-core/src/error.rs`;
  * `sdk/test/error-codes.test.js` fails when the two differ.
  */
-export type LatchkeyServerErrorCode = "form_param_missing" | "form_param_format_invalid" | "form_param_value_invalid" | "form_identifier_exists" | "form_identifier_not_found" | "request_body_invalid" | "request_body_too_large" | "request_timeout" | "resource_not_found" | "authentication_invalid" | "origin_invalid" | "strategy_not_enabled" | "passkey_not_registered" | "passkey_invalid_public_key_credential" | "passkey_invalid_verification" | "passkey_identification_not_verified" | "passkey_quota_exceeded" | "passkey_already_exists" | "verification_expired" | "verification_already_verified" | "rate_limit_exceeded" | "service_unavailable" | "internal_error";
+export type LatchkeyServerErrorCode = "form_param_missing" | "form_param_format_invalid" | "form_param_value_invalid" | "form_identifier_exists" | "form_identifier_not_found" | "form_identifier_not_verified" | "form_code_incorrect" | "request_body_invalid" | "request_body_too_large" | "request_timeout" | "resource_not_found" | "authentication_invalid" | "origin_invalid" | "strategy_not_enabled" | "passkey_not_registered" | "passkey_invalid_public_key_credential" | "passkey_invalid_verification" | "passkey_identification_not_verified" | "passkey_quota_exceeded" | "passkey_already_exists" | "verification_expired" | "verification_already_verified" | "verification_failed" | "session_reverification_required" | "rate_limit_exceeded" | "service_unavailable" | "internal_error";
 /**
  * The codes a `LatchkeyAPIResponseError` can carry: the server's, and the
  * SDK's own for a server that could not be reached (`network_error`), an
@@ -180,7 +190,8 @@ export type LatchkeyAPIError = {
      */
     longMessage: string;
     /**
-     * e.g. `{ paramName: 'username' }`
+     * e.g. `{ paramName: 'username' }` or
+     * `{ reverification: { level: 'first_factor', afterMinutes: 10 } }` (keys camelCased at every depth)
      */
     meta: Record<string, any>;
 };

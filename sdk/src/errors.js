@@ -6,20 +6,20 @@
  *
  * @module latchkey/errors
  */
-import { camelKeys } from './wire.js';
+import { camelKeysDeep } from './wire.js';
 
 /**
  * The error codes the Latchkey server answers with (API.md §5). The server's
  * list is `Error::code` in `crates/latchkey-core/src/error.rs`;
  * `sdk/test/error-codes.test.js` fails when the two differ.
  * @typedef {'form_param_missing' | 'form_param_format_invalid' | 'form_param_value_invalid' |
- *   'form_identifier_exists' | 'form_identifier_not_found' |
- *   'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
+ *   'form_identifier_exists' | 'form_identifier_not_found' | 'form_identifier_not_verified' |
+ *   'form_code_incorrect' | 'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
  *   'resource_not_found' | 'authentication_invalid' | 'origin_invalid' | 'strategy_not_enabled' |
  *   'passkey_not_registered' | 'passkey_invalid_public_key_credential' | 'passkey_invalid_verification' |
  *   'passkey_identification_not_verified' | 'passkey_quota_exceeded' | 'passkey_already_exists' |
- *   'verification_expired' | 'verification_already_verified' |
- *   'rate_limit_exceeded' | 'service_unavailable' | 'internal_error'} LatchkeyServerErrorCode
+ *   'verification_expired' | 'verification_already_verified' | 'verification_failed' |
+ *   'session_reverification_required' | 'rate_limit_exceeded' | 'service_unavailable' | 'internal_error'} LatchkeyServerErrorCode
  */
 
 /**
@@ -36,7 +36,8 @@ import { camelKeys } from './wire.js';
  * @property {LatchkeyAPIErrorCode} code stable error code, e.g. `form_identifier_exists`
  * @property {string} message short human message
  * @property {string} longMessage longer human message
- * @property {Record<string, any>} meta e.g. `{ paramName: 'username' }`
+ * @property {Record<string, any>} meta e.g. `{ paramName: 'username' }` or
+ *   `{ reverification: { level: 'first_factor', afterMinutes: 10 } }` (keys camelCased at every depth)
  */
 
 /**
@@ -90,6 +91,18 @@ export class LatchkeyAPIResponseError extends Error {
 }
 
 /**
+ * Whether `error` asks for a fresh factor before the action can run
+ * (`403 session_reverification_required`): prove one with
+ * `session.verifyWithPasskey()` (or an email code), then retry the action.
+ * `error.errors[0].meta.reverification` holds `{ level, afterMinutes }`.
+ * @param {unknown} error
+ * @returns {error is LatchkeyAPIResponseError}
+ */
+export function isReverificationRequired(error) {
+  return error instanceof LatchkeyAPIResponseError && error.code === 'session_reverification_required';
+}
+
+/**
  * An error the SDK raises itself when an answer lacks what it needs.
  * @param {string} message
  * @returns {LatchkeyAPIResponseError}
@@ -113,7 +126,7 @@ export function errorFromResponse(res, body) {
     code: /** @type {LatchkeyAPIErrorCode} */ (String(e?.code ?? 'unknown_error')),
     message: String(e?.message ?? ''),
     longMessage: String(e?.long_message ?? e?.message ?? ''),
-    meta: camelKeys(e?.meta),
+    meta: camelKeysDeep(e?.meta),
   }));
   if (errors.length === 0) {
     errors.push({

@@ -26,6 +26,12 @@ export class SessionResource {
     } | null;
     /** @type {Date | null} */
     lastActiveAt: Date | null;
+    /**
+     * `[minutes, -1]`: minutes since the user last proved a factor (sign-in or
+     * step-up), or null when unknown.
+     * @type {[number, number] | null}
+     */
+    factorVerificationAge: [number, number] | null;
     /** @type {Date | null} */
     expireAt: Date | null;
     /** @type {Date | null} */
@@ -63,7 +69,58 @@ export class SessionResource {
      * @returns {Promise<SessionResource>}
      */
     touch(): Promise<SessionResource>;
+    /**
+     * Start a step-up (`POST /v1/client/sessions/{id}/verify`): the user will
+     * prove a first factor again, for actions the server guards with
+     * `session_reverification_required` (see `isReverificationRequired`).
+     * @param {{ level?: 'first_factor' }} [params]
+     * @returns {Promise<SessionVerificationResource>} `needs_first_factor`
+     */
+    startVerification({ level }?: {
+        level?: "first_factor";
+    }): Promise<SessionVerificationResource>;
+    /**
+     * Prepare the step-up's factor (`POST /v1/client/sessions/{id}/verify/prepare_first_factor`):
+     * passkey request options allowing the user's passkeys, or a code mailed to
+     * one of their addresses.
+     * @param {{ strategy: 'passkey' } | { strategy: 'email_code', emailAddressId?: string }} params
+     * @returns {Promise<SessionVerificationResource>}
+     */
+    prepareFirstFactorVerification(params: {
+        strategy: "passkey";
+    } | {
+        strategy: "email_code";
+        emailAddressId?: string;
+    }): Promise<SessionVerificationResource>;
+    /**
+     * Prove the step-up's factor (`POST /v1/client/sessions/{id}/verify/attempt_first_factor`)
+     * with a passkey assertion or the mailed code. When `complete`, the
+     * session's `factorVerificationAge` is `[0, -1]`.
+     * @param {{ strategy: 'passkey', publicKeyCredential: string | object } | { strategy: 'email_code', code: string }} params
+     * @returns {Promise<SessionVerificationResource>}
+     */
+    attemptFirstFactorVerification(params: {
+        strategy: "passkey";
+        publicKeyCredential: string | object;
+    } | {
+        strategy: "email_code";
+        code: string;
+    }): Promise<SessionVerificationResource>;
+    /**
+     * Step up with a passkey: start a verification, run `navigator.credentials.get()`
+     * with the options it gives, and send the assertion. Retry the guarded action then.
+     * @returns {Promise<SessionVerificationResource>} `complete`
+     */
+    verifyWithPasskey(): Promise<SessionVerificationResource>;
+    /**
+     * Internal: a POST under `/v1/client/sessions/{id}/verify`.
+     * @param {string} action
+     * @param {Record<string, string | undefined>} body
+     * @returns {Promise<SessionVerificationResource>}
+     */
+    _verify(action: string, body: Record<string, string | undefined>): Promise<SessionVerificationResource>;
 }
 export type LatchkeyApi = import("./api.js").LatchkeyApi;
 export type SessionStatus = "active" | "pending" | "ended" | "expired" | "removed" | "revoked" | "abandoned";
 import { UserResource } from './user.js';
+import { SessionVerificationResource } from './session-verification.js';

@@ -4,7 +4,11 @@
  *
  * @module latchkey/session
  */
+import { runAuthenticationCeremony } from './ceremonies.js';
+import { unexpectedResponse } from './errors.js';
+import { SessionVerificationResource } from './session-verification.js';
 import { UserResource } from './user.js';
+import { attemptBody, prepareBody } from './verification.js';
 import { toDate } from './wire.js';
 
 /** @typedef {import('./api.js').LatchkeyApi} LatchkeyApi */
@@ -32,6 +36,12 @@ export class SessionResource {
     this.lastActiveToken = data.last_active_token ?? null;
     /** @type {Date | null} */
     this.lastActiveAt = toDate(data.last_active_at);
+    /**
+     * `[minutes, -1]`: minutes since the user last proved a factor (sign-in or
+     * step-up), or null when unknown.
+     * @type {[number, number] | null}
+     */
+    this.factorVerificationAge = Array.isArray(data.factor_verification_age) ? data.factor_verification_age : null;
     /** @type {Date | null} */
     this.expireAt = toDate(data.expire_at);
     /** @type {Date | null} */
@@ -88,5 +98,64 @@ export class SessionResource {
     const api = this._api;
     const data = await api.request('POST', `/client/sessions/${encodeURIComponent(this.id)}/touch`);
     return new SessionResource(api, data);
+  }
+
+  /**
+   * Start a step-up (`POST /v1/client/sessions/{id}/verify`): the user will
+   * prove a first factor again, for actions the server guards with
+   * `session_reverification_required` (see `isReverificationRequired`).
+   * @param {{ level?: 'first_factor' }} [params]
+   * @returns {Promise<SessionVerificationResource>} `needs_first_factor`
+   */
+  async startVerification({ level = 'first_factor' } = {}) {
+    return this._verify('', { level });
+  }
+
+  /**
+   * Prepare the step-up's factor (`POST /v1/client/sessions/{id}/verify/prepare_first_factor`):
+   * passkey request options allowing the user's passkeys, or a code mailed to
+   * one of their addresses.
+   * @param {{ strategy: 'passkey' } | { strategy: 'email_code', emailAddressId?: string }} params
+   * @returns {Promise<SessionVerificationResource>}
+   */
+  async prepareFirstFactorVerification(params) {
+    return this._verify('/prepare_first_factor', prepareBody(params));
+  }
+
+  /**
+   * Prove the step-up's factor (`POST /v1/client/sessions/{id}/verify/attempt_first_factor`)
+   * with a passkey assertion or the mailed code. When `complete`, the
+   * session's `factorVerificationAge` is `[0, -1]`.
+   * @param {{ strategy: 'passkey', publicKeyCredential: string | object } | { strategy: 'email_code', code: string }} params
+   * @returns {Promise<SessionVerificationResource>}
+   */
+  async attemptFirstFactorVerification(params) {
+    return this._verify('/attempt_first_factor', attemptBody(params));
+  }
+
+  /**
+   * Step up with a passkey: start a verification, run `navigator.credentials.get()`
+   * with the options it gives, and send the assertion. Retry the guarded action then.
+   * @returns {Promise<SessionVerificationResource>} `complete`
+   */
+  async verifyWithPasskey() {
+    await this.startVerification();
+    const prepared = await this.prepareFirstFactorVerification({ strategy: 'passkey' });
+    const nonce = prepared.firstFactorVerification?.nonce;
+    if (!nonce) throw unexpectedResponse('The verification carried no passkey request options');
+    const ceremony = await runAuthenticationCeremony(nonce);
+    return this.attemptFirstFactorVerification({ strategy: 'passkey', publicKeyCredential: ceremony.credential });
+  }
+
+  /**
+   * Internal: a POST under `/v1/client/sessions/{id}/verify`.
+   * @param {string} action
+   * @param {Record<string, string | undefined>} body
+   * @returns {Promise<SessionVerificationResource>}
+   */
+  async _verify(action, body) {
+    const api = this._api;
+    const data = await api.request('POST', `/client/sessions/${encodeURIComponent(this.id)}/verify${action}`, { body });
+    return new SessionVerificationResource(api, data);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { isConditionalMediationAvailable, isWebAuthnSupported, runAuthenticationCeremony } from './ceremonies.js';
 import { LatchkeyAPIResponseError, unexpectedResponse, webAuthnNotSupported } from './errors.js';
-import { verificationOrNull } from './verification.js';
+import { attemptBody, prepareBody, verificationOrNull } from './verification.js';
 import { camelKeys, toDate } from './wire.js';
 
 /**
@@ -15,6 +15,15 @@ import { camelKeys, toDate } from './wire.js';
  */
 
 /** @typedef {'needs_identifier' | 'needs_first_factor' | 'complete' | 'abandoned'} SignInStatus */
+
+/**
+ * A way the identified user can prove who they are: `passkey`, or
+ * `email_code` with the address's id and its masked form (`a***@example.com`).
+ * @typedef {object} SignInFactor
+ * @property {'passkey' | 'email_code'} strategy
+ * @property {string} [emailAddressId]
+ * @property {string} [safeIdentifier]
+ */
 
 /** A sign-in attempt. An empty one (no `id`) can still `create()`. */
 export class SignInResource {
@@ -32,11 +41,11 @@ export class SignInResource {
     this.status = d.status ?? null;
     /** @type {string | null} */
     this.identifier = d.identifier ?? null;
-    /** @type {{ strategy: string }[]} */
+    /** @type {SignInFactor[]} */
     this.supportedFirstFactors = Array.isArray(d.supported_first_factors)
-      ? d.supported_first_factors.map(camelKeys)
+      ? d.supported_first_factors.map((/** @type {any} */ f) => /** @type {SignInFactor} */ (camelKeys(f)))
       : [];
-    /** @type {VerificationResource | null} */
+    /** @type {VerificationResource | null} The factor prepared last: a passkey challenge or an emailed code. */
     this.firstFactorVerification = verificationOrNull(d.first_factor_verification);
     /** @type {string | null} */
     this.createdSessionId = d.created_session_id ?? null;
@@ -46,9 +55,11 @@ export class SignInResource {
 
   /**
    * Start a sign-in (`POST /v1/client/sign_ins`): with `identifier` (username or
-   * email) for identifier-first sign-in, or with `strategy: 'passkey'` for a
-   * discoverable one.
-   * @param {{ identifier?: string, strategy?: 'passkey' }} params
+   * email) for identifier-first sign-in, with `strategy: 'passkey'` for a
+   * discoverable one, or with an email address as `identifier` and
+   * `strategy: 'email_code'` to mail a code at once (an unknown address gets
+   * the same answer, and no mail).
+   * @param {{ identifier?: string, strategy?: 'passkey' | 'email_code' }} params
    * @returns {Promise<SignInResource>}
    */
   async create(params) {
@@ -58,30 +69,32 @@ export class SignInResource {
   }
 
   /**
-   * Get the passkey request options for this sign-in's user
-   * (`POST /v1/client/sign_ins/{id}/prepare_first_factor`).
-   * @param {{ strategy: 'passkey' }} [params]
+   * Prepare a first factor (`POST /v1/client/sign_ins/{id}/prepare_first_factor`):
+   * the passkey request options for this sign-in's user, or a code mailed to
+   * one of their addresses (`emailAddressId` from `supportedFirstFactors`).
+   * @param {{ strategy: 'passkey' } | { strategy: 'email_code', emailAddressId?: string }} [params]
    * @returns {Promise<SignInResource>}
    */
   async prepareFirstFactor(params = { strategy: 'passkey' }) {
     const api = this._api;
     const data = await api.request('POST', `/client/sign_ins/${this._requireId()}/prepare_first_factor`, {
-      body: params,
+      body: prepareBody(params),
     });
     return new SignInResource(api, data);
   }
 
   /**
-   * Send the passkey assertion (`POST /v1/client/sign_ins/{id}/attempt_first_factor`).
-   * @param {{ strategy: 'passkey', publicKeyCredential: string | object }} params
+   * Prove the first factor (`POST /v1/client/sign_ins/{id}/attempt_first_factor`)
+   * with a passkey assertion or the mailed code. A `complete` sign-in has
+   * `createdSessionId`; after an email code its session may be `pending` with
+   * the `setup-passkey` task until the user creates a passkey.
+   * @param {{ strategy: 'passkey', publicKeyCredential: string | object } | { strategy: 'email_code', code: string }} params
    * @returns {Promise<SignInResource>}
    */
-  async attemptFirstFactor({ strategy, publicKeyCredential }) {
+  async attemptFirstFactor(params) {
     const api = this._api;
-    const credential =
-      typeof publicKeyCredential === 'string' ? publicKeyCredential : JSON.stringify(publicKeyCredential);
     const data = await api.request('POST', `/client/sign_ins/${this._requireId()}/attempt_first_factor`, {
-      body: { strategy, public_key_credential: credential },
+      body: attemptBody(params),
     });
     return new SignInResource(api, data);
   }

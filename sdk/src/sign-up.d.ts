@@ -26,8 +26,14 @@ export class SignUpResource {
     lastName: string | null;
     /** @type {string[]} */
     missingFields: string[];
-    /** @type {VerificationResource | null} */
+    /** @type {string[]} e.g. `['email_address']` while a required address is unverified. */
+    unverifiedFields: string[];
+    /** @type {VerificationResource | null} The passkey challenge of a passkey-first sign-up. */
     verification: VerificationResource | null;
+    /** @type {{ emailAddress: VerificationResource | null }} The code mailed to the sign-up's address. */
+    verifications: {
+        emailAddress: VerificationResource | null;
+    };
     /** @type {string | null} */
     createdUserId: string | null;
     /** @type {string | null} */
@@ -48,24 +54,57 @@ export class SignUpResource {
         strategy?: "passkey";
     }): Promise<SignUpResource>;
     /**
-     * Send the passkey created for a passkey-first sign-up
-     * (`POST /v1/client/sign_ups/{id}/attempt_verification`).
-     * @param {{ strategy: 'passkey', publicKeyCredential: string | object }} params
+     * Mail a one-time code to the sign-up's email address
+     * (`POST /v1/client/sign_ups/{id}/prepare_verification`).
+     * @param {{ strategy: 'email_code' }} [params]
      * @returns {Promise<SignUpResource>}
      */
-    attemptVerification({ strategy, publicKeyCredential }: {
+    prepareEmailAddressVerification({ strategy }?: {
+        strategy: "email_code";
+    }): Promise<SignUpResource>;
+    /**
+     * Send the code mailed to the sign-up's address; the sign-up completes once
+     * nothing else is missing.
+     * @param {{ code: string }} params
+     * @returns {Promise<SignUpResource>}
+     */
+    attemptEmailAddressVerification({ code }: {
+        code: string;
+    }): Promise<SignUpResource>;
+    /**
+     * Finish a verification of this sign-up
+     * (`POST /v1/client/sign_ups/{id}/attempt_verification`): the passkey created
+     * for a passkey-first sign-up, or the code mailed to its address.
+     * @param {{ strategy: 'passkey', publicKeyCredential: string | object } | { strategy: 'email_code', code: string }} params
+     * @returns {Promise<SignUpResource>}
+     */
+    attemptVerification(params: {
         strategy: "passkey";
         publicKeyCredential: string | object;
+    } | {
+        strategy: "email_code";
+        code: string;
     }): Promise<SignUpResource>;
     /**
      * Passkey-first sign-up: start a sign-up with `strategy=passkey`, create the
      * passkey in the browser, finish the sign-up, and make the new session active.
-     * @param {{ username?: string }} [params]
+     * An `emailAddress` is added unverified, to verify later through the user's
+     * `emailAddresses` (a server that requires it verified first refuses this
+     * flow with `form_identifier_not_verified`).
+     * @param {{ username?: string, emailAddress?: string }} [params]
      * @returns {Promise<SignUpResource>}
      */
-    createWithPasskey({ username }?: {
+    createWithPasskey({ username, emailAddress }?: {
         username?: string;
+        emailAddress?: string;
     }): Promise<SignUpResource>;
+    /**
+     * Internal: a POST on this sign-up.
+     * @param {string} action
+     * @param {Record<string, string>} body
+     * @returns {Promise<SignUpResource>}
+     */
+    _post(action: string, body: Record<string, string>): Promise<SignUpResource>;
 }
 export type LatchkeyApi = import("./api.js").LatchkeyApi;
 export type VerificationResource = import("./verification.js").VerificationResource;

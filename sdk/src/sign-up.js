@@ -6,7 +6,7 @@
  */
 import { isWebAuthnSupported, runRegistrationCeremony } from './ceremonies.js';
 import { unexpectedResponse, webAuthnNotSupported } from './errors.js';
-import { verificationOrNull } from './verification.js';
+import { attemptBody, verificationOrNull } from './verification.js';
 import { toDate } from './wire.js';
 
 /**
@@ -40,8 +40,12 @@ export class SignUpResource {
     this.lastName = d.last_name ?? null;
     /** @type {string[]} */
     this.missingFields = Array.isArray(d.missing_fields) ? d.missing_fields : [];
-    /** @type {VerificationResource | null} */
+    /** @type {string[]} e.g. `['email_address']` while a required address is unverified. */
+    this.unverifiedFields = Array.isArray(d.unverified_fields) ? d.unverified_fields : [];
+    /** @type {VerificationResource | null} The passkey challenge of a passkey-first sign-up. */
     this.verification = verificationOrNull(d.verification);
+    /** @type {{ emailAddress: VerificationResource | null }} The code mailed to the sign-up's address. */
+    this.verifications = { emailAddress: verificationOrNull(d.verifications?.email_address) };
     /** @type {string | null} */
     this.createdUserId = d.created_user_id ?? null;
     /** @type {string | null} */
@@ -71,32 +75,53 @@ export class SignUpResource {
   }
 
   /**
-   * Send the passkey created for a passkey-first sign-up
-   * (`POST /v1/client/sign_ups/{id}/attempt_verification`).
-   * @param {{ strategy: 'passkey', publicKeyCredential: string | object }} params
+   * Mail a one-time code to the sign-up's email address
+   * (`POST /v1/client/sign_ups/{id}/prepare_verification`).
+   * @param {{ strategy: 'email_code' }} [params]
    * @returns {Promise<SignUpResource>}
    */
-  async attemptVerification({ strategy, publicKeyCredential }) {
-    const api = this._api;
-    if (!this.id) throw unexpectedResponse('This sign-up has not been created yet');
-    const credential =
-      typeof publicKeyCredential === 'string' ? publicKeyCredential : JSON.stringify(publicKeyCredential);
-    const data = await api.request('POST', `/client/sign_ups/${encodeURIComponent(this.id)}/attempt_verification`, {
-      body: { strategy, public_key_credential: credential },
-    });
-    return new SignUpResource(api, data);
+  async prepareEmailAddressVerification({ strategy } = { strategy: 'email_code' }) {
+    return this._post('prepare_verification', { strategy });
+  }
+
+  /**
+   * Send the code mailed to the sign-up's address; the sign-up completes once
+   * nothing else is missing.
+   * @param {{ code: string }} params
+   * @returns {Promise<SignUpResource>}
+   */
+  async attemptEmailAddressVerification({ code }) {
+    return this.attemptVerification({ strategy: 'email_code', code });
+  }
+
+  /**
+   * Finish a verification of this sign-up
+   * (`POST /v1/client/sign_ups/{id}/attempt_verification`): the passkey created
+   * for a passkey-first sign-up, or the code mailed to its address.
+   * @param {{ strategy: 'passkey', publicKeyCredential: string | object } | { strategy: 'email_code', code: string }} params
+   * @returns {Promise<SignUpResource>}
+   */
+  async attemptVerification(params) {
+    return this._post('attempt_verification', attemptBody(params));
   }
 
   /**
    * Passkey-first sign-up: start a sign-up with `strategy=passkey`, create the
    * passkey in the browser, finish the sign-up, and make the new session active.
-   * @param {{ username?: string }} [params]
+   * An `emailAddress` is added unverified, to verify later through the user's
+   * `emailAddresses` (a server that requires it verified first refuses this
+   * flow with `form_identifier_not_verified`).
+   * @param {{ username?: string, emailAddress?: string }} [params]
    * @returns {Promise<SignUpResource>}
    */
-  async createWithPasskey({ username } = {}) {
+  async createWithPasskey({ username, emailAddress } = {}) {
     const api = this._api;
     if (!isWebAuthnSupported()) throw webAuthnNotSupported();
-    const started = await this.create({ strategy: 'passkey', username: username || undefined });
+    const started = await this.create({
+      strategy: 'passkey',
+      username: username || undefined,
+      emailAddress: emailAddress || undefined,
+    });
     const nonce = started.verification?.nonce;
     if (!nonce) throw unexpectedResponse('The sign-up carried no passkey creation options');
     const ceremony = await runRegistrationCeremony(nonce);
@@ -113,5 +138,18 @@ export class SignUpResource {
       if (passkeys.length === 1) api.passkeys.rememberCredential(passkeys[0].id, ceremony.credentialId);
     }
     return done;
+  }
+
+  /**
+   * Internal: a POST on this sign-up.
+   * @param {string} action
+   * @param {Record<string, string>} body
+   * @returns {Promise<SignUpResource>}
+   */
+  async _post(action, body) {
+    const api = this._api;
+    if (!this.id) throw unexpectedResponse('This sign-up has not been created yet');
+    const data = await api.request('POST', `/client/sign_ups/${encodeURIComponent(this.id)}/${action}`, { body });
+    return new SignUpResource(api, data);
   }
 }

@@ -16,8 +16,10 @@ export class UserResource {
     firstName: string | null;
     /** @type {string | null} */
     lastName: string | null;
-    /** @type {EmailAddressResource[]} */
+    /** @type {EmailAddressResource[]} Primary first. */
     emailAddresses: EmailAddressResource[];
+    /** @type {string | null} */
+    primaryEmailAddressId: string | null;
     /** @type {PasskeyResource[]} */
     passkeys: PasskeyResource[];
     /** @type {Date | null} */
@@ -28,8 +30,26 @@ export class UserResource {
     updatedAt: Date | null;
     /** `firstName lastName`, or null when neither is set. @returns {string | null} */
     get fullName(): string | null;
-    /** The first email address, or null. @returns {EmailAddressResource | null} */
+    /** The primary email address, or null. @returns {EmailAddressResource | null} */
     get primaryEmailAddress(): EmailAddressResource | null;
+    /**
+     * Add an email address (`POST /v1/me/email_addresses`), unverified: call its
+     * `prepareVerification()` to mail it a code. Reloads the user.
+     * @param {{ email: string }} params
+     * @returns {Promise<EmailAddressResource>}
+     */
+    createEmailAddress({ email }: {
+        email: string;
+    }): Promise<EmailAddressResource>;
+    /**
+     * Change the user (`PATCH /v1/me`): `primaryEmailAddressId` must name a
+     * verified address of theirs. Reloads the user.
+     * @param {{ primaryEmailAddressId?: string }} params
+     * @returns {Promise<UserResource>}
+     */
+    update({ primaryEmailAddressId }: {
+        primaryEmailAddressId?: string;
+    }): Promise<UserResource>;
     /**
      * Register a new passkey for this user: start a registration
      * (`POST /v1/me/passkeys`), run `navigator.credentials.create()`, and finish it

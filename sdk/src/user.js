@@ -30,10 +30,12 @@ export class UserResource {
     this.firstName = data.first_name ?? null;
     /** @type {string | null} */
     this.lastName = data.last_name ?? null;
-    /** @type {EmailAddressResource[]} */
+    /** @type {EmailAddressResource[]} Primary first. */
     this.emailAddresses = (data.email_addresses ?? []).map(
-      (/** @type {any} */ e) => new EmailAddressResource(e),
+      (/** @type {any} */ e) => new EmailAddressResource(api, e),
     );
+    /** @type {string | null} */
+    this.primaryEmailAddressId = data.primary_email_address_id ?? null;
     /** @type {PasskeyResource[]} */
     this.passkeys = (data.passkeys ?? []).map(
       (/** @type {any} */ p) => new PasskeyResource(api, p),
@@ -52,9 +54,38 @@ export class UserResource {
     return name || null;
   }
 
-  /** The first email address, or null. @returns {EmailAddressResource | null} */
+  /** The primary email address, or null. @returns {EmailAddressResource | null} */
   get primaryEmailAddress() {
-    return this.emailAddresses[0] ?? null;
+    return this.emailAddresses.find((e) => e.id === this.primaryEmailAddressId) ?? null;
+  }
+
+  /**
+   * Add an email address (`POST /v1/me/email_addresses`), unverified: call its
+   * `prepareVerification()` to mail it a code. Reloads the user.
+   * @param {{ email: string }} params
+   * @returns {Promise<EmailAddressResource>}
+   */
+  async createEmailAddress({ email }) {
+    const api = this._api;
+    const data = await api.request('POST', '/me/email_addresses', { body: { email_address: email }, me: true });
+    await api.reloadUserQuietly();
+    return new EmailAddressResource(api, data);
+  }
+
+  /**
+   * Change the user (`PATCH /v1/me`): `primaryEmailAddressId` must name a
+   * verified address of theirs. Reloads the user.
+   * @param {{ primaryEmailAddressId?: string }} params
+   * @returns {Promise<UserResource>}
+   */
+  async update({ primaryEmailAddressId }) {
+    const api = this._api;
+    const data = await api.request('PATCH', '/me', {
+      body: { primary_email_address_id: primaryEmailAddressId },
+      me: true,
+    });
+    await api.reloadUserQuietly();
+    return new UserResource(api, data);
   }
 
   /**

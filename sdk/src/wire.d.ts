@@ -15,3 +15,10 @@ export function toDate(ms: number | null | undefined): Date | null;
  * @returns {Record<string, any>}
  */
 export function camelKeys(obj: Record<string, any> | null | undefined): Record<string, any>;
+/**
+ * snake_case → camelCase for the keys of a plain object and of the plain
+ * objects (not arrays) nested in it.
+ * @param {Record<string, any> | null | undefined} obj
+ * @returns {Record<string, any>}
+ */
+export function camelKeysDeep(obj: Record<string, any> | null | undefined): Record<string, any>;

@@ -27,3 +27,17 @@ export function camelKeys(obj) {
   }
   return out;
 }
+
+/**
+ * snake_case → camelCase for the keys of a plain object and of the plain
+ * objects (not arrays) nested in it.
+ * @param {Record<string, any> | null | undefined} obj
+ * @returns {Record<string, any>}
+ */
+export function camelKeysDeep(obj) {
+  const out = camelKeys(obj);
+  for (const [key, value] of Object.entries(out)) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = camelKeysDeep(value);
+  }
+  return out;
+}

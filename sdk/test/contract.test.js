@@ -27,6 +27,9 @@ describe('published surface', () => {
     for (const name of ['Latchkey', 'LatchkeyAPIResponseError', 'LatchkeyWebAuthnError']) {
       assert.ok(exported(name), `${name} is exported`);
     }
+    for (const name of ['EmailAddressResource', 'SessionVerificationResource', 'VerificationResource', 'isReverificationRequired']) {
+      assert.ok(exported(name), `${name} is exported`);
+    }
     assert.ok(!exported('NoSuchResource'), 'the check can fail');
   });
 

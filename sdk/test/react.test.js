@@ -8,8 +8,8 @@ import { describe, test } from 'node:test';
 import { createElement as h } from 'react';
 import { renderToString } from 'react-dom/server';
 
-import { Latchkey } from '../latchkey.js';
-import { LatchkeyProvider, useLatchkey, useSession, useSignIn, useSignUp, useUser } from '../react.js';
+import { Latchkey, LatchkeyAPIResponseError } from '../latchkey.js';
+import { LatchkeyProvider, useLatchkey, useReverification, useSession, useSignIn, useSignUp, useUser } from '../react.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -110,6 +110,30 @@ describe('React bindings', () => {
     renderToString(h(LatchkeyProvider, { frontendApi: 'https://auth.example.test/' }, h(Probe)));
     assert.ok(seen instanceof Latchkey);
     assert.equal(seen.frontendApi, 'https://auth.example.test');
+  });
+
+  test('useReverification proves a factor and retries once, only when asked to', async () => {
+    const latchkey = await loadedLatchkey(signedInClient);
+    /** @param {string} code */
+    const failure = (code) => new LatchkeyAPIResponseError(403, [{ code: /** @type {any} */ (code), message: '', longMessage: '', meta: {} }]);
+    /** @type {string[]} */
+    const log = [];
+    let guarded = true;
+    const action = capture(latchkey, () =>
+      useReverification(
+        async (/** @type {string} */ what) => {
+          log.push(`try ${what}`);
+          if (guarded) throw failure('session_reverification_required');
+          return `done ${what}`;
+        },
+        { verify: async (session) => { log.push(`verify ${session.id}`); guarded = false; } },
+      ),
+    );
+    assert.equal(await action('delete'), 'done delete');
+    assert.deepEqual(log, ['try delete', 'verify sess_1', 'try delete']);
+
+    const other = capture(latchkey, () => useReverification(async () => { throw failure('origin_invalid'); }, { verify: async () => assert.fail('no step-up') }));
+    await assert.rejects(other(), (/** @type {any} */ e) => e.code === 'origin_invalid');
   });
 
   test('hooks outside a provider throw a clear error', () => {
