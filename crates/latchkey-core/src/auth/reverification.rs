@@ -41,7 +41,7 @@ impl Auth {
         client: &Client,
         id: &str,
     ) -> Result<Answer<SessionVerificationView>> {
-        let session = self.current_session(Some(client), Some(id)).await?;
+        let session = self.client_session(client, id).await?;
         let view = self.session_verification_view(session, false).await?;
         self.answer(&client.id, view).await
     }
@@ -56,7 +56,7 @@ impl Auth {
         email_address_id: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<Answer<SessionVerificationView>> {
-        let session = self.current_session(Some(client), Some(id)).await?;
+        let session = self.client_session(client, id).await?;
         if strategy == Some(EMAIL_CODE) {
             let address = match email_address_id {
                 Some(address_id) => match validate::id(address_id) {
@@ -99,7 +99,7 @@ impl Auth {
         answer: FirstFactor<'_>,
         ctx: &RequestContext,
     ) -> Result<Answer<SessionVerificationView>> {
-        let session = self.current_session(Some(client), Some(id)).await?;
+        let session = self.client_session(client, id).await?;
         let now = self.now();
         let event = |strategy: &str| {
             self.event(

@@ -192,7 +192,7 @@ impl Auth {
     }
 
     /// The client's live session `id`; anything else is not found or not usable.
-    async fn client_session(&self, client: &Client, id: &str) -> Result<Session> {
+    pub(super) async fn client_session(&self, client: &Client, id: &str) -> Result<Session> {
         let found = self
             .store
             .find_session(id)
