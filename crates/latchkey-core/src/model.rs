@@ -24,6 +24,11 @@ impl User {
             .or(self.email.as_ref().map(|e| e.email_address.as_str()))
             .unwrap_or(&self.id)
     }
+
+    /// How mail greets the user: the first name, else the username.
+    pub fn greeting(&self) -> Option<&str> {
+        self.first_name.as_deref().or(self.username.as_deref())
+    }
 }
 
 /// A user's primary email address, as kept with the user.

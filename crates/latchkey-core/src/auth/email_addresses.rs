@@ -91,12 +91,12 @@ impl Auth {
         if address.verified_at.is_some() {
             return Err(Error::AlreadyVerified);
         }
-        let user = self.user_view(&session.user_id).await?.user;
+        let user = self.find_user(&session.user_id).await?;
         let to = Recipient {
             address: &address.email_address,
             address_id: Some(&address.id),
             user_id: Some(&session.user_id),
-            name: user.first_name.as_deref().or(user.username.as_deref()),
+            name: user.greeting(),
             deliver: true,
         };
         self.send_code(&address.id, to, Purpose::VerifyEmailAddress, ctx)
@@ -189,7 +189,7 @@ impl Auth {
         self.require_recent_factor(session, GuardedAction::DeleteEmailAddress)?;
         let address = self.own_address(session, id).await?;
         let addresses = self.store.list_email_addresses(&session.user_id).await?;
-        let user = self.user_view(&session.user_id).await?.user;
+        let user = self.find_user(&session.user_id).await?;
         let primary = user.email.as_ref().is_some_and(|p| p.id == address.id);
         if primary && addresses.len() > 1 {
             return Err(Error::FormParamValueInvalid {

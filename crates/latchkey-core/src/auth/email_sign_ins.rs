@@ -9,7 +9,9 @@ use super::views::{Answer, SignInView};
 use super::{ATTEMPT_LIFETIME_MS, Auth, RequestContext, STRATEGY};
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
-use crate::model::{Client, RequestClient, SessionStatus, SignIn, SignInStatus};
+use crate::model::{
+    Client, EmailAddress, RequestClient, SessionStatus, SignIn, SignInStatus, User,
+};
 use crate::settings::EmailCodeUse;
 use crate::store::{CodeCompletion, CodeUse};
 use crate::validate;
@@ -52,7 +54,8 @@ impl Auth {
         self.store
             .insert_sign_in(request_client, &sign_in, None)
             .await?;
-        self.send_sign_in_code(&sign_in, &address, ctx).await?;
+        self.send_sign_in_code(&sign_in, &address, found, ctx)
+            .await?;
         let view = self.sign_in_view_of(sign_in, None).await?;
         self.answer(&client.id, view).await
     }
@@ -67,22 +70,29 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<Answer<SignInView>> {
         self.require_email_codes()?;
-        let address = match (&sign_in.user_id, email_address_id) {
-            (Some(user_id), Some(id)) => match validate::id(id) {
-                Some(id) => self.store.find_email_address(user_id, id).await?,
-                None => None,
+        let (address, found) = match (&sign_in.user_id, email_address_id) {
+            (Some(user_id), Some(id)) => {
+                let found = match validate::id(id) {
+                    Some(id) => self.store.find_email_address(user_id, id).await?,
+                    None => None,
+                }
+                .ok_or(Error::FormParamValueInvalid {
+                    param: "email_address_id",
+                    reason: "no such email address for this sign-in".into(),
+                })?;
+                (found.email_address.clone(), Some(found))
             }
-            .map(|a| a.email_address)
-            .ok_or(Error::FormParamValueInvalid {
-                param: "email_address_id",
-                reason: "no such email address for this sign-in".into(),
-            })?,
-            _ => match self.store.find_email_code(&sign_in.id).await? {
-                Some(code) => code.email_address,
-                None => self.primary_address_of(&sign_in).await?,
-            },
+            _ => {
+                let address = match self.store.find_email_code(&sign_in.id).await? {
+                    Some(code) => code.email_address,
+                    None => self.primary_address_of(&sign_in).await?,
+                };
+                let found = self.store.find_email_address_by_address(&address).await?;
+                (address, found)
+            }
         };
-        self.send_sign_in_code(&sign_in, &address, ctx).await?;
+        self.send_sign_in_code(&sign_in, &address, found, ctx)
+            .await?;
         let view = self.sign_in_view_of(sign_in, None).await?;
         self.answer(&client.id, view).await
     }
@@ -151,14 +161,15 @@ impl Auth {
             .await
     }
 
-    /// Sends the sign-in's code to `address`, mailed only if a user has it.
+    /// Sends the sign-in's code to `address`, mailed only if a user has it (`found`, the
+    /// address as that user has it).
     async fn send_sign_in_code(
         &self,
         sign_in: &SignIn,
         address: &str,
+        found: Option<EmailAddress>,
         ctx: &RequestContext,
     ) -> Result<()> {
-        let found = self.store.find_email_address_by_address(address).await?;
         let owner = match &found {
             Some(a) => self.store.find_user(&a.user_id).await?,
             None => None,
@@ -169,9 +180,7 @@ impl Auth {
             address,
             address_id: Some(found.as_ref().map_or(fake_id.as_str(), |a| a.id.as_str())),
             user_id: owner.as_ref().map(|u| u.id.as_str()),
-            name: owner
-                .as_ref()
-                .and_then(|u| u.first_name.as_deref().or(u.username.as_deref())),
+            name: owner.as_ref().and_then(User::greeting),
             deliver: owner.is_some(),
         };
         self.send_code(&sign_in.id, to, Purpose::SignIn, ctx)

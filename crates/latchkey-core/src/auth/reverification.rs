@@ -72,12 +72,12 @@ impl Auth {
                     .map(|e| (e.id, e.email_address)),
             };
             let (address_id, address) = address.ok_or(Error::StrategyNotEnabled(STRATEGY))?;
-            let user = self.user_view(&session.user_id).await?.user;
+            let user = self.find_user(&session.user_id).await?;
             let to = Recipient {
                 address: &address,
                 address_id: Some(&address_id),
                 user_id: Some(&session.user_id),
-                name: user.first_name.as_deref().or(user.username.as_deref()),
+                name: user.greeting(),
                 deliver: true,
             };
             self.send_code(&session.id, to, Purpose::Reverification, ctx)

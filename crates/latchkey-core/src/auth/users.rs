@@ -23,13 +23,9 @@ impl Auth {
         self.answer(&session.client_id, user).await
     }
 
-    /// A user with their passkeys.
+    /// A user with their passkeys and email addresses.
     pub async fn user_view(&self, user_id: &str) -> Result<UserView> {
-        let user = self
-            .store
-            .find_user(user_id)
-            .await?
-            .ok_or(Error::NotFound("user"))?;
+        let user = self.find_user(user_id).await?;
         let passkeys = self.store.list_passkeys(&user.id).await?;
         let email_addresses = self.email_addresses_of(&user.id).await?;
         Ok(UserView {
@@ -37,6 +33,14 @@ impl Auth {
             passkeys,
             email_addresses,
         })
+    }
+
+    /// The user `user_id`, alone.
+    pub(super) async fn find_user(&self, user_id: &str) -> Result<User> {
+        self.store
+            .find_user(user_id)
+            .await?
+            .ok_or(Error::NotFound("user"))
     }
 
     /// Creates a user without a session, for the administration.
