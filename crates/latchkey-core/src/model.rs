@@ -348,9 +348,40 @@ impl RequestClient {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SigningKey {
     pub kid: String,
-    /// The P-256 private scalar, base64url; encrypted when a key-encryption key is set.
+    /// What the key signs with; keys stored before there was a choice are ES256.
+    pub algorithm: SigningAlgorithm,
+    /// The private key, base64url: the P-256 scalar of an ES256 key, the PKCS#8 DER of an
+    /// RS256 key; encrypted when a key-encryption key is set.
     pub private_key: String,
     pub created_at: i64,
+}
+
+/// The JWS algorithm of a signing key (`keys.algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningAlgorithm {
+    /// ECDSA on P-256 with SHA-256.
+    #[default]
+    Es256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256, on a 2048-bit key.
+    Rs256,
+}
+
+impl SigningAlgorithm {
+    /// Every algorithm, to parse a name.
+    pub const ALL: [SigningAlgorithm; 2] = [Self::Es256, Self::Rs256];
+
+    /// Its JWS name (RFC 7518), as stored, configured and put in a token's header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::Rs256 => "RS256",
+        }
+    }
+
+    /// The algorithm of a JWS name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
 }
 
 /// A security event, written with the change it records.

@@ -2,6 +2,7 @@
 
 pub use url::Url;
 
+use crate::model::SigningAlgorithm;
 use crate::tokens::KeyCipher;
 
 /// Whether assertions must carry the user-verified flag.
@@ -84,6 +85,9 @@ pub struct Settings {
     pub email_sends_per_minute: u32,
     /// Seals signing keys at rest (`keys.encryption_key`); `None` stores them plain.
     pub key_cipher: Option<KeyCipher>,
+    /// The algorithm new signing keys use (`keys.algorithm`); at start-up a key of it is
+    /// added when the newest key has another.
+    pub signing_algorithm: SigningAlgorithm,
 }
 
 impl Settings {
@@ -115,6 +119,7 @@ impl Settings {
             email_sends_per_ip_per_minute: 10,
             email_sends_per_minute: 600,
             key_cipher: None,
+            signing_algorithm: SigningAlgorithm::Es256,
         }
     }
 

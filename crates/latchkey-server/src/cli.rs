@@ -72,6 +72,9 @@ pub enum KeysCommand {
     Rotate,
     /// Remove every signing key but the newest.
     Prune,
+    /// Print the signing key's public key in PEM (SubjectPublicKeyInfo), for verifiers
+    /// configured with one key instead of the JWKS.
+    Pem,
 }
 
 /// `latchkey users ...`
@@ -187,10 +190,14 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
     match command {
         KeysCommand::List => {}
         KeysCommand::Rotate => {
-            let cipher = config.settings()?.key_cipher;
-            let rotation =
-                auth_keys::rotate_signing_keys(&store, cipher.as_ref(), SystemClock.now_ms())
-                    .await?;
+            let settings = config.settings()?;
+            let rotation = auth_keys::rotate_signing_keys(
+                &store,
+                settings.key_cipher.as_ref(),
+                settings.signing_algorithm,
+                SystemClock.now_ms(),
+            )
+            .await?;
             for kid in &rotation.encrypted {
                 println!("encrypted signing key {kid}");
             }
@@ -199,6 +206,31 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
         KeysCommand::Prune => {
             let removed = auth_keys::prune_signing_keys(&store).await?;
             println!("removed {removed} old signing key(s)");
+        }
+        KeysCommand::Pem => {
+            let settings = config.settings()?;
+            let keys = auth_keys::list_signing_keys(&store).await?;
+            let Some(signing) = keys.first() else {
+                return Err(StartError::Store(latchkey_core::Error::Internal(
+                    "there is no signing key yet: start the server or run `latchkey keys rotate`"
+                        .into(),
+                )));
+            };
+            if signing.algorithm != settings.signing_algorithm {
+                eprintln!(
+                    "note: the signing key {} is {}, keys.algorithm is {}; the server adds a \
+                     {} key when it next starts",
+                    signing.kid,
+                    signing.algorithm.as_str(),
+                    settings.signing_algorithm.as_str(),
+                    settings.signing_algorithm.as_str()
+                );
+            }
+            print!(
+                "{}",
+                auth_keys::signing_public_key_pem(&store, settings.key_cipher.as_ref()).await?
+            );
+            return Ok(());
         }
     }
     for key in auth_keys::list_signing_keys(&store).await? {
@@ -212,7 +244,12 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
         } else {
             "unencrypted"
         };
-        println!("{}\t{}\t{role}\t{at_rest}", key.kid, key.created_at);
+        println!(
+            "{}\t{}\t{}\t{role}\t{at_rest}",
+            key.kid,
+            key.algorithm.as_str(),
+            key.created_at
+        );
     }
     Ok(())
 }

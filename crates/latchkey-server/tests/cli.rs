@@ -28,6 +28,14 @@ fn help_lists_every_command() {
     for command in ["serve", "migrate", "check-config", "keys", "users"] {
         assert!(text.contains(command), "{command} in {text}");
     }
+    let out = latchkey(&std::env::temp_dir())
+        .args(["keys", "--help"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for command in ["list", "rotate", "prune", "pem"] {
+        assert!(text.contains(command), "{command} in {text}");
+    }
 }
 
 #[test]
@@ -86,6 +94,69 @@ fn migrate_creates_the_database_and_keys_rotate_and_prune() {
         1
     );
     assert!(run(&["users", "list"]).contains("0 user(s)"));
+}
+
+#[test]
+fn keys_list_shows_the_algorithm_and_keys_pem_prints_the_signing_key() {
+    let dir = temp_dir("pem");
+    let run = |args: &[&str], algorithm: &str| {
+        latchkey(&dir)
+            .args(args)
+            .env("LATCHKEY_KEYS__ALGORITHM", algorithm)
+            .output()
+            .expect("run")
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    assert!(run(&["migrate"], "ES256").status.success());
+    let none = run(&["keys", "pem"], "ES256");
+    assert!(!none.status.success(), "no key to print yet");
+    assert!(text(&none.stderr).contains("no signing key"), "{none:?}");
+
+    assert!(run(&["keys", "rotate"], "ES256").status.success());
+    let pem = text(&run(&["keys", "pem"], "ES256").stdout);
+    let key = <p256::PublicKey as p256::pkcs8::DecodePublicKey>::from_public_key_pem(&pem);
+    assert!(key.is_ok(), "a P-256 SubjectPublicKeyInfo: {pem}");
+
+    let rotated = run(&["keys", "rotate"], "RS256");
+    assert!(rotated.status.success(), "{rotated:?}");
+    // kid, algorithm, created, role, at rest; newest (the signer) first.
+    let listed = text(&run(&["keys", "list"], "RS256").stdout);
+    let rows: Vec<Vec<&str>> = listed
+        .lines()
+        .filter(|l| l.starts_with("key_"))
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| (r[1], r[3], r[4])).collect::<Vec<_>>(),
+        [
+            ("RS256", "signing", "unencrypted"),
+            ("ES256", "verify-only", "unencrypted")
+        ],
+        "{listed}"
+    );
+    let out = run(&["keys", "pem"], "RS256");
+    assert!(out.status.success(), "{out:?}");
+    let pem = text(&out.stdout);
+    let lines: Vec<&str> = pem.lines().collect();
+    assert_eq!(lines.first(), Some(&"-----BEGIN PUBLIC KEY-----"), "{pem}");
+    assert_eq!(lines.last(), Some(&"-----END PUBLIC KEY-----"), "{pem}");
+    // A 2048-bit RSA SubjectPublicKeyInfo with exponent 65537: what a verifier given one
+    // PEM key for RS256 expects.
+    let body = lines[1..lines.len() - 1].concat();
+    assert!(
+        body.starts_with("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")
+            && body.ends_with("IDAQAB"),
+        "{body}"
+    );
+    assert!(text(&out.stderr).is_empty(), "{out:?}");
+    // The signing key is printed even when keys.algorithm has changed since; a note says
+    // the server will add a key of the configured algorithm.
+    let out = run(&["keys", "pem"], "ES256");
+    assert_eq!(text(&out.stdout), pem);
+    assert!(
+        text(&out.stderr).contains("keys.algorithm is ES256"),
+        "{out:?}"
+    );
 }
 
 #[test]

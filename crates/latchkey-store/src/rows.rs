@@ -4,8 +4,8 @@ use latchkey_core::encoding::from_b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, EmailCode, Mail, MailStatus, Passkey,
-    PrimaryEmail, Session, SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus, SigningKey,
-    User, Verification, VerificationStatus,
+    PrimaryEmail, Session, SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus,
+    SigningAlgorithm, SigningKey, User, Verification, VerificationStatus,
 };
 
 use crate::value::{FromCell, Row};
@@ -167,7 +167,11 @@ pub fn sign_up(row: &Row) -> Result<SignUp> {
 }
 
 pub fn signing_key(row: &Row) -> Result<SigningKey> {
+    let algorithm: String = get(row, "algorithm")?;
     Ok(SigningKey {
+        algorithm: SigningAlgorithm::parse(&algorithm).ok_or_else(|| {
+            Error::internal(format!("signing key with unknown algorithm {algorithm:?}"))
+        })?,
         kid: get(row, "kid")?,
         private_key: get(row, "private_key")?,
         created_at: get(row, "created_at")?,

@@ -653,16 +653,27 @@ async fn keys_settings_and_clean_up() {
             store
                 .insert_signing_key(&SigningKey {
                     kid: format!("key_{i}"),
+                    algorithm: if i == 2 {
+                        SigningAlgorithm::Rs256
+                    } else {
+                        SigningAlgorithm::Es256
+                    },
                     private_key: "k".into(),
                     created_at: now() + i,
                 })
                 .await
                 .expect("key");
         }
+        let keys = store.list_signing_keys().await.expect("keys");
+        assert_eq!(keys[0].kid, "key_2", "{url}: newest first");
         assert_eq!(
-            store.list_signing_keys().await.expect("keys")[0].kid,
-            "key_2",
-            "{url}: newest first"
+            keys.iter().map(|k| k.algorithm).collect::<Vec<_>>(),
+            [
+                SigningAlgorithm::Rs256,
+                SigningAlgorithm::Es256,
+                SigningAlgorithm::Es256
+            ],
+            "{url}: each key's algorithm"
         );
         assert_eq!(store.prune_signing_keys(1).await.expect("prune"), 2);
         assert_eq!(store.list_signing_keys().await.expect("keys").len(), 1);

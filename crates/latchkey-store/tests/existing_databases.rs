@@ -4,7 +4,7 @@
 //! with a passkey, an open sign-in, a signing key, a setting and a rate-limit window;
 //! `fixtures/migrations.txt` lists the migrations as sqlx recorded them.
 
-use latchkey_core::model::{SessionStatus, VerificationStatus};
+use latchkey_core::model::{SessionStatus, SigningAlgorithm, VerificationStatus};
 use latchkey_core::store::{
     AuditStore, ClientStore, KeyStore, Page, PasskeyStore, RateLimitStore, SettingStore, UserStore,
     VerificationStore,
@@ -157,6 +157,11 @@ async fn opens_migrates_and_reads_back(url: &str) {
     let keys = store.list_signing_keys().await.expect("keys");
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].private_key, "fixture-private-key");
+    assert_eq!(
+        keys[0].algorithm,
+        SigningAlgorithm::Es256,
+        "keys stored before the algorithm was recorded are ES256"
+    );
     let setting = store
         .find_setting("backend_key_hash")
         .await

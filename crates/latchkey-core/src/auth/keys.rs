@@ -13,35 +13,61 @@ use sha2::{Digest, Sha256};
 use crate::encoding::{b64url, from_b64url};
 use crate::error::Result;
 use crate::ids::random_bytes;
+use crate::model::SigningAlgorithm;
 use crate::store::Store;
 use crate::tokens::{KeyCipher, KeySet, is_encrypted};
 
-/// The stored signing keys, generating the first one (sealed with `cipher`, if any)
-/// when there is none. A sealed key that `cipher` cannot open is an error naming
-/// `keys.encryption_key`.
+/// The stored signing keys, generating the first one (of `algorithm`, sealed with
+/// `cipher`, if any) when there is none. A sealed key that `cipher` cannot open is an
+/// error naming `keys.encryption_key`.
 pub async fn load_signing_keys(
     store: &dyn Store,
     cipher: Option<&KeyCipher>,
+    algorithm: SigningAlgorithm,
     now_ms: i64,
 ) -> Result<KeySet> {
     let mut stored = store.list_signing_keys().await?;
     if stored.is_empty() {
         store
-            .insert_signing_key(&KeySet::generate(now_ms, cipher)?)
+            .insert_signing_key(&KeySet::generate(algorithm, now_ms, cipher)?)
             .await?;
         stored = store.list_signing_keys().await?;
     }
     Ok(KeySet::from_stored(&stored, cipher)?)
 }
 
-/// [`load_signing_keys`] at start-up, warning when `cipher` is set but keys stored
-/// before it was are still plain (`latchkey keys rotate` seals them).
+/// [`load_signing_keys`] at start-up. When the newest key's algorithm is not the
+/// configured `algorithm`, a key of it is added and becomes the signer; the older keys
+/// stay in the JWKS, so tokens they signed verify until they are pruned. Warns when
+/// `cipher` is set but keys stored before it was are still plain (`latchkey keys
+/// rotate` seals them).
 pub async fn bootstrap_signing_keys(
     store: &dyn Store,
     cipher: Option<&KeyCipher>,
+    algorithm: SigningAlgorithm,
     now_ms: i64,
 ) -> Result<KeySet> {
-    let keys = load_signing_keys(store, cipher, now_ms).await?;
+    let mut keys = load_signing_keys(store, cipher, algorithm, now_ms).await?;
+    if keys.algorithm() != algorithm {
+        // Newer than the newest key even if this clock is behind the one that added it,
+        // so that the new key is the one that signs.
+        let newest = store
+            .list_signing_keys()
+            .await?
+            .first()
+            .map(|k| k.created_at);
+        let at = newest.map_or(now_ms, |newest| now_ms.max(newest + 1));
+        let key = KeySet::generate(algorithm, at, cipher)?;
+        store.insert_signing_key(&key).await?;
+        tracing::info!(
+            kid = %key.kid,
+            algorithm = algorithm.as_str(),
+            previous = keys.algorithm().as_str(),
+            "keys.algorithm differs from the newest signing key's: added a key that signs \
+             from now on; the older keys verify until `latchkey keys prune`"
+        );
+        keys = load_signing_keys(store, cipher, algorithm, now_ms).await?;
+    }
     if cipher.is_some() {
         let stored = store.list_signing_keys().await?;
         let plain = stored.iter().filter(|k| !is_encrypted(k)).count();
@@ -65,13 +91,14 @@ pub struct Rotation {
     pub added: String,
 }
 
-/// Adds a new signing key (sealed with `cipher`, if any): new tokens are signed with
-/// it, tokens signed with older keys still verify. With `cipher`, keys stored plain are
+/// Adds a new signing key of `algorithm` (sealed with `cipher`, if any): new tokens are
+/// signed with it, tokens signed with older keys still verify. With `cipher`, keys stored plain are
 /// sealed first. Refuses before changing anything when the stored keys do not open with
 /// `cipher`, since the server could not start with them.
 pub async fn rotate_signing_keys(
     store: &dyn Store,
     cipher: Option<&KeyCipher>,
+    algorithm: SigningAlgorithm,
     now_ms: i64,
 ) -> Result<Rotation> {
     let stored = store.list_signing_keys().await?;
@@ -85,12 +112,24 @@ pub async fn rotate_signing_keys(
             encrypted.push(key.kid.clone());
         }
     }
-    let key = KeySet::generate(now_ms, cipher)?;
+    let key = KeySet::generate(algorithm, now_ms, cipher)?;
     store.insert_signing_key(&key).await?;
     Ok(Rotation {
         encrypted,
         added: key.kid,
     })
+}
+
+/// The public key of the signing key (the newest) in PEM (SubjectPublicKeyInfo), for
+/// verifiers given one key rather than the JWKS. Adds no key: with none stored, it is an
+/// error. Sealed keys are opened with `cipher`, since the public key is derived from the
+/// private one.
+pub async fn signing_public_key_pem(
+    store: &dyn Store,
+    cipher: Option<&KeyCipher>,
+) -> Result<String> {
+    let stored = store.list_signing_keys().await?;
+    KeySet::from_stored(&stored, cipher)?.signing_public_key_pem()
 }
 
 /// Deletes every signing key but the newest, the one that signs; returns how many went.
@@ -103,6 +142,8 @@ pub async fn prune_signing_keys(store: &dyn Store) -> Result<u64> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningKeyInfo {
     pub kid: String,
+    /// What it signs with.
+    pub algorithm: SigningAlgorithm,
     /// When it was added, Unix milliseconds.
     pub created_at: i64,
     /// Whether it signs new tokens (the newest); the others only verify.
@@ -120,6 +161,7 @@ pub async fn list_signing_keys(store: &dyn Store) -> Result<Vec<SigningKeyInfo>>
         .enumerate()
         .map(|(i, key)| SigningKeyInfo {
             kid: key.kid.clone(),
+            algorithm: key.algorithm,
             created_at: key.created_at,
             signing: i == 0,
             encrypted: is_encrypted(key),

@@ -88,9 +88,13 @@ impl Auth {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let keys =
-            bootstrap_signing_keys(store.as_ref(), settings.key_cipher.as_ref(), clock.now_ms())
-                .await?;
+        let keys = bootstrap_signing_keys(
+            store.as_ref(),
+            settings.key_cipher.as_ref(),
+            settings.signing_algorithm,
+            clock.now_ms(),
+        )
+        .await?;
         Ok(Self {
             ceremonies: Ceremonies::new(&settings),
             settings,
@@ -126,6 +130,7 @@ impl Auth {
         let keys = load_signing_keys(
             self.store.as_ref(),
             self.settings.key_cipher.as_ref(),
+            self.settings.signing_algorithm,
             self.now(),
         )
         .await?;

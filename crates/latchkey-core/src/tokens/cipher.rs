@@ -4,7 +4,6 @@
 use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use aes_gcm::{Aes256Gcm, Key};
 use hkdf::Hkdf;
-use p256::ecdsa::SigningKey;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -60,14 +59,14 @@ impl KeyCipher {
             self.open(&key.kid, &key.private_key)?;
             return Ok(key.clone());
         }
-        let scalar = plain_scalar(key)?;
+        let plain = plain_private_key(key)?;
         Ok(model::SigningKey {
-            private_key: self.seal(&key.kid, &scalar)?,
+            private_key: self.seal(&key.kid, &plain)?,
             ..key.clone()
         })
     }
 
-    pub(super) fn seal(&self, kid: &str, scalar: &[u8]) -> Result<String, KeyError> {
+    pub(super) fn seal(&self, kid: &str, private_key: &[u8]) -> Result<String, KeyError> {
         let nonce_bytes = random_bytes(NONCE_LEN);
         let nonce =
             Nonce::<Aes256Gcm>::try_from(nonce_bytes.as_slice()).map_err(|_| KeyError::Seal {
@@ -78,7 +77,7 @@ impl KeyCipher {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: scalar,
+                    msg: private_key,
                     aad: kid.as_bytes(),
                 },
             )
@@ -124,8 +123,8 @@ pub fn is_encrypted(key: &model::SigningKey) -> bool {
     key.private_key.starts_with(SEALED)
 }
 
-/// The scalar of a key stored plain.
-fn plain_scalar(key: &model::SigningKey) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+/// The private key bytes of a key stored plain.
+fn plain_private_key(key: &model::SigningKey) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     from_b64url(&key.private_key)
         .map(Zeroizing::new)
         .ok_or_else(|| KeyError::Malformed {
@@ -134,24 +133,21 @@ fn plain_scalar(key: &model::SigningKey) -> Result<Zeroizing<Vec<u8>>, KeyError>
         })
 }
 
-/// The P-256 key of a stored key, opening it with `cipher` when it is sealed.
-pub(super) fn private_key(
+/// The private key bytes of a stored key (a P-256 scalar or an RSA PKCS#8 document),
+/// opening it with `cipher` when it is sealed.
+pub(super) fn private_key_bytes(
     key: &model::SigningKey,
     cipher: Option<&KeyCipher>,
-) -> Result<SigningKey, KeyError> {
-    let scalar = if is_encrypted(key) {
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    if is_encrypted(key) {
         cipher
             .ok_or_else(|| KeyError::EncryptionKeyMissing {
                 kid: key.kid.clone(),
             })?
-            .open(&key.kid, &key.private_key)?
+            .open(&key.kid, &key.private_key)
     } else {
-        plain_scalar(key)?
-    };
-    SigningKey::from_slice(&scalar).map_err(|_| KeyError::Malformed {
-        kid: key.kid.clone(),
-        reason: "not a P-256 private key",
-    })
+        plain_private_key(key)
+    }
 }
 
 #[cfg(test)]

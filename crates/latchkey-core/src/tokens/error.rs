@@ -36,7 +36,8 @@ pub enum KeyError {
         /// The key id.
         kid: String,
     },
-    /// A stored key is neither a P-256 scalar nor a sealed one this version understands.
+    /// A stored key is not a private key of its algorithm, or is sealed in a way this
+    /// version does not understand.
     #[error("signing key {kid} is malformed: {reason}")]
     Malformed {
         /// The key id.
@@ -49,6 +50,12 @@ pub enum KeyError {
     Seal {
         /// The key id.
         kid: String,
+    },
+    /// A new key could not be generated (the system's random source failed).
+    #[error("a new {algorithm} signing key could not be generated")]
+    Generate {
+        /// The key's algorithm.
+        algorithm: &'static str,
     },
     /// There is no key to sign with.
     #[error("no signing key")]

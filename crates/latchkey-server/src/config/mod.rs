@@ -213,6 +213,8 @@ mod tests {
                 "server.header_timeout_secs",
             ),
             ("LATCHKEY_AUTH__EMAIL_CODE", "sometimes", "auth.email_code"),
+            ("LATCHKEY_KEYS__ALGORITHM", "HS256", "keys.algorithm"),
+            ("LATCHKEY_KEYS__ALGORITHM", "rs256", "keys.algorithm"),
             (
                 "LATCHKEY_AUTH__REVERIFICATION_ACTIONS",
                 r#"["user.delete"]"#,
@@ -276,6 +278,22 @@ mod tests {
         std::fs::write(&file, "[server]\nlistne = \"x\"\n").expect("write");
         let err = Config::load(Some(&file), env(&[]), vec![]).expect_err("typo");
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn the_signing_algorithm_is_es256_unless_set() {
+        let defaults = Config::load(None, env(&[]), vec![]).expect("valid");
+        assert_eq!(defaults.keys.algorithm, "ES256");
+        assert_eq!(
+            defaults.settings().expect("valid").signing_algorithm,
+            latchkey_core::model::SigningAlgorithm::Es256
+        );
+        let rs256 = Config::load(None, env(&[("LATCHKEY_KEYS__ALGORITHM", "RS256")]), vec![])
+            .expect("valid");
+        assert_eq!(
+            rs256.settings().expect("valid").signing_algorithm,
+            latchkey_core::model::SigningAlgorithm::Rs256
+        );
     }
 
     #[test]

@@ -236,14 +236,26 @@ pub struct AppsConfig {
 }
 
 /// `[keys]`
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeysConfig {
+    /// The algorithm of session tokens: `ES256` (P-256) or `RS256` (RSA 2048). When the
+    /// newest signing key has another, start-up adds a key of this one.
+    pub algorithm: String,
     /// Secret that encrypts the private signing keys at rest (AES-256-GCM under a key
     /// derived with HKDF-SHA256); at least 32 characters, e.g. `openssl rand -base64 32`.
     /// Unset, private keys are stored unencrypted.
     #[serde(serialize_with = "masked::optional")]
     pub encryption_key: Option<SecretString>,
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            algorithm: "ES256".into(),
+            encryption_key: None,
+        }
+    }
 }
 
 /// `[audit]`
@@ -302,6 +314,7 @@ mod tests {
         };
         let keys = KeysConfig {
             encryption_key: Some(secret.into()),
+            ..KeysConfig::default()
         };
         for shown in [
             format!("{backend:?} {keys:?}"),
@@ -314,7 +327,12 @@ mod tests {
             toml::to_string(&backend).expect("toml").trim(),
             r#"secret_keys = ["********", "********"]"#
         );
-        assert_eq!(toml::to_string(&KeysConfig::default()).expect("toml"), "");
+        assert_eq!(
+            toml::to_string(&KeysConfig::default())
+                .expect("toml")
+                .trim(),
+            r#"algorithm = "ES256""#
+        );
         let read: KeysConfig =
             toml::from_str(&format!("encryption_key = \"{secret}\"")).expect("keys");
         assert_eq!(

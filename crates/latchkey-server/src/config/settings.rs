@@ -3,6 +3,7 @@
 //! fault reported under its key.
 
 use latchkey_core::Settings;
+use latchkey_core::model::SigningAlgorithm;
 use latchkey_core::settings::{EmailCodeUse, GuardedAction, UserVerification};
 use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use secrecy::ExposeSecret;
@@ -121,6 +122,8 @@ impl Config {
             })?),
             None => None,
         };
+        let signing_algorithm = SigningAlgorithm::parse(&self.keys.algorithm)
+            .ok_or_else(|| invalid("keys.algorithm", "must be \"ES256\" or \"RS256\""))?;
         let email_code = match self.auth.email_code.as_str() {
             "sign_in" => EmailCodeUse::SignIn,
             "recovery" => EmailCodeUse::Recovery,
@@ -170,6 +173,7 @@ impl Config {
         }
         Ok(Settings {
             key_cipher,
+            signing_algorithm,
             application_name: self.webauthn.rp_name.clone(),
             rp_name: self.webauthn.rp_name.clone(),
             rp_id,

@@ -1826,7 +1826,7 @@ async fn both_jwks_documents_serve_the_same_keys() {
     let keys = public.body["keys"].as_array().expect("keys");
     assert!(!keys.is_empty());
     for key in keys {
-        assert_eq!(key["alg"], "ES256");
+        assert_eq!(key["alg"], "ES256", "the default keys.algorithm");
         assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()));
         assert!(key.get("d").is_none(), "no private part");
     }

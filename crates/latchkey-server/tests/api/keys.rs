@@ -1,6 +1,6 @@
 //! Signing keys encrypted at rest with `keys.encryption_key`: what the database holds,
 //! tokens verifying against the JWKS, plain keys still loading, and a wrong or missing
-//! encryption key stopping start-up.
+//! encryption key stopping start-up. Switching `keys.algorithm` between ES256 and RS256.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -168,4 +168,104 @@ async fn plain_keys_still_load_once_encryption_is_turned_on() {
         keys,
         "starting changes no key"
     );
+}
+
+/// The `alg` and `kid` of a token's header.
+fn alg_and_kid(jwt: &str) -> (String, String) {
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().unwrap_or_default())
+            .expect("base64url"),
+    )
+    .expect("header");
+    (
+        header["alg"].as_str().unwrap_or_default().to_owned(),
+        header["kid"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// `(kid, kty, alg)` of each key of a JWKS, in its order.
+fn published(jwks: &Value) -> Vec<(String, String, String)> {
+    jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| {
+            let text = |name: &str| k[name].as_str().unwrap_or_default().to_owned();
+            (text("kid"), text("kty"), text("alg"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn switching_the_algorithm_adds_a_signing_key_and_the_jwks_serves_both() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let (es256, jwks) = token_and_jwks(&browser, "ada").await;
+    let (alg, ec_kid) = alg_and_kid(&es256);
+    assert_eq!(alg, "ES256");
+    assert_eq!(
+        published(&jwks),
+        [(ec_kid.clone(), "EC".into(), "ES256".into())]
+    );
+
+    // Another start on the same database with RS256 adds an RSA key, which signs.
+    let mut config = app.config.clone();
+    config.keys.algorithm = "RS256".into();
+    let (base, stop) = run(build(config.clone()).await.expect("starts with RS256"));
+    let rsa_browser = browser.at(&base);
+    let (rs256, jwks) = token_and_jwks(&rsa_browser, "bob").await;
+    let (alg, rsa_kid) = alg_and_kid(&rs256);
+    assert_eq!(alg, "RS256");
+    assert_eq!(
+        published(&jwks),
+        [
+            (rsa_kid.clone(), "RSA".into(), "RS256".into()),
+            (ec_kid.clone(), "EC".into(), "ES256".into()),
+        ],
+        "the new key first, the old one still published"
+    );
+    let rsa_jwk = &jwks["keys"][0];
+    assert_eq!(rsa_jwk["use"], "sig");
+    assert_eq!(rsa_jwk["e"], "AQAB");
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(rsa_jwk["n"].as_str().expect("n"))
+            .map(|n| n.len())
+            .ok(),
+        Some(256),
+        "RSA 2048"
+    );
+    assert!(verifies(&rs256, &jwks), "the RS256 token verifies");
+    assert!(verifies(&es256, &jwks), "the ES256 token still verifies");
+    let mut backend = Browser::new(&base, None);
+    backend.bearer = Some(app.secret_key().to_owned());
+    let backend_jwks = backend.get("/backend/v1/jwks").await.ok().clone();
+    assert_eq!(backend_jwks, jwks, "both JWKS documents");
+
+    // Starting again with RS256 adds nothing; the database holds both keys.
+    drop(stop);
+    let stored = stored_keys(&app.config.database.url).await;
+    assert_eq!(
+        stored
+            .iter()
+            .map(|(kid, _)| kid.clone())
+            .collect::<Vec<_>>(),
+        [ec_kid.clone(), rsa_kid.clone()]
+    );
+    let (base, _stop) = run(build(config).await.expect("starts again"));
+    assert_eq!(stored_keys(&app.config.database.url).await, stored);
+    let (again, _) = token_and_jwks(&browser.at(&base), "cyd").await;
+    assert_eq!(alg_and_kid(&again), ("RS256".into(), rsa_kid.clone()));
+
+    // Back to ES256: a new EC key signs, both older keys still verify.
+    let (base, _stop) = run(build(app.config.clone()).await.expect("back to ES256"));
+    let (back, jwks) = token_and_jwks(&browser.at(&base), "dee").await;
+    let (alg, kid) = alg_and_kid(&back);
+    assert_eq!(alg, "ES256");
+    assert!(kid != ec_kid && kid != rsa_kid, "a new key: {kid}");
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(3));
+    for token in [&es256, &rs256, &back] {
+        assert!(verifies(token, &jwks));
+    }
 }

@@ -129,16 +129,43 @@ async fn the_document_states_the_contracts_closed_sets() {
             json!(["user", "passkey", "email_address"]),
         ),
         ("DeletedObject", "deleted", json!([true])),
-        ("Jwk", "kty", json!(["EC"])),
-        ("Jwk", "crv", json!(["P-256"])),
-        ("Jwk", "alg", json!(["ES256"])),
-        ("Jwk", "use", json!(["sig"])),
+        ("EcJwk", "kty", json!(["EC"])),
+        ("EcJwk", "crv", json!(["P-256"])),
+        ("EcJwk", "alg", json!(["ES256"])),
+        ("EcJwk", "use", json!(["sig"])),
+        ("RsaJwk", "kty", json!(["RSA"])),
+        ("RsaJwk", "alg", json!(["RS256"])),
+        ("RsaJwk", "use", json!(["sig"])),
     ];
     for (schema, property, values) in fixed {
         assert_eq!(
             json!(admitted(&doc, schema, property)),
             values,
             "{schema}.{property}"
+        );
+    }
+    // A JWK is a P-256 key or an RSA key, each with its own fields.
+    let jwks = doc["components"]["schemas"]["Jwk"]["oneOf"]
+        .as_array()
+        .expect("JWK kinds")
+        .iter()
+        .map(|kind| kind["$ref"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        jwks,
+        [
+            json!("#/components/schemas/EcJwk"),
+            json!("#/components/schemas/RsaJwk")
+        ]
+    );
+    for (schema, fields) in [
+        ("EcJwk", &["kty", "crv", "alg", "use", "kid", "x", "y"][..]),
+        ("RsaJwk", &["kty", "alg", "use", "kid", "n", "e"]),
+    ] {
+        assert_eq!(
+            doc["components"]["schemas"][schema]["required"],
+            json!(fields),
+            "{schema}"
         );
     }
     // A first factor is a passkey or an emailed code, each with its one strategy.

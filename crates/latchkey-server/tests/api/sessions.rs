@@ -19,37 +19,48 @@ pub fn claims(jwt: &str) -> Value {
 /// Verifies an ES256 JWT against a JWKS; returns whether the signature holds.
 pub fn verifies(jwt: &str, jwks: &Value) -> bool {
     let parts: Vec<&str> = jwt.split('.').collect();
-    let header: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap_or_default())
-            .unwrap_or(Value::Null);
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).unwrap_or_default();
+    let header: Value = serde_json::from_slice(&decode(parts[0])).unwrap_or(Value::Null);
     let Some(jwk) = jwks["keys"]
         .as_array()
         .and_then(|keys| keys.iter().find(|k| k["kid"] == header["kid"]))
     else {
         return false;
     };
-    let mut sec1 = vec![4u8];
-    sec1.extend(
-        URL_SAFE_NO_PAD
-            .decode(jwk["x"].as_str().unwrap_or(""))
-            .unwrap_or_default(),
-    );
-    sec1.extend(
-        URL_SAFE_NO_PAD
-            .decode(jwk["y"].as_str().unwrap_or(""))
-            .unwrap_or_default(),
-    );
-    let (Ok(key), Ok(sig)) = (
-        VerifyingKey::from_sec1_bytes(&sec1),
-        Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap_or_default()),
-    ) else {
+    let field = |name: &str| decode(jwk[name].as_str().unwrap_or(""));
+    let input = format!("{}.{}", parts[0], parts[1]);
+    let signature = decode(parts[2]);
+    if header["typ"] != "JWT" || header["alg"] != jwk["alg"] {
         return false;
-    };
-    header["alg"] == "ES256"
-        && header["typ"] == "JWT"
-        && key
-            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
-            .is_ok()
+    }
+    match jwk["kty"].as_str() {
+        Some("EC") => {
+            let mut sec1 = vec![4u8];
+            sec1.extend(field("x"));
+            sec1.extend(field("y"));
+            let (Ok(key), Ok(sig)) = (
+                VerifyingKey::from_sec1_bytes(&sec1),
+                Signature::from_slice(&signature),
+            ) else {
+                return false;
+            };
+            header["alg"] == "ES256" && key.verify(input.as_bytes(), &sig).is_ok()
+        }
+        Some("RSA") => {
+            header["alg"] == "RS256"
+                && ring::signature::RsaPublicKeyComponents {
+                    n: field("n"),
+                    e: field("e"),
+                }
+                .verify(
+                    &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                    input.as_bytes(),
+                    &signature,
+                )
+                .is_ok()
+        }
+        _ => false,
+    }
 }
 
 async fn signed_in(app: &TestApp) -> (Browser, String) {

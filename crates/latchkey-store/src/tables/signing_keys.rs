@@ -12,15 +12,21 @@ use crate::value::args;
 #[async_trait]
 impl KeyStore for SqlStore {
     async fn list_signing_keys(&self) -> Result<Vec<SigningKey>> {
-        let found = self.db.fetch_all("SELECT kid, private_key, created_at FROM signing_keys ORDER BY created_at DESC, kid DESC", args![]).await?;
+        let found = self.db.fetch_all("SELECT kid, algorithm, private_key, created_at FROM signing_keys ORDER BY created_at DESC, kid DESC", args![]).await?;
         found.iter().map(rows::signing_key).collect()
     }
 
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<()> {
         self.db
             .execute(
-                "INSERT INTO signing_keys (kid, private_key, created_at) VALUES ($1, $2, $3)",
-                args![&key.kid, &key.private_key, key.created_at],
+                "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+                args![
+                    &key.kid,
+                    key.algorithm.as_str(),
+                    &key.private_key,
+                    key.created_at
+                ],
             )
             .await?;
         Ok(())

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::kinds::{AndroidAppNamespace, EcKeyType, Es256Algorithm, P256Curve, SignatureUse};
+use super::kinds::{
+    AndroidAppNamespace, EcKeyType, Es256Algorithm, P256Curve, Rs256Algorithm, RsaKeyType,
+    SignatureUse,
+};
 use crate::config::AndroidApp;
 
 /// What the SDK needs to know of the configuration.
@@ -75,9 +78,18 @@ pub struct Jwks {
     keys: Vec<Jwk>,
 }
 
-/// A P-256 public key.
+/// A public key that signs session tokens: the `alg` of a token's header is the `alg` of
+/// the key its `kid` names.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Jwk {
+#[serde(untagged)]
+pub enum Jwk {
+    Ec(EcJwk),
+    Rsa(RsaJwk),
+}
+
+/// A P-256 public key, signing with ES256.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EcJwk {
     #[schema(inline)]
     kty: EcKeyType,
     #[schema(inline)]
@@ -90,6 +102,23 @@ pub struct Jwk {
     kid: String,
     x: String,
     y: String,
+}
+
+/// An RSA public key (2048 bits when Latchkey made it), signing with RS256.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RsaJwk {
+    #[schema(inline)]
+    kty: RsaKeyType,
+    #[schema(inline)]
+    alg: Rs256Algorithm,
+    #[serde(rename = "use")]
+    #[schema(inline)]
+    use_: SignatureUse,
+    kid: String,
+    /// The modulus, base64url big-endian.
+    n: String,
+    /// The public exponent, base64url big-endian (`AQAB`, 65537).
+    e: String,
 }
 
 impl Jwks {

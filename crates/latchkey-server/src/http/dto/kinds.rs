@@ -119,7 +119,7 @@ constant!(
     AndroidAppNamespace = "android_app"
 );
 constant!(
-    /// A JWK's key type.
+    /// An EC JWK's key type.
     EcKeyType = "EC"
 );
 constant!(
@@ -127,8 +127,16 @@ constant!(
     P256Curve = "P-256"
 );
 constant!(
-    /// A JWK's algorithm.
+    /// An EC JWK's algorithm.
     Es256Algorithm = "ES256"
+);
+constant!(
+    /// An RSA JWK's key type.
+    RsaKeyType = "RSA"
+);
+constant!(
+    /// An RSA JWK's algorithm.
+    Rs256Algorithm = "RS256"
 );
 constant!(
     /// A JWK's use.
