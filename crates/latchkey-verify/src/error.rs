@@ -11,13 +11,14 @@ pub enum VerifyError {
     /// `sts`, a `crit` header, or longer than 8 KiB.
     #[error("malformed token: {0}")]
     Malformed(String),
-    /// The header's `alg` is not `ES256` (`none` and `HS256` included).
-    #[error("unsupported algorithm {0:?}: only ES256 is accepted")]
+    /// The header's `alg` is neither `ES256` nor `RS256` (`none` and `HS256` included).
+    #[error("unsupported algorithm {0:?}: only ES256 and RS256 are accepted")]
     UnsupportedAlgorithm(String),
     /// No key in the JWKS has the token's `kid`, even after a refresh.
     #[error("no signing key with kid {0:?}")]
     UnknownKey(String),
-    /// The signature does not verify with the key named by `kid`.
+    /// The signature does not verify with the key named by `kid`, or that key is not of
+    /// the header's `alg`.
     #[error("the signature does not verify")]
     BadSignature,
     /// `exp` (plus the leeway) has passed.
@@ -80,7 +81,8 @@ pub enum JwksError {
     /// The server answered with a status other than 2xx.
     #[error("the JWKS URL answered HTTP {0}")]
     Status(u16),
-    /// The document is not a JWK Set with at least one usable ES256 P-256 key, or is over
+    /// The document is not a JWK Set with at least one usable ES256 P-256 or RS256 RSA
+    /// key, or is over
     /// 256 KiB.
     #[error("invalid JWKS: {0}")]
     Invalid(String),

@@ -16,7 +16,19 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The usable keys of a JWK Set, by `kid`.
-pub(crate) type Keys = HashMap<String, VerifyingKey>;
+pub(crate) type Keys = HashMap<String, PublicKey>;
+
+/// A key tokens are verified with; each verifies only tokens of its own algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PublicKey {
+    /// A P-256 key, for ES256.
+    Es256(VerifyingKey),
+    /// An RSA key of 2048 to 8192 bits, for RS256: the big-endian modulus and exponent.
+    Rs256 { n: Vec<u8>, e: Vec<u8> },
+}
+
+/// The RSA moduli accepted, in bytes: 2048 to 8192 bits, as RS256 verification allows.
+const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 256..=1024;
 
 #[derive(Deserialize)]
 struct JwkSet {
@@ -38,10 +50,15 @@ struct Jwk {
     x: Option<String>,
     #[serde(default)]
     y: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
 }
 
-/// The ES256 P-256 signing keys of a JWK Set. Keys of other types, curves, algorithms or
-/// uses, without a `kid` or with coordinates that are not a point on the curve are skipped
+/// The signing keys of a JWK Set: ES256 P-256 keys and RS256 RSA keys. Keys of other types,
+/// curves, algorithms or uses, without a `kid`, with coordinates that are not a point on the
+/// curve or with an RSA modulus under 2048 bits are skipped
 /// (RFC 7517 §5: a set may hold keys its reader does not understand); of two keys with the
 /// same `kid` the first wins. A set without any usable key is an error.
 pub(crate) fn parse(document: &[u8]) -> Result<Keys, JwksError> {
@@ -54,22 +71,34 @@ pub(crate) fn parse(document: &[u8]) -> Result<Keys, JwksError> {
         }
     }
     if keys.is_empty() {
-        return Err(JwksError::Invalid("no ES256 P-256 signing key".into()));
+        return Err(JwksError::Invalid(
+            "no ES256 P-256 or RS256 RSA signing key".into(),
+        ));
     }
     Ok(keys)
 }
 
-fn usable_key(value: serde_json::Value) -> Option<(String, VerifyingKey)> {
+fn usable_key(value: serde_json::Value) -> Option<(String, PublicKey)> {
     let jwk: Jwk = serde_json::from_value(value).ok()?;
-    let usable = jwk.kty == "EC"
-        && jwk.crv.as_deref() == Some("P-256")
-        && jwk.alg.as_deref().is_none_or(|alg| alg == "ES256")
-        && jwk.use_.as_deref().is_none_or(|use_| use_ == "sig");
+    if jwk.use_.as_deref().is_some_and(|use_| use_ != "sig") {
+        return None;
+    }
+    let key = match jwk.kty.as_str() {
+        "EC" => ec_key(&jwk)?,
+        "RSA" => rsa_key(&jwk)?,
+        _ => return None,
+    };
+    Some((jwk.kid?, key))
+}
+
+fn ec_key(jwk: &Jwk) -> Option<PublicKey> {
+    let usable =
+        jwk.crv.as_deref() == Some("P-256") && jwk.alg.as_deref().is_none_or(|alg| alg == "ES256");
     if !usable {
         return None;
     }
-    let x = URL_SAFE_NO_PAD.decode(jwk.x?).ok()?;
-    let y = URL_SAFE_NO_PAD.decode(jwk.y?).ok()?;
+    let x = URL_SAFE_NO_PAD.decode(jwk.x.as_deref()?).ok()?;
+    let y = URL_SAFE_NO_PAD.decode(jwk.y.as_deref()?).ok()?;
     if x.len() != 32 || y.len() != 32 {
         return None;
     }
@@ -78,8 +107,23 @@ fn usable_key(value: serde_json::Value) -> Option<(String, VerifyingKey)> {
     point.push(0x04);
     point.extend_from_slice(&x);
     point.extend_from_slice(&y);
-    let key = VerifyingKey::from_sec1_bytes(&point).ok()?;
-    Some((jwk.kid?, key))
+    VerifyingKey::from_sec1_bytes(&point)
+        .ok()
+        .map(PublicKey::Es256)
+}
+
+fn rsa_key(jwk: &Jwk) -> Option<PublicKey> {
+    if jwk.alg.as_deref().is_some_and(|alg| alg != "RS256") {
+        return None;
+    }
+    // RFC 7518 §6.3.1: unsigned big-endian integers in their shortest form.
+    let n = URL_SAFE_NO_PAD.decode(jwk.n.as_deref()?).ok()?;
+    let e = URL_SAFE_NO_PAD.decode(jwk.e.as_deref()?).ok()?;
+    let shortest = |int: &[u8]| int.first().is_some_and(|first| *first != 0);
+    if !shortest(&n) || !shortest(&e) || !RSA_MODULUS_BYTES.contains(&n.len()) || e.len() > 4 {
+        return None;
+    }
+    Some(PublicKey::Rs256 { n, e })
 }
 
 /// Fetches one JWKS URL.
@@ -160,6 +204,22 @@ mod tests {
         let b = SigningKey::from_slice(&[2; 32]).expect("key");
         let mut rsa = jwk("rsa", &a);
         rsa["kty"] = "RSA".into();
+        let short_rsa = serde_json::json!({
+            "kty": "RSA", "alg": "RS256", "kid": "short",
+            "n": URL_SAFE_NO_PAD.encode([0xc5; 128]), "e": "AQAB",
+        });
+        let padded_rsa = serde_json::json!({
+            "kty": "RSA", "alg": "RS256", "kid": "padded",
+            "n": URL_SAFE_NO_PAD.encode([0; 257]), "e": "AQAB",
+        });
+        let rs384 = serde_json::json!({
+            "kty": "RSA", "alg": "RS384", "kid": "rs384",
+            "n": URL_SAFE_NO_PAD.encode([0xc5; 256]), "e": "AQAB",
+        });
+        let rs256 = serde_json::json!({
+            "kty": "RSA", "alg": "RS256", "use": "sig", "kid": "r",
+            "n": URL_SAFE_NO_PAD.encode([0xc5; 256]), "e": "AQAB",
+        });
         let mut p384 = jwk("p384", &a);
         p384["crv"] = "P-384".into();
         let mut hs = jwk("hs", &a);
@@ -171,13 +231,21 @@ mod tests {
         let mut no_kid = jwk("x", &a);
         no_kid.as_object_mut().expect("object").remove("kid");
         let set = serde_json::json!({ "keys": [
-            rsa, p384, hs, enc, off_curve, no_kid, "junk", jwk("a", &a), jwk("a", &b), jwk("b", &b)
+            rsa, p384, hs, enc, off_curve, no_kid, short_rsa, padded_rsa, rs384, "junk",
+            jwk("a", &a), jwk("a", &b), jwk("b", &b), rs256
         ]});
         let keys = parse(set.to_string().as_bytes()).expect("keys");
         let mut kids: Vec<_> = keys.keys().cloned().collect();
         kids.sort();
-        assert_eq!(kids, ["a", "b"]);
-        assert_eq!(keys["a"], *a.verifying_key());
+        assert_eq!(kids, ["a", "b", "r"]);
+        assert_eq!(keys["a"], PublicKey::Es256(*a.verifying_key()));
+        assert_eq!(
+            keys["r"],
+            PublicKey::Rs256 {
+                n: vec![0xc5; 256],
+                e: vec![1, 0, 1]
+            }
+        );
     }
 
     #[test]

@@ -1,14 +1,23 @@
-//! Strict parsing of a compact JWS (RFC 7515 §7.1) into its parts, and the ES256
-//! signature check (RFC 7518 §3.4).
+//! Strict parsing of a compact JWS (RFC 7515 §7.1) into its parts, and the ES256 and
+//! RS256 signature checks (RFC 7518 §3.4 and §3.3).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::ecdsa::Signature;
 use p256::ecdsa::signature::Verifier as _;
-use p256::ecdsa::{Signature, VerifyingKey};
+use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use serde::Deserialize;
 
 use crate::claims::Claims;
 use crate::error::VerifyError;
+use crate::jwks::PublicKey;
+
+/// The algorithms accepted in a token's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    Es256,
+    Rs256,
+}
 
 /// Longer strings are refused before any decoding; real tokens are well under 1 KiB.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -18,6 +27,8 @@ const MAX_TOKEN_LEN: usize = 8 * 1024;
 pub(crate) struct UnverifiedJwt<'a> {
     /// The `kid` of the header.
     pub kid: String,
+    /// The `alg` of the header.
+    alg: Algorithm,
     /// `header.payload`, the bytes the signature covers.
     signing_input: &'a str,
     payload: Vec<u8>,
@@ -51,7 +62,8 @@ fn decode(part: &str, what: &str) -> Result<Vec<u8>, VerifyError> {
         .map_err(|_| VerifyError::Malformed(format!("the {what} is not base64url without padding")))
 }
 
-/// Splits `token` and checks its header: `alg` must be `ES256` and a `kid` present.
+/// Splits `token` and checks its header: `alg` must be `ES256` or `RS256` and a `kid`
+/// present.
 pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, VerifyError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed("longer than 8 KiB"));
@@ -67,9 +79,11 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, VerifyError> {
         .map_err(|_| malformed("the header is not a JSON object with a string alg"))?;
     // The algorithm is fixed here, before any key is looked up, so a token cannot choose
     // `none` or use the public key as an HMAC secret (RFC 8725 §2.1).
-    if header.alg != "ES256" {
-        return Err(VerifyError::UnsupportedAlgorithm(header.alg));
-    }
+    let alg = match header.alg.as_str() {
+        "ES256" => Algorithm::Es256,
+        "RS256" => Algorithm::Rs256,
+        _ => return Err(VerifyError::UnsupportedAlgorithm(header.alg)),
+    };
     if header.crit.is_some() {
         return Err(malformed("the header has a crit parameter"));
     }
@@ -87,6 +101,7 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, VerifyError> {
     let signature = decode(signature_part, "signature")?;
     Ok(UnverifiedJwt {
         kid,
+        alg,
         signing_input: &token[..header_part.len() + 1 + payload_part.len()],
         payload,
         signature,
@@ -94,13 +109,25 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, VerifyError> {
 }
 
 impl UnverifiedJwt<'_> {
-    /// Checks the signature with `key`, then decodes the claims.
-    pub fn verify(self, key: &VerifyingKey) -> Result<Claims, VerifyError> {
-        // JWS ES256 signatures are the raw 64-byte r || s, not DER.
-        let signature =
-            Signature::from_slice(&self.signature).map_err(|_| VerifyError::BadSignature)?;
-        key.verify(self.signing_input.as_bytes(), &signature)
-            .map_err(|_| VerifyError::BadSignature)?;
+    /// Checks the signature with `key`, then decodes the claims. A key verifies only
+    /// tokens of its own algorithm: an ES256 key never checks an RS256 signature, nor the
+    /// other way round.
+    pub fn verify(self, key: &PublicKey) -> Result<Claims, VerifyError> {
+        let input = self.signing_input.as_bytes();
+        let verified = match (self.alg, key) {
+            (Algorithm::Es256, PublicKey::Es256(key)) => {
+                // JWS ES256 signatures are the raw 64-byte r || s, not DER.
+                Signature::from_slice(&self.signature)
+                    .is_ok_and(|signature| key.verify(input, &signature).is_ok())
+            }
+            (Algorithm::Rs256, PublicKey::Rs256 { n, e }) => RsaPublicKeyComponents { n, e }
+                .verify(&RSA_PKCS1_2048_8192_SHA256, input, &self.signature)
+                .is_ok(),
+            _ => false,
+        };
+        if !verified {
+            return Err(VerifyError::BadSignature);
+        }
         serde_json::from_slice(&self.payload)
             .map_err(|e| VerifyError::Malformed(format!("the claims do not parse: {e}")))
     }

@@ -1,18 +1,21 @@
 //! Verify Latchkey session tokens in a Rust backend.
 //!
-//! A Latchkey session token is a short-lived JWT signed with **ES256** (API §6). Browsers
+//! A Latchkey session token is a short-lived JWT signed with **ES256**, or with **RS256**
+//! when the server's `keys.algorithm` says so (API §6). Browsers
 //! keep the current one in the `__session` cookie of the app's origin; native apps send
 //! it as `Authorization: Bearer <jwt>`. This crate checks such a token against the
 //! server's JWKS (`{issuer}/.well-known/jwks.json`) and returns its [`Claims`]:
 //!
 //! - the token is parsed strictly: three base64url parts without padding, a header whose
-//!   `alg` is `ES256` (anything else, `none` and `HS256` included, is refused before any key
-//!   is looked at) and which names a `kid`;
+//!   `alg` is `ES256` or `RS256` (anything else, `none` and `HS256` included, is refused
+//!   before any key is looked at) and which names a `kid`;
 //! - the key is found by `kid` in the JWKS, which is fetched on first use and cached; an
 //!   unknown `kid` (the server rotated its keys) refreshes the cache, at most once per
 //!   [`VerifierConfig::min_refresh_interval_secs`], so tokens with made-up `kid`s cannot make
 //!   the verifier hammer the server;
-//! - the ES256 signature (raw `r || s`) is verified;
+//! - the signature is verified with that key, which must be of the header's algorithm: an
+//!   ES256 signature (raw `r || s`) with a P-256 key, an RS256 one (PKCS#1 v1.5, SHA-256)
+//!   with an RSA key of 2048 to 8192 bits;
 //! - `exp` and `nbf` are checked with [`VerifierConfig::leeway_secs`] of clock skew, `iss`
 //!   must equal the configured issuer, `azp` must be in
 //!   [`VerifierConfig::authorized_parties`] when that list is not empty, and `v` must be 1;

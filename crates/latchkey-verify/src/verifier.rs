@@ -5,11 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use p256::ecdsa::VerifyingKey;
-
 use crate::claims::{Claims, SessionStatus};
 use crate::error::{JwksError, VerifyError};
-use crate::jwks::{self, Fetcher, Keys};
+use crate::jwks::{self, Fetcher, Keys, PublicKey};
 use crate::jwt;
 
 /// How a [`Verifier`] checks tokens. Start from [`VerifierConfig::new`] and change the
@@ -252,7 +250,7 @@ impl Verifier {
     /// The key named `kid`, fetching the JWKS when there is none yet, when the cache is
     /// older than `max_age`, or when `kid` is unknown — the last two at most once per
     /// `min_refresh_interval`.
-    async fn key(&self, kid: &str, now: i64) -> Result<VerifyingKey, VerifyError> {
+    async fn key(&self, kid: &str, now: i64) -> Result<PublicKey, VerifyError> {
         let inner = &*self.inner;
         let cached = self.cached();
         let Some(fetcher) = &inner.fetcher else {
@@ -261,7 +259,7 @@ impl Verifier {
         let fresh_key = |cached: Option<&CachedKeys>| {
             cached
                 .filter(|keys| now.abs_diff(keys.fetched_at) < inner.max_age.unsigned_abs())
-                .and_then(|keys| keys.keys.get(kid).copied())
+                .and_then(|keys| keys.keys.get(kid).cloned())
         };
         if let Some(key) = fresh_key(cached.as_deref()) {
             return Ok(key);
@@ -297,7 +295,7 @@ impl Verifier {
         match result {
             Ok(keys) => {
                 state.last_error = None;
-                let key = keys.get(kid).copied();
+                let key = keys.get(kid).cloned();
                 let fresh = Arc::new(CachedKeys {
                     keys,
                     fetched_at: now,
@@ -315,8 +313,8 @@ impl Verifier {
     }
 }
 
-fn find(cached: Option<&CachedKeys>, kid: &str) -> Option<VerifyingKey> {
-    cached.and_then(|keys| keys.keys.get(kid).copied())
+fn find(cached: Option<&CachedKeys>, kid: &str) -> Option<PublicKey> {
+    cached.and_then(|keys| keys.keys.get(kid).cloned())
 }
 
 fn unknown(kid: &str) -> VerifyError {

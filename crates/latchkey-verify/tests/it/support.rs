@@ -7,6 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_verify::VerifierConfig;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
+use rsa::pkcs8::EncodePrivateKey as _;
 use serde_json::{Value, json};
 
 /// The issuer of the test tokens.
@@ -68,6 +71,60 @@ impl Key {
         let signature: Signature = self.signing.sign(input.as_bytes());
         format!("{input}.{}", b64(signature.to_bytes()))
     }
+}
+
+/// An RS256 signing key with its kid: a 2048-bit RSA key, as the server makes them.
+pub struct RsaKey {
+    pub kid: String,
+    pair: RsaKeyPair,
+}
+
+impl RsaKey {
+    pub fn generate(kid: &str) -> Self {
+        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("RSA key");
+        let der = key.to_pkcs8_der().expect("PKCS#8");
+        Self {
+            kid: kid.into(),
+            pair: RsaKeyPair::from_pkcs8(der.as_bytes()).expect("ring key"),
+        }
+    }
+
+    /// The public JWK, as the server publishes it.
+    pub fn jwk(&self) -> Value {
+        let public = RsaPublicKeyComponents::<Vec<u8>>::from(self.pair.public());
+        json!({
+            "kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.kid,
+            "n": b64(&public.n), "e": b64(&public.e),
+        })
+    }
+
+    /// A token with the standard header.
+    pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_header(
+            &json!({ "alg": "RS256", "kid": self.kid, "typ": "JWT" }),
+            claims,
+        )
+    }
+
+    /// A token with any header, signed with RS256 whatever the header says.
+    pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
+        let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        let mut signature = vec![0; self.pair.public().modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut signature,
+            )
+            .expect("sign");
+        format!("{input}.{}", b64(signature))
+    }
+}
+
+/// A JWK Set of these JWKs.
+pub fn jwks_of(keys: &[Value]) -> String {
+    json!({ "keys": keys }).to_string()
 }
 
 /// A JWK Set of `keys`.

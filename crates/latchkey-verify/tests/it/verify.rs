@@ -3,7 +3,9 @@
 use latchkey_verify::{Claims, JwksError, SessionStatus, Verifier, VerifierConfig, VerifyError};
 use serde_json::{Value, json};
 
-use crate::support::{APP, ISS, Key, NOW, b64, claims, claims_at, config, jwks, unix_now};
+use crate::support::{
+    APP, ISS, Key, NOW, RsaKey, b64, claims, claims_at, config, jwks, jwks_of, unix_now,
+};
 
 fn setup(config: VerifierConfig) -> (Key, Verifier) {
     let key = Key::generate("key_1");
@@ -147,7 +149,9 @@ async fn alg_none_is_refused() {
 #[tokio::test]
 async fn other_algorithms_are_refused_before_any_key_is_used() {
     let (key, verifier) = setup(config());
-    for alg in ["HS256", "RS256", "ES384", "EdDSA", "es256"] {
+    for alg in [
+        "HS256", "RS384", "PS256", "ES384", "EdDSA", "es256", "rs256",
+    ] {
         let header = json!({ "alg": alg, "kid": "key_1", "typ": "JWT" });
         // Signed with the ES256 key: the algorithm alone must be enough to refuse it.
         let token = key.sign_with_header(&header, &claims());
@@ -443,4 +447,95 @@ async fn unusable_configurations_are_refused() {
         );
     }
     assert!(Verifier::new(config()).is_ok());
+}
+
+/// A verifier trusting an ES256 key `key_ec` and an RS256 key `key_rsa`, as a server
+/// whose `keys.algorithm` changed publishes them.
+fn setup_both(config: VerifierConfig) -> (Key, RsaKey, Verifier) {
+    let ec = Key::generate("key_ec");
+    let rsa = RsaKey::generate("key_rsa");
+    let verifier = Verifier::with_jwks(config, &jwks_of(&[rsa.jwk(), ec.jwk()])).expect("verifier");
+    (ec, rsa, verifier)
+}
+
+#[tokio::test]
+async fn rs256_tokens_are_accepted_beside_es256_ones() {
+    let (ec, rsa, verifier) = setup_both(config());
+    let verified = check(&verifier, &rsa.sign(&claims()), NOW)
+        .await
+        .expect("RS256 token");
+    assert_eq!(
+        (verified.sub.as_str(), verified.azp.as_deref()),
+        ("user_1", Some(APP))
+    );
+    assert!(check(&verifier, &ec.sign(&claims()), NOW).await.is_ok());
+    // The claim checks apply alike.
+    assert!(matches!(
+        check(&verifier, &rsa.sign(&claims()), NOW + 3600).await,
+        Err(VerifyError::Expired { .. })
+    ));
+    let authorized = Verifier::with_jwks(
+        VerifierConfig {
+            authorized_parties: vec!["https://other.example.com".into()],
+            ..config()
+        },
+        &jwks_of(&[rsa.jwk()]),
+    )
+    .expect("verifier");
+    assert_eq!(
+        check(&authorized, &rsa.sign(&claims()), NOW).await,
+        Err(VerifyError::UnauthorizedParty(Some(APP.into())))
+    );
+}
+
+#[tokio::test]
+async fn tampered_or_foreign_rs256_tokens_are_refused() {
+    let (_, rsa, verifier) = setup_both(config());
+    let token = rsa.sign(&claims());
+    let [header, _, signature] = token.split('.').collect::<Vec<_>>()[..] else {
+        panic!("three parts");
+    };
+    let forged = b64(with(json!({ "sub": "user_admin" })).to_string());
+    assert_eq!(
+        check(&verifier, &format!("{header}.{forged}.{signature}"), NOW).await,
+        Err(VerifyError::BadSignature)
+    );
+    let mut bytes = base64_decode(signature);
+    bytes[10] ^= 1;
+    let payload = token.split('.').nth(1).expect("payload");
+    assert_eq!(
+        check(
+            &verifier,
+            &format!("{header}.{payload}.{}", b64(&bytes)),
+            NOW
+        )
+        .await,
+        Err(VerifyError::BadSignature)
+    );
+    let impostor = RsaKey::generate("key_rsa");
+    assert_eq!(
+        check(&verifier, &impostor.sign(&claims()), NOW).await,
+        Err(VerifyError::BadSignature)
+    );
+}
+
+#[tokio::test]
+async fn a_key_verifies_only_tokens_of_its_own_algorithm() {
+    let (ec, rsa, verifier) = setup_both(config());
+    // An RS256 header naming the EC key, and an ES256 header naming the RSA key, each
+    // signed by the named key's owner with its own algorithm.
+    let rs256_on_ec = ec.sign_with_header(
+        &json!({ "alg": "RS256", "kid": "key_ec", "typ": "JWT" }),
+        &claims(),
+    );
+    let es256_on_rsa = rsa.sign_with_header(
+        &json!({ "alg": "ES256", "kid": "key_rsa", "typ": "JWT" }),
+        &claims(),
+    );
+    for token in [rs256_on_ec, es256_on_rsa] {
+        assert_eq!(
+            check(&verifier, &token, NOW).await,
+            Err(VerifyError::BadSignature)
+        );
+    }
 }
