@@ -1,7 +1,8 @@
 /**
  * A Node.js backend whose `GET /api/me` needs a Latchkey session.
  *
- * Tokens are ES256 JWTs from the Latchkey server (API §6), verified with `jose` against
+ * Tokens are ES256 (or, with `keys.algorithm = "RS256"`, RS256) JWTs from the Latchkey
+ * server (API §6), verified with `jose` against
  * the server's JWKS: signature, `iss`, `exp`/`nbf` with 5 s of clock skew, `v`, an
  * optional `azp` allow-list, and `sts` (a `pending` session counts as signed out).
  *
@@ -46,7 +47,7 @@ export function createVerifier({ issuer, jwksUrl, authorizedParties = [], accept
   return async (token) => {
     const { payload } = await jwtVerify(token, jwks, {
       issuer: iss,
-      algorithms: ['ES256'],
+      algorithms: ['ES256', 'RS256'],
       clockTolerance: 5,
       requiredClaims: ['sub', 'sid', 'exp', 'nbf', 'iat'],
     });
