@@ -5,9 +5,9 @@
   (`POST /v1/client/sign_ups?_is_native=1`, whose client token comes back in the
   `Authorization` response header). The token is sent on alternate cases as a bearer token
   and as the `__client` cookie with the server's own `Origin` (the CSRF rule for cookies).
-- A generated `_latchkey_session_id` (random text: 401, as documented) is replaced on most
-  cases by the client's session id, so that `/v1/me...` calls are tested past it too; ids
-  that a link supplied (`sess_...`) are kept.
+- A generated `_latchkey_session_id` or `_clerk_session_id` (random text: 401, as
+  documented) is replaced on most cases by the client's session id, so that `/v1/me...`
+  calls are tested past it too; ids that a link supplied (`sess_...`) are kept.
 - When a Frontend call answers 401 (the fuzzer may have ended or revoked the client's
   sessions, deleted its user, ...), the client is checked with `GET /v1/me`; if it is no
   longer signed in, a fresh one is signed up, and cases generated earlier that still carry
@@ -79,6 +79,8 @@ class SignedInClient:
 
 
 CLIENT = SignedInClient()
+# The query parameters that name the session to act as: ours and the vendor SDK's.
+SESSION_PARAMS = ("_latchkey_session_id", "_clerk_session_id")
 _counter = itertools.count()
 _counter_lock = threading.Lock()
 
@@ -116,9 +118,10 @@ class LatchkeyAuth:
         else:
             case.headers["Authorization"] = f"Bearer {token}"
         query = case.query
-        if query and "_latchkey_session_id" in query and n % 4 != 0:
-            if not str(query["_latchkey_session_id"]).startswith("sess_"):
-                query["_latchkey_session_id"] = session_id
+        for name in SESSION_PARAMS:
+            if query and name in query and n % 4 != 0:
+                if not str(query[name]).startswith("sess_"):
+                    query[name] = session_id
 
 
 def _client_token(case) -> str | None:
@@ -140,8 +143,9 @@ def before_call(context, case, kwargs):
         case.cookies[COOKIE] = current
     if case.headers and case.headers.get("Authorization") == f"Bearer {token}":
         case.headers["Authorization"] = f"Bearer {current}"
-    if case.query and case.query.get("_latchkey_session_id") in CLIENT.retired:
-        case.query["_latchkey_session_id"] = session_id
+    for name in SESSION_PARAMS:
+        if case.query and case.query.get(name) in CLIENT.retired:
+            case.query[name] = session_id
 
 
 @schemathesis.hook

@@ -17,6 +17,7 @@ pub enum Kind {
     AuditEvent,
     Key,
     Mail,
+    DevBrowser,
 }
 
 impl Kind {
@@ -32,6 +33,7 @@ impl Kind {
             Kind::AuditEvent => "evt",
             Kind::Key => "key",
             Kind::Mail => "mail",
+            Kind::DevBrowser => "dvb",
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::ids::{Kind, new_id, random_bytes};
 use crate::model::{Client, RequestClient, SessionStatus};
 
 impl Auth {
+    /// An id for the vendor SDK's development browser. Latchkey knows a browser by its
+    /// client cookie or client token, so the id names nothing stored.
+    pub fn new_dev_browser(&self) -> String {
+        new_id(Kind::DevBrowser, self.now())
+    }
+
     /// The client holding `token`, if any.
     pub async fn find_client(&self, token: &str) -> Result<Option<Client>> {
         self.store.find_client_by_token(&token_hash(token)).await
@@ -127,21 +133,49 @@ impl Auth {
         client: &Client,
         ctx: &RequestContext,
     ) -> Result<Answer<Option<ClientView>>> {
-        let now = self.now();
-        for session in self.store.list_client_sessions(&client.id).await? {
-            if session.status.is_live() {
-                self.close_session(session, SessionStatus::Ended, ctx)
-                    .await?;
-            }
-        }
+        self.close_client_sessions(client, SessionStatus::Ended, ctx)
+            .await?;
         let client = Client {
             sign_in_id: None,
             sign_up_id: None,
             last_active_session_id: None,
-            updated_at: now,
+            updated_at: self.now(),
             ..client.clone()
         };
         self.store.update_client(&client).await?;
         self.show_client(Some(&client)).await
+    }
+
+    /// Signs the client out as the vendor's SDK does: every session of the client
+    /// becomes `removed`; its attempts stay. Answers with the client as it now is.
+    pub async fn remove_client_sessions(
+        &self,
+        client: &Client,
+        ctx: &RequestContext,
+    ) -> Result<Answer<Option<ClientView>>> {
+        self.close_client_sessions(client, SessionStatus::Removed, ctx)
+            .await?;
+        let client = Client {
+            last_active_session_id: None,
+            updated_at: self.now(),
+            ..client.clone()
+        };
+        self.store.update_client(&client).await?;
+        self.show_client(Some(&client)).await
+    }
+
+    /// Gives every live session of the client the final `status`.
+    async fn close_client_sessions(
+        &self,
+        client: &Client,
+        status: SessionStatus,
+        ctx: &RequestContext,
+    ) -> Result<()> {
+        for session in self.store.list_client_sessions(&client.id).await? {
+            if session.status.is_live() {
+                self.close_session(session, status, ctx).await?;
+            }
+        }
+        Ok(())
     }
 }

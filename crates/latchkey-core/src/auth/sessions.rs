@@ -82,18 +82,18 @@ impl Auth {
         self.keys.read().map_err(Error::internal)?.sign(&claims)
     }
 
-    /// Signs the client's session `id` out; another live session becomes the active one.
+    /// Signs the client's session `id` out, leaving it `status` (`ended` by our own
+    /// sign-out, `removed` by the vendor's); another live session becomes the active one.
     pub async fn end_session(
         &self,
         client: &Client,
         id: &str,
+        status: SessionStatus,
         ctx: &RequestContext,
     ) -> Result<Answer<SessionView>> {
         let now = self.now();
         let session = self.client_session(client, id).await?;
-        let session = self
-            .close_session(session, SessionStatus::Ended, ctx)
-            .await?;
+        let session = self.close_session(session, status, ctx).await?;
         if client.last_active_session_id.as_deref() == Some(id) {
             let next = self
                 .store
@@ -212,8 +212,8 @@ impl Auth {
         Ok(session)
     }
 
-    /// Gives a session its final status (`ended` or `revoked`) with the audit event
-    /// that records it.
+    /// Gives a session its final status (`ended`, `removed` or `revoked`) with the audit
+    /// event that records it.
     pub(super) async fn close_session(
         &self,
         mut session: Session,

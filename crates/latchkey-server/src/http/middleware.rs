@@ -88,13 +88,14 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// The query parameters the API reads; a NUL character in one of them is refused by name.
-const QUERY_PARAMS: [&str; 8] = [
+const QUERY_PARAMS: [&str; 9] = [
     "query",
     "user_id",
     "status",
     "limit",
     "offset",
     "_latchkey_session_id",
+    "_clerk_session_id",
     "_is_native",
     "_method",
 ];

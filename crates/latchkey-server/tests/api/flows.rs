@@ -17,6 +17,44 @@ async fn environment_describes_the_configuration() {
 }
 
 #[tokio::test]
+async fn the_vendor_sdks_development_mode_calls_are_answered() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    // A development browser: a fresh id each time, which the SDK then sends back.
+    let first = browser.post("/v1/dev_browser", &[]).await;
+    assert_eq!(first.ok()["object"], "dev_browser");
+    let id = first.body["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("dvb_"), "{id}");
+    assert_ne!(
+        browser.post("/v1/dev_browser", &[]).await.ok()["id"],
+        id.as_str()
+    );
+    // The environment touch answers what GET does.
+    let touched = browser
+        .post("/v1/environment?_method=PATCH", &[])
+        .await
+        .ok()
+        .clone();
+    assert_eq!(touched, browser.get("/v1/environment").await.ok().clone());
+    // The id rides along on every call; the client cookie still says who is calling.
+    let signed_up = browser
+        .post(
+            &format!("/v1/client/sign_ups?__clerk_db_jwt={id}"),
+            &[("username", "ada")],
+        )
+        .await;
+    let client_id = signed_up.ok()["client"]["id"].clone();
+    let me = browser.get(&format!("/v1/me?__clerk_db_jwt={id}")).await;
+    assert_eq!(me.ok()["response"]["username"], "ada");
+    assert_eq!(me.body["client"]["id"], client_id);
+    // Another browser sending the same id is not that client.
+    app.browser()
+        .get(&format!("/v1/me?__clerk_db_jwt={id}"))
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
 async fn client_is_null_before_the_first_call_that_needs_one() {
     let app = TestApp::spawn().await;
     let reply = app.browser().get("/v1/client").await;

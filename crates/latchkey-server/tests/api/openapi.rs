@@ -66,6 +66,7 @@ async fn the_document_states_the_contracts_closed_sets() {
         ("EmailAddress", "email_address"),
         ("EmailCodeVerification", "verification_email_code"),
         ("SessionVerification", "session_verification"),
+        ("DevBrowser", "dev_browser"),
     ];
     for (schema, object) in objects {
         assert_eq!(

@@ -546,3 +546,110 @@ async fn completed_attempts_carry_the_new_sessions_first_token() {
         created.as_str()
     );
 }
+
+/// A second session, for `grace`, on the browser that holds `ada`'s.
+async fn second_session(browser: &Browser) -> String {
+    browser.sign_up("grace").await.ok()["response"]["created_session_id"]
+        .as_str()
+        .expect("sid")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn removing_a_session_signs_it_out_as_removed_and_keeps_the_others() {
+    let app = TestApp::spawn().await;
+    let (browser, adas) = signed_in(&app).await;
+    let graces = second_session(&browser).await;
+    let removed = browser
+        .post(&format!("/v1/client/sessions/{graces}/remove"), &[])
+        .await;
+    assert_eq!(removed.ok()["response"]["id"], graces.as_str());
+    assert_eq!(removed.body["response"]["status"], "removed");
+    let sessions = removed.body["client"]["sessions"]
+        .as_array()
+        .expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["id"], adas.as_str());
+    assert_eq!(
+        removed.body["client"]["last_active_session_id"],
+        adas.as_str()
+    );
+    token(&browser, &graces)
+        .await
+        .assert_error(401, "authentication_invalid");
+    browser
+        .post(&format!("/v1/client/sessions/{graces}/remove"), &[])
+        .await
+        .assert_error(401, "authentication_invalid");
+    token(&browser, &adas).await.ok();
+    // Another client's session is not found, as for `end`.
+    let (stranger, _) = signed_in_as(&app, "eve").await;
+    stranger
+        .post(&format!("/v1/client/sessions/{adas}/remove"), &[])
+        .await
+        .assert_error(404, "resource_not_found");
+    token(&browser, &adas).await.ok();
+}
+
+#[tokio::test]
+async fn removing_the_clients_sessions_signs_every_one_out_and_keeps_the_client() {
+    let app = TestApp::spawn().await;
+    let (browser, adas) = signed_in(&app).await;
+    let graces = second_session(&browser).await;
+    let client_id = browser.get("/v1/client").await.ok()["response"]["id"].clone();
+    let reply = browser
+        .send("DELETE", "/v1/client/sessions", None, Vec::new())
+        .await;
+    assert_eq!(reply.ok()["response"]["id"], client_id);
+    assert_eq!(reply.body["response"]["sessions"], serde_json::json!([]));
+    assert_eq!(reply.body["client"]["last_active_session_id"], Value::Null);
+    for session in [&adas, &graces] {
+        token(&browser, session)
+            .await
+            .assert_error(401, "authentication_invalid");
+    }
+    browser
+        .get("/v1/me")
+        .await
+        .assert_error(401, "authentication_invalid");
+    // The same client signs in again.
+    let again = browser.sign_up("hedy").await;
+    assert_eq!(again.ok()["client"]["id"], client_id);
+    assert_eq!(session_count(&browser).await, 1);
+    // Without a client there is nothing to sign out of.
+    app.browser()
+        .send("DELETE", "/v1/client/sessions", None, Vec::new())
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn the_vendor_session_query_parameter_names_the_session_like_ours() {
+    let app = TestApp::spawn().await;
+    let (browser, adas) = signed_in(&app).await;
+    let graces = second_session(&browser).await;
+    let me = |query: String| {
+        let browser = &browser;
+        async move { browser.get(&format!("/v1/me?{query}")).await }
+    };
+    assert_eq!(
+        me(format!("_clerk_session_id={adas}")).await.ok()["response"]["username"],
+        "ada"
+    );
+    assert_eq!(
+        me(format!("_clerk_session_id={graces}")).await.ok()["response"]["username"],
+        "grace"
+    );
+    // Ours wins when both are given.
+    assert_eq!(
+        me(format!(
+            "_clerk_session_id={adas}&_latchkey_session_id={graces}"
+        ))
+        .await
+        .ok()["response"]["username"],
+        "grace"
+    );
+    me("_clerk_session_id=sess_unknown".into())
+        .await
+        .assert_error(401, "authentication_invalid");
+}

@@ -7,8 +7,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::kinds::{
-    AndroidAppNamespace, EcKeyType, Es256Algorithm, P256Curve, Rs256Algorithm, RsaKeyType,
-    SignatureUse,
+    AndroidAppNamespace, DevBrowserObject, EcKeyType, Es256Algorithm, P256Curve, Rs256Algorithm,
+    RsaKeyType, SignatureUse,
 };
 use crate::config::AndroidApp;
 
@@ -17,6 +17,26 @@ use crate::config::AndroidApp;
 pub struct Environment {
     auth_config: AuthConfig,
     display_config: DisplayConfig,
+}
+
+/// The vendor SDK's development browser: an id it sends back with each call. Latchkey
+/// knows a browser by its client cookie or client token, so the id is accepted and
+/// not needed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DevBrowser {
+    #[schema(inline)]
+    object: DevBrowserObject,
+    id: String,
+}
+
+impl DevBrowser {
+    /// The development browser with `id`.
+    pub fn new(id: String) -> Self {
+        DevBrowser {
+            object: DevBrowserObject,
+            id,
+        }
+    }
 }
 
 /// The ways to sign in and up.

@@ -55,6 +55,11 @@ macro_rules! constant {
 }
 
 constant!(
+    /// The `object` of a development browser.
+    DevBrowserObject = "dev_browser"
+);
+
+constant!(
     /// The `object` of a Client.
     ClientObject = "client"
 );

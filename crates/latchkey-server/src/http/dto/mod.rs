@@ -10,7 +10,7 @@ pub mod verifications;
 
 pub use backend::{AuditEvent, Page};
 pub use documents::{
-    AppleAppSiteAssociation, AssetLink, Environment, Jwks, RelatedOrigins, Status,
+    AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
     AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EventListQuery, PrepareBody,

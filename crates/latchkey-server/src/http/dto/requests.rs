@@ -181,6 +181,8 @@ pub struct SessionQuery {
     pub _is_native: Option<String>,
     /// The session to act as; the client's last active one by default.
     pub _latchkey_session_id: Option<String>,
+    /// The vendor SDK's name for `_latchkey_session_id` (that one wins when both are given).
+    pub _clerk_session_id: Option<String>,
 }
 
 /// The query of the user list.

@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for Caller {
             },
             native,
             new_client: None,
-            session_id: query._latchkey_session_id,
+            session_id: query._latchkey_session_id.or(query._clerk_session_id),
         })
     }
 }

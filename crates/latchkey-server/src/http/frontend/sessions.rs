@@ -4,6 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
+use latchkey_core::model::SessionStatus;
+
 use crate::http::dto::{ClientQuery, Envelope, Session, Token};
 use crate::http::error::ApiError;
 use crate::http::extract::Caller;
@@ -66,9 +68,38 @@ pub async fn end(
     Path(id): Path<String>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
+    sign_out(state, id, caller, SessionStatus::Ended).await
+}
+
+/// Remove the session (the vendor's sign-out of one session)
+///
+/// Like `end`, but the session's status becomes `removed`.
+#[utoipa::path(
+    post,
+    path = paths::SESSION_REMOVE,
+    params(("id" = String, Path, description = "A session of the client"), ClientQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Envelope<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    sign_out(state, id, caller, SessionStatus::Removed).await
+}
+
+/// Signs the caller's session `id` out, leaving it `status`.
+async fn sign_out(
+    state: AppState,
+    id: String,
+    caller: Caller,
+    status: SessionStatus,
+) -> Result<Response, ApiError> {
     let answer = state
         .auth
-        .end_session(caller.existing_client()?, &id, &caller.ctx)
+        .end_session(caller.existing_client()?, &id, status, &caller.ctx)
         .await?;
     Ok(caller.respond(&state, answer, |view| Session::from(&view)))
 }

@@ -45,6 +45,7 @@ const ATTEMPT: (&str, &str) = ("post", paths::SIGN_IN_ATTEMPT);
 const TOUCH: (&str, &str) = ("post", paths::SESSION_TOUCH);
 const TOKENS: (&str, &str) = ("post", paths::SESSION_TOKENS);
 const END: (&str, &str) = ("post", paths::SESSION_END);
+const REMOVE: (&str, &str) = ("post", paths::SESSION_REMOVE);
 const ME: (&str, &str) = ("get", paths::ME);
 const MY_SESSIONS: (&str, &str) = ("get", paths::MY_SESSIONS);
 const REVOKE_MINE: (&str, &str) = ("post", paths::MY_SESSION_REVOKE);
@@ -92,6 +93,12 @@ pub const LINKS: &[Link] = &[
         SIGN_UPS,
         "EndCreatedSession",
         END,
+        &[(PATH_ID, CREATED_SESSION)],
+    ),
+    link(
+        SIGN_UPS,
+        "RemoveCreatedSession",
+        REMOVE,
         &[(PATH_ID, CREATED_SESSION)],
     ),
     link(
@@ -153,6 +160,7 @@ pub const LINKS: &[Link] = &[
     // least the caller's own session.)
     link(TOUCH, "Token", TOKENS, &[(PATH_ID, RESPONSE_ID)]),
     link(TOUCH, "End", END, &[(PATH_ID, RESPONSE_ID)]),
+    link(TOUCH, "Remove", REMOVE, &[(PATH_ID, RESPONSE_ID)]),
     link(ME, "GetUser", GET_USER, &[(PATH_ID, RESPONSE_ID)]),
     link(
         ME,

@@ -177,7 +177,8 @@ pub(super) mod tests {
                 .unwrap_or_default();
             let optional = security.is_empty() || security.iter().any(|s| s == &json!({}));
             let public = !path.starts_with(paths::FRONTEND) && !path.starts_with(paths::BACKEND)
-                || path == paths::ENVIRONMENT;
+                || path == paths::ENVIRONMENT
+                || path == paths::DEV_BROWSER;
             let expected = public || optional_for.contains(&(method.as_str(), path.as_str()));
             assert_eq!(optional, expected, "{method} {path}");
             if path.starts_with(paths::BACKEND) {

@@ -22,8 +22,9 @@ pub mod paths;
 /// Every documented route, with the OpenAPI document of its handlers.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(client::environment))
+        .routes(routes!(client::environment, client::touch_environment))
         .routes(routes!(client::get, client::delete))
+        .routes(routes!(client::dev_browser))
         .routes(routes!(sign_ups::create))
         .routes(routes!(sign_ups::prepare_verification))
         .routes(routes!(sign_ups::attempt_verification))
@@ -33,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::touch))
         .routes(routes!(sessions::tokens))
         .routes(routes!(sessions::end))
+        .routes(routes!(sessions::remove))
+        .routes(routes!(client::remove_sessions))
         .routes(routes!(reverification::start))
         .routes(routes!(reverification::prepare_first_factor))
         .routes(routes!(reverification::attempt_first_factor))
