@@ -1,0 +1,272 @@
+// The vendor's own browser SDK, unmodified (@clerk/clerk-js, pinned in package.json and
+// served from node_modules), against a real Latchkey server: loaded with a production
+// (`pk_live_`) and a development (`pk_test_`) publishable key, on a page of its own origin
+// that talks to Latchkey's origin (`proxyUrl` = Latchkey's URL) and on one that forwards a
+// same-origin path to Latchkey. Every passkey flow of the guide runs through the SDK's own
+// calls; the requests it sends are Latchkey's Frontend API as specified.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { launchBrowser, startServer, unique, withPage } from './harness.js';
+import { PROXY_PATH, publishableKey, startVendorPageServer, vendorPage } from './vendor.js';
+
+/** @type {import('./harness.js').LatchkeyServer} */
+let server;
+/** @type {import('playwright-core').Browser} */
+let browser;
+/** @type {{ close: () => Promise<void> }} */
+let pages;
+
+/** The publishable key's host: any host with a dot, since `proxyUrl` decides where calls go. */
+const KEY_HOST = 'clerk.example.com';
+
+/**
+ * The four ways a team loads the SDK: production or development key, calls to Latchkey's
+ * own origin or to a same-origin path forwarded to it.
+ * @type {{ name: string, path: string, kind: 'live' | 'test', sameOrigin: boolean }[]}
+ */
+const SETUPS = [
+  { name: 'production key, Latchkey origin', path: '/live-cross', kind: 'live', sameOrigin: false },
+  { name: 'production key, same origin', path: '/live-same', kind: 'live', sameOrigin: true },
+  { name: 'development key, Latchkey origin', path: '/test-cross', kind: 'test', sameOrigin: false },
+  { name: 'development key, same origin', path: '/test-same', kind: 'test', sameOrigin: true },
+];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const html = Object.fromEntries(
+    SETUPS.map((s) => [
+      s.path,
+      vendorPage(publishableKey(s.kind, KEY_HOST), s.sameOrigin ? `${server.origin2}${PROXY_PATH}` : server.url),
+    ]),
+  );
+  html['/landing'] = '<!doctype html><html lang="en"><head><title>Landing</title></head><body>landed</body></html>';
+  pages = await startVendorPageServer(server.port2, server.url, html);
+});
+
+after(async () => {
+  await browser?.close();
+  await pages?.close();
+  await server?.stop();
+});
+
+/**
+ * @typedef {object} VendorPage
+ * @property {import('playwright-core').Page} page
+ * @property {string[]} calls      every Frontend API call: `METHOD /v1/... status`, with the
+ *   method the SDK meant (it sends PATCH and DELETE as POST with `_method`)
+ * @property {() => Promise<string>} load  (re)load the SDK's page; its `Clerk.status`
+ */
+
+/**
+ * Run `body` on a fresh page of `setup` with a virtual authenticator. A browser driven by
+ * automation reports `navigator.webdriver`, which the SDK takes for a bot and refuses
+ * passkeys to; a user's browser reports false, and so does this one.
+ * @param {import('node:test').TestContext} t
+ * @param {typeof SETUPS[number]} setup
+ * @param {(v: VendorPage) => Promise<void>} body
+ */
+function withVendorPage(t, setup, body) {
+  return withPage(browser, t, async ({ context, page }) => {
+    await context.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false }),
+    );
+    /** @type {string[]} */
+    const calls = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      const at = url.pathname.indexOf('/v1/');
+      if (at !== -1 && (url.origin === server.url || url.pathname.startsWith(PROXY_PATH))) {
+        const method = url.searchParams.get('_method') ?? response.request().method();
+        calls.push(`${method} ${url.pathname.slice(at)} ${response.status()}`);
+      }
+    });
+    const load = async () => {
+      await page.goto(`${server.origin2}${setup.path}`);
+      return /** @type {string} */ (await page.evaluate(() => /** @type {any} */ (window).loaded));
+    };
+    await body({ page, calls, load });
+  });
+}
+
+/** Sign a new user up with a username through the SDK and make the session active. */
+const SIGN_UP = async (/** @type {string} */ username) => {
+  const clerk = /** @type {any} */ (window).Clerk;
+  const signUp = await clerk.client.signUp.create({ username });
+  await clerk.setActive({ session: signUp.createdSessionId });
+  return { status: signUp.status, username: clerk.user?.username, sessionId: clerk.session?.id };
+};
+
+/**
+ * Sign a new user up, give them a passkey and sign out, so that a passkey sign-in can
+ * follow. `signOut(callback)` runs the callback instead of navigating to the
+ * after-sign-out URL, as an app that routes by itself does.
+ * @param {import('playwright-core').Page} page
+ * @param {string} username
+ */
+async function userWithPasskey(page, username) {
+  await page.evaluate(SIGN_UP, username);
+  await page.evaluate(async () => {
+    const clerk = /** @type {any} */ (window).Clerk;
+    await clerk.user.createPasskey();
+    await clerk.signOut(() => {});
+  });
+}
+
+for (const setup of SETUPS) {
+  describe(`clerk-js with a ${setup.name}`, () => {
+    test('loads ready, signs up, creates, renames and deletes a passkey, and signs out', async (t) => {
+      await withVendorPage(t, setup, async ({ page, calls, load }) => {
+        assert.equal(await load(), 'ready');
+        const username = unique('ada');
+        const signedUp = await page.evaluate(SIGN_UP, username);
+        assert.equal(signedUp.status, 'complete');
+        assert.equal(signedUp.username, username);
+        assert.match(signedUp.sessionId, /^sess_/);
+
+        const managed = await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const passkey = await clerk.user.createPasskey();
+          const created = { id: passkey.id, name: passkey.name, verified: passkey.verification?.status };
+          await passkey.update({ name: 'Work laptop' });
+          await clerk.user.reload();
+          const renamed = clerk.user.passkeys.map((/** @type {any} */ p) => p.name);
+          await clerk.user.passkeys[0].delete();
+          await clerk.user.reload();
+          return { created, renamed, left: clerk.user.passkeys.length };
+        });
+        assert.match(managed.created.id, /^pk_/);
+        assert.equal(managed.created.verified, 'verified');
+        assert.deepEqual(managed.renamed, ['Work laptop']);
+        assert.equal(managed.left, 0);
+
+        // `signOut()` ends the sessions, then goes to its redirect URL.
+        await Promise.all([
+          page.waitForURL(`${server.origin2}/landing`),
+          page.evaluate(() => {
+            void (/** @type {any} */ (window).Clerk.signOut({ redirectUrl: '/landing' }));
+          }),
+        ]);
+        assert.ok(calls.includes('DELETE /v1/client/sessions 200'), calls.join('\n'));
+        // Signed out for good: the SDK's page, loaded again, finds no session.
+        assert.equal(await load(), 'ready');
+        assert.equal(await page.evaluate(() => /** @type {any} */ (window).Clerk.user ?? null), null);
+        const failed = calls.filter((c) => !/ 2\d\d$/.test(c));
+        assert.deepEqual(failed, [], calls.join('\n'));
+      });
+    });
+
+    test('signs in with a discoverable passkey, keeps the session over a reload, refreshes tokens', async (t) => {
+      await withVendorPage(t, setup, async ({ page, load }) => {
+        await load();
+        const username = unique('grace');
+        await userWithPasskey(page, username);
+        const signedIn = await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const signIn = await clerk.client.signIn.authenticateWithPasskey({ flow: 'discoverable' });
+          /** @type {string | null} */
+          let navigatedWith = null;
+          await clerk.setActive({
+            session: signIn.createdSessionId,
+            navigate: (/** @type {any} */ { session }) => {
+              navigatedWith = session.id;
+            },
+          });
+          return { status: signIn.status, created: signIn.createdSessionId, navigatedWith, username: clerk.user?.username };
+        });
+        assert.equal(signedIn.status, 'complete');
+        assert.equal(signedIn.navigatedWith, signedIn.created);
+        assert.equal(signedIn.username, username);
+
+        // A reload keeps the session.
+        assert.equal(await load(), 'ready');
+        const tokens = await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const first = await clerk.session.getToken();
+          const fresh = await clerk.session.getToken({ skipCache: true });
+          return { username: clerk.user?.username, sessionId: clerk.session.id, userId: clerk.user.id, first, fresh };
+        });
+        assert.equal(tokens.username, username);
+        assert.notEqual(tokens.fresh, tokens.first);
+        for (const jwt of [tokens.first, tokens.fresh]) {
+          const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+          assert.equal(claims.sid, tokens.sessionId);
+          assert.equal(claims.sub, tokens.userId);
+          assert.ok(claims.exp > Date.now() / 1000);
+        }
+
+        // `setActive` with a redirect URL goes there once the session is active.
+        await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          await clerk.signOut(() => {});
+          const signIn = await clerk.client.signIn.authenticateWithPasskey({ flow: 'discoverable' });
+          await clerk.setActive({ session: signIn.createdSessionId, redirectUrl: '/landing' });
+        });
+        await page.waitForURL(`${server.origin2}/landing`);
+      });
+    });
+
+    test('signs in with autofill and with an identifier first', async (t) => {
+      await withVendorPage(t, setup, async ({ page, load }) => {
+        await load();
+        const username = unique('hedy');
+        await userWithPasskey(page, username);
+        const autofill = await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const signIn = await clerk.client.signIn.authenticateWithPasskey({ flow: 'autofill' });
+          await clerk.setActive({ session: signIn.createdSessionId });
+          const username = clerk.user?.username;
+          await clerk.signOut(() => {});
+          return { status: signIn.status, username };
+        });
+        assert.deepEqual(autofill, { status: 'complete', username });
+
+        const identifierFirst = await page.evaluate(async (username) => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const started = await clerk.client.signIn.create({ identifier: username });
+          const factors = started.supportedFirstFactors.map((/** @type {any} */ f) => f.strategy);
+          const signIn = await started.authenticateWithPasskey();
+          await clerk.setActive({ session: signIn.createdSessionId });
+          return { factors, status: signIn.status, username: clerk.user?.username };
+        }, username);
+        assert.ok(identifierFirst.factors.includes('passkey'), identifierFirst.factors.join());
+        assert.equal(identifierFirst.status, 'complete');
+        assert.equal(identifierFirst.username, username);
+      });
+    });
+
+    test('signs one of several sessions out and surfaces API errors with their codes', async (t) => {
+      await withVendorPage(t, setup, async ({ page, calls, load }) => {
+        await load();
+        const first = unique('ada');
+        const second = unique('grace');
+        const a = await page.evaluate(SIGN_UP, first);
+        const b = await page.evaluate(SIGN_UP, second);
+        const after = await page.evaluate(async (sessionId) => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          await clerk.signOut(() => {}, { sessionId });
+          await clerk.client.reload();
+          return {
+            sessions: clerk.client.sessions.map((/** @type {any} */ s) => s.id),
+            active: clerk.session?.id ?? null,
+          };
+        }, b.sessionId);
+        assert.ok(calls.includes(`POST /v1/client/sessions/${b.sessionId}/remove 200`), calls.join('\n'));
+        assert.deepEqual(after.sessions, [a.sessionId]);
+
+        const refused = await page.evaluate(async (taken) => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          try {
+            await clerk.client.signUp.create({ username: taken });
+            return null;
+          } catch (error) {
+            const e = /** @type {any} */ (error);
+            return { isApiError: e.clerkError === true, status: e.status, code: e.errors?.[0]?.code };
+          }
+        }, first);
+        assert.deepEqual(refused, { isApiError: true, status: 422, code: 'form_identifier_exists' });
+      });
+    });
+  });
+}
