@@ -4,8 +4,9 @@
 // `useSignIn` and `useSignUp` come from `@clerk/react/legacy`: since @clerk/react 6 the
 // package root exports their signal-based successors, while the resource API that custom
 // passkey flows use (`signIn.authenticateWithPasskey`, `signUp.create` plus `setActive`) is
-// the one under `/legacy`.
-import { ClerkFailed, ClerkLoading, useClerk, useSession, useUser } from '@clerk/react';
+// the one under `/legacy`. The signal-based `useSignIn` of the package root is shown too,
+// as a second way to sign in with a passkey (`signIn.passkey()` then `signIn.finalize()`).
+import { ClerkFailed, ClerkLoading, useClerk, useSession, useSignIn as useSignInSignal, useUser } from '@clerk/react';
 import { useSignIn, useSignUp } from '@clerk/react/legacy';
 import { useState } from 'react';
 
@@ -73,6 +74,7 @@ export function App({ proxyUrl }) {
 function SignedOutView() {
   const { isLoaded: signUpLoaded, signUp, setActive: activateSignUp } = useSignUp();
   const { isLoaded: signInLoaded, signIn, setActive: activateSignIn } = useSignIn();
+  const { signIn: futureSignIn } = useSignInSignal();
   const [username, setUsername] = useState('');
   const { busy, error, run } = useAction();
   const ready = signUpLoaded && signInLoaded && !busy;
@@ -95,6 +97,15 @@ function SignedOutView() {
       await activateSignIn({ session: attempt.createdSessionId });
     });
 
+  const onSignInWithSignal = () =>
+    run(async () => {
+      const started = await futureSignIn.passkey({ flow: 'discoverable' });
+      if (started.error) throw started.error;
+      if (futureSignIn.status !== 'complete') throw new Error(`Sign-in is ${futureSignIn.status}`);
+      const finalized = await futureSignIn.finalize();
+      if (finalized.error) throw finalized.error;
+    });
+
   return (
     <section id="signed-out" aria-busy={busy}>
       <h2>Signed out</h2>
@@ -113,6 +124,9 @@ function SignedOutView() {
       <p>
         <button type="button" onClick={onSignIn} disabled={!ready}>
           Sign in with a passkey
+        </button>{' '}
+        <button type="button" onClick={onSignInWithSignal} disabled={!ready || !futureSignIn}>
+          Sign in with a passkey (signal API)
         </button>
       </p>
       {error && <p role="alert">{error}</p>}

@@ -4,12 +4,13 @@
  * page (buttons and text) with a CDP virtual authenticator standing in for the user's.
  *
  * Needs the server binary and Chromium:
- *   LATCHKEY_BIN=../../target/debug/latchkey npm test
+ *   LATCHKEY_BIN=target/debug/latchkey npm test    (relative to here or to the repository root)
  * The database is a fresh SQLite file, or PostgreSQL when LATCHKEY_E2E_POSTGRES_URL (or
  * LATCHKEY_E2E_DATABASE_URL) is set. CHROMIUM_PATH overrides /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,8 +65,12 @@ let latchkeyLogs = '';
 /** @type {import('playwright-core').Browser | undefined} */ let browser;
 
 before(async () => {
-  const bin = process.env.LATCHKEY_BIN;
-  if (!bin) throw new Error('Set LATCHKEY_BIN to the latchkey binary (e.g. target/debug/latchkey).');
+  if (!process.env.LATCHKEY_BIN) throw new Error('Set LATCHKEY_BIN to the latchkey binary (e.g. target/debug/latchkey).');
+  // A relative path is taken from the working directory, else from the repository's root
+  // (CI names `target/debug/latchkey` while npm runs this from the example's directory).
+  const bin = [path.resolve(process.env.LATCHKEY_BIN), path.resolve(HERE, '..', '..', process.env.LATCHKEY_BIN)].find((p) =>
+    existsSync(p),
+  ) ?? path.resolve(process.env.LATCHKEY_BIN);
 
   // The app as a user deploys it: a production build.
   await promisify(execFile)(process.execPath, [path.join(HERE, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
@@ -80,7 +85,7 @@ before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'latchkey-vendor-react-'));
   const database =
     process.env.LATCHKEY_E2E_DATABASE_URL || process.env.LATCHKEY_E2E_POSTGRES_URL || `sqlite://${dir}/latchkey.db`;
-  latchkey = spawn(path.resolve(bin), ['serve'], {
+  latchkey = spawn(bin, ['serve'], {
     cwd: dir,
     env: {
       ...process.env,
@@ -261,6 +266,16 @@ test('signs up, manages a passkey, signs out and in with it, through @clerk/reac
     await signedIn.waitFor();
     assert.equal(await page.getByTestId('username').textContent(), username);
     assert.equal(await sessionId(), signInSession);
+
+    // The same through the package root's signal-based useSignIn (passkey() + finalize()).
+    await button('Sign out').click();
+    await signedOut.waitFor();
+    await button('Sign in with a passkey (signal API)').click();
+    await signedIn.waitFor();
+    await noAlert();
+    assert.equal(await page.getByTestId('username').textContent(), username);
+    const signalSession = await sessionId();
+    assert.ok(![signUpSession, signInSession].includes(signalSession), signalSession);
 
     // Delete the passkey: the list is empty, and stays so after a reload.
     await button('Delete').click();
