@@ -157,7 +157,7 @@ for (const setup of SETUPS) {
       });
     });
 
-    test('signs in with a discoverable passkey, keeps the session over a reload, refreshes tokens', async (t) => {
+    test('signs in with a discoverable passkey, keeps the session over a reload, refreshes tokens, steps up', async (t) => {
       await withVendorPage(t, setup, async ({ page, load }) => {
         await load();
         const username = unique('grace');
@@ -189,6 +189,15 @@ for (const setup of SETUPS) {
         });
         assert.equal(tokens.username, username);
         assert.notEqual(tokens.fresh, tokens.first);
+
+        // Step-up: the session proves its passkey again.
+        const stepUp = await page.evaluate(async () => {
+          const clerk = /** @type {any} */ (window).Clerk;
+          const verification = await clerk.session.verifyWithPasskey();
+          return { status: verification.status, age: clerk.session.factorVerificationAge };
+        });
+        assert.equal(stepUp.status, 'complete');
+        assert.equal(stepUp.age?.[0], 0, JSON.stringify(stepUp));
         for (const jwt of [tokens.first, tokens.fresh]) {
           const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
           assert.equal(claims.sid, tokens.sessionId);
