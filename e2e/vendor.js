@@ -3,14 +3,21 @@
 // either straight to Latchkey's origin (`proxyUrl` = Latchkey's URL, credentialed CORS)
 // or through a same-origin path that this page server forwards to Latchkey, as a team
 // that proxies its Frontend API would.
+import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 
-import { ROOT } from './harness.js';
+import { ROOT, withPage } from './harness.js';
 
-/** clerk-js's built files: the pinned package's, or those `scripts/vendor-drift` names. */
-const DIST = process.env.LATCHKEY_VENDOR_CLERK_JS_DIST ?? path.join(ROOT, 'node_modules', '@clerk', 'clerk-js', 'dist');
+/**
+ * The vendor's built files, served under `/clerk/` (clerk-js) and `/clerk-ui/` (the
+ * prebuilt UI): the pinned packages', or those `scripts/vendor-drift` names.
+ */
+const DISTS = {
+  '/clerk/': process.env.LATCHKEY_VENDOR_CLERK_JS_DIST ?? path.join(ROOT, 'node_modules', '@clerk', 'clerk-js', 'dist'),
+  '/clerk-ui/': process.env.LATCHKEY_VENDOR_CLERK_UI_DIST ?? path.join(ROOT, 'node_modules', '@clerk', 'ui', 'dist'),
+};
 
 /** The path under which the page server forwards to Latchkey in same-origin mode. */
 export const PROXY_PATH = '/__auth';
@@ -35,19 +42,23 @@ function contentType(file) {
 
 /**
  * The page that loads clerk-js with `key` and `proxyUrl`, then `Clerk.load()`; the
- * outcome is `window.loaded` (a promise) and `#status`.
+ * outcome is `window.loaded` (a promise) and `#status`. With `ui`, the vendor's prebuilt
+ * components are loaded too, to be mounted on `#mount`.
  * @param {string} key
  * @param {string} proxyUrl
+ * @param {{ ui?: boolean }} [options]
  */
-export function vendorPage(key, proxyUrl) {
+export function vendorPage(key, proxyUrl, { ui = false } = {}) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Vendor SDK</title></head>
 <body>
 <p id="status">loading</p>
 <form><input id="identifier" name="identifier" autocomplete="username webauthn"></form>
+<div id="mount"></div>
+${ui ? '<script src="/clerk-ui/ui.browser.js"></script>' : ''}
 <script src="/clerk/clerk.browser.js" data-clerk-publishable-key="${key}" data-clerk-proxy-url="${proxyUrl}"></script>
 <script>
-  window.loaded = window.Clerk.load().then(
+  window.loaded = window.Clerk.load(${ui ? '{ ui: { ClerkUI: window.__internal_ClerkUICtor } }' : ''}).then(
     () => { document.getElementById('status').textContent = 'status: ' + window.Clerk.status; return window.Clerk.status; },
     (error) => { document.getElementById('status').textContent = 'failed: ' + error; throw error; },
   );
@@ -55,8 +66,13 @@ export function vendorPage(key, proxyUrl) {
 </body></html>`;
 }
 
+/** The vendor package directory whose prefix `pathname` starts with. @param {string} pathname */
+function dist(pathname) {
+  return Object.entries(DISTS).find(([prefix]) => pathname.startsWith(prefix));
+}
+
 /**
- * Serve `pages` (path → HTML), clerk-js's files under `/clerk/`, and forward
+ * Serve `pages` (path → HTML), the vendor's files under `/clerk/` and `/clerk-ui/`, and forward
  * `${PROXY_PATH}/…` to `latchkeyUrl` (method, headers, body and cookies as they come).
  * @param {number} port
  * @param {string} latchkeyUrl
@@ -73,8 +89,9 @@ export async function startVendorPageServer(port, latchkeyUrl, pages) {
       } else if (pages[url.pathname] !== undefined) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(pages[url.pathname]);
-      } else if (url.pathname.startsWith('/clerk/') && !url.pathname.includes('..')) {
-        const file = path.join(DIST, url.pathname.slice('/clerk/'.length));
+      } else if (dist(url.pathname) && !url.pathname.includes('..')) {
+        const [prefix, dir] = /** @type {[string, string]} */ (dist(url.pathname));
+        const file = path.join(dir, url.pathname.slice(prefix.length));
         const body = await readFile(file);
         res.writeHead(200, { 'content-type': contentType(file) });
         res.end(body);
@@ -115,4 +132,74 @@ function forward(req, res, upstream, pathAndQuery) {
   );
   proxied.on('error', (error) => res.writeHead(502).end(String(error)));
   req.pipe(proxied);
+}
+
+/**
+ * @typedef {object} VendorPage
+ * @property {import('playwright-core').Page} page
+ * @property {string[]} calls      every Frontend API call: `METHOD /v1/... status`, with the
+ *   method the SDK meant (it sends PATCH and DELETE as POST with `_method`)
+ * @property {() => Promise<string>} load  (re)load the SDK's page; its `Clerk.status`
+ */
+
+/**
+ * Run `body` on a fresh page at `pagePath` of the page server (on `server.origin2`) with a
+ * virtual authenticator. A browser driven by automation reports `navigator.webdriver`,
+ * which the SDK takes for a bot and refuses passkeys to; a user's browser reports false,
+ * and so does this one. Errors thrown on the page fail the test.
+ * @param {import('playwright-core').Browser} browser
+ * @param {import('./harness.js').LatchkeyServer} server
+ * @param {import('node:test').TestContext} t
+ * @param {string} pagePath
+ * @param {(v: VendorPage) => Promise<void>} body
+ */
+export function withVendorPage(browser, server, t, pagePath, body) {
+  return withPage(browser, t, async ({ context, page }) => {
+    await context.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false }),
+    );
+    /** @type {string[]} */
+    const calls = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      const at = url.pathname.indexOf('/v1/');
+      if (at !== -1 && (url.origin === server.url || url.pathname.startsWith(PROXY_PATH))) {
+        const method = url.searchParams.get('_method') ?? response.request().method();
+        calls.push(`${method} ${url.pathname.slice(at)} ${response.status()}`);
+      }
+    });
+    const load = async () => {
+      await page.goto(`${server.origin2}${pagePath}`);
+      return /** @type {string} */ (await page.evaluate(() => /** @type {any} */ (window).loaded));
+    };
+    /** @type {string[]} */
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await body({ page, calls, load });
+    assert.deepEqual(errors, [], 'errors thrown on the page');
+  });
+}
+
+/** Sign a new user up with a username through the SDK and make the session active. */
+export const SIGN_UP = async (/** @type {string} */ username) => {
+  const clerk = /** @type {any} */ (window).Clerk;
+  const signUp = await clerk.client.signUp.create({ username });
+  await clerk.setActive({ session: signUp.createdSessionId });
+  return { status: signUp.status, username: clerk.user?.username, sessionId: clerk.session?.id };
+};
+
+/**
+ * Sign a new user up, give them a passkey and sign out, so that a passkey sign-in can
+ * follow. `signOut(callback)` runs the callback instead of navigating to the
+ * after-sign-out URL, as an app that routes by itself does.
+ * @param {import('playwright-core').Page} page
+ * @param {string} username
+ */
+export async function userWithPasskey(page, username) {
+  await page.evaluate(SIGN_UP, username);
+  await page.evaluate(async () => {
+    const clerk = /** @type {any} */ (window).Clerk;
+    await clerk.user.createPasskey();
+    await clerk.signOut(() => {});
+  });
 }

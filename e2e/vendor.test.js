@@ -7,8 +7,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, startServer, unique, withPage } from './harness.js';
-import { PROXY_PATH, publishableKey, startVendorPageServer, vendorPage } from './vendor.js';
+import { launchBrowser, startServer, unique } from './harness.js';
+import {
+  PROXY_PATH,
+  SIGN_UP,
+  publishableKey,
+  startVendorPageServer,
+  userWithPasskey,
+  vendorPage,
+  withVendorPage,
+} from './vendor.js';
 
 /** @type {import('./harness.js').LatchkeyServer} */
 let server;
@@ -51,73 +59,10 @@ after(async () => {
   await server?.stop();
 });
 
-/**
- * @typedef {object} VendorPage
- * @property {import('playwright-core').Page} page
- * @property {string[]} calls      every Frontend API call: `METHOD /v1/... status`, with the
- *   method the SDK meant (it sends PATCH and DELETE as POST with `_method`)
- * @property {() => Promise<string>} load  (re)load the SDK's page; its `Clerk.status`
- */
-
-/**
- * Run `body` on a fresh page of `setup` with a virtual authenticator. A browser driven by
- * automation reports `navigator.webdriver`, which the SDK takes for a bot and refuses
- * passkeys to; a user's browser reports false, and so does this one.
- * @param {import('node:test').TestContext} t
- * @param {typeof SETUPS[number]} setup
- * @param {(v: VendorPage) => Promise<void>} body
- */
-function withVendorPage(t, setup, body) {
-  return withPage(browser, t, async ({ context, page }) => {
-    await context.addInitScript(() =>
-      Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false }),
-    );
-    /** @type {string[]} */
-    const calls = [];
-    page.on('response', (response) => {
-      const url = new URL(response.url());
-      const at = url.pathname.indexOf('/v1/');
-      if (at !== -1 && (url.origin === server.url || url.pathname.startsWith(PROXY_PATH))) {
-        const method = url.searchParams.get('_method') ?? response.request().method();
-        calls.push(`${method} ${url.pathname.slice(at)} ${response.status()}`);
-      }
-    });
-    const load = async () => {
-      await page.goto(`${server.origin2}${setup.path}`);
-      return /** @type {string} */ (await page.evaluate(() => /** @type {any} */ (window).loaded));
-    };
-    await body({ page, calls, load });
-  });
-}
-
-/** Sign a new user up with a username through the SDK and make the session active. */
-const SIGN_UP = async (/** @type {string} */ username) => {
-  const clerk = /** @type {any} */ (window).Clerk;
-  const signUp = await clerk.client.signUp.create({ username });
-  await clerk.setActive({ session: signUp.createdSessionId });
-  return { status: signUp.status, username: clerk.user?.username, sessionId: clerk.session?.id };
-};
-
-/**
- * Sign a new user up, give them a passkey and sign out, so that a passkey sign-in can
- * follow. `signOut(callback)` runs the callback instead of navigating to the
- * after-sign-out URL, as an app that routes by itself does.
- * @param {import('playwright-core').Page} page
- * @param {string} username
- */
-async function userWithPasskey(page, username) {
-  await page.evaluate(SIGN_UP, username);
-  await page.evaluate(async () => {
-    const clerk = /** @type {any} */ (window).Clerk;
-    await clerk.user.createPasskey();
-    await clerk.signOut(() => {});
-  });
-}
-
 for (const setup of SETUPS) {
   describe(`clerk-js with a ${setup.name}`, () => {
     test('loads ready, signs up, creates, renames and deletes a passkey, and signs out', async (t) => {
-      await withVendorPage(t, setup, async ({ page, calls, load }) => {
+      await withVendorPage(browser, server, t, setup.path, async ({ page, calls, load }) => {
         assert.equal(await load(), 'ready');
         const username = unique('ada');
         const signedUp = await page.evaluate(SIGN_UP, username);
@@ -158,7 +103,7 @@ for (const setup of SETUPS) {
     });
 
     test('signs in with a discoverable passkey, keeps the session over a reload, refreshes tokens, steps up', async (t) => {
-      await withVendorPage(t, setup, async ({ page, load }) => {
+      await withVendorPage(browser, server, t, setup.path, async ({ page, load }) => {
         await load();
         const username = unique('grace');
         await userWithPasskey(page, username);
@@ -217,7 +162,7 @@ for (const setup of SETUPS) {
     });
 
     test('signs in with autofill and with an identifier first', async (t) => {
-      await withVendorPage(t, setup, async ({ page, load }) => {
+      await withVendorPage(browser, server, t, setup.path, async ({ page, load }) => {
         await load();
         const username = unique('hedy');
         await userWithPasskey(page, username);
@@ -246,7 +191,7 @@ for (const setup of SETUPS) {
     });
 
     test('signs one of several sessions out and surfaces API errors with their codes', async (t) => {
-      await withVendorPage(t, setup, async ({ page, calls, load }) => {
+      await withVendorPage(browser, server, t, setup.path, async ({ page, calls, load }) => {
         await load();
         const first = unique('ada');
         const second = unique('grace');

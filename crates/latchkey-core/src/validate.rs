@@ -7,10 +7,16 @@ use crate::error::{Error, Result};
 pub struct Username(String);
 
 impl Username {
+    /// The fewest characters a username has.
+    pub const MIN_LENGTH: u32 = 3;
+    /// The most characters a username has.
+    pub const MAX_LENGTH: u32 = 64;
+
     /// Trims and lower-cases `raw`; `FormParamValueInvalid` on `username` otherwise.
     pub fn parse(raw: &str) -> Result<Self> {
         let value = raw.trim().to_lowercase();
-        let ok = (3..=64).contains(&value.chars().count())
+        let length = u32::try_from(value.chars().count()).unwrap_or(u32::MAX);
+        let ok = (Self::MIN_LENGTH..=Self::MAX_LENGTH).contains(&length)
             && value
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));

@@ -17,6 +17,59 @@ async fn environment_describes_the_configuration() {
 }
 
 #[tokio::test]
+async fn the_environment_describes_the_settings_as_the_vendors_ui_reads_them() {
+    let app = TestApp::spawn().await;
+    let env = app.browser().get("/v1/environment").await.ok().clone();
+    let settings = &env["user_settings"];
+    let attributes = &settings["attributes"];
+    for (name, enabled, first_factor) in [
+        ("username", true, true),
+        ("email_address", true, true),
+        ("passkey", true, true),
+        ("password", false, false),
+        ("phone_number", false, false),
+        ("web3_wallet", false, false),
+        ("authenticator_app", false, false),
+    ] {
+        assert_eq!(attributes[name]["enabled"], enabled, "{name}");
+        assert_eq!(
+            attributes[name]["used_for_first_factor"], first_factor,
+            "{name}"
+        );
+    }
+    assert_eq!(attributes["username"]["required"], true);
+    assert_eq!(
+        attributes["passkey"]["first_factors"],
+        serde_json::json!(["passkey"])
+    );
+    assert_eq!(
+        attributes["email_address"]["first_factors"],
+        serde_json::json!(["email_code"])
+    );
+    assert_eq!(settings["passkey_settings"]["show_sign_in_button"], true);
+    assert_eq!(settings["sign_up"]["mode"], "public");
+    assert_eq!(settings["username_settings"]["min_length"], 3);
+    assert_eq!(settings["social"], serde_json::json!({}));
+    assert_eq!(env["organization_settings"]["enabled"], false);
+
+    // The same document follows the configuration.
+    let app = TestApp::spawn_with(|c| {
+        c.auth.passkey = false;
+        c.auth.sign_up_with_username = false;
+        c.auth.sign_up_with_passkey = false;
+        c.auth.email_code = "off".into();
+    })
+    .await;
+    let env = app.browser().get("/v1/environment").await.ok().clone();
+    let settings = &env["user_settings"];
+    assert_eq!(settings["attributes"]["passkey"]["enabled"], false);
+    assert_eq!(settings["attributes"]["email_address"]["enabled"], false);
+    assert_eq!(settings["attributes"]["username"]["required"], false);
+    assert_eq!(settings["passkey_settings"]["allow_autofill"], false);
+    assert_eq!(settings["sign_up"]["mode"], "restricted");
+}
+
+#[tokio::test]
 async fn the_vendor_sdks_development_mode_calls_are_answered() {
     let app = TestApp::spawn().await;
     let browser = app.browser();

@@ -10,6 +10,7 @@ use super::kinds::{
     AndroidAppNamespace, DevBrowserObject, EcKeyType, Es256Algorithm, P256Curve, Rs256Algorithm,
     RsaKeyType, SignatureUse,
 };
+use super::user_settings::{Enabled, ORGANIZATIONS, UserSettings};
 use crate::config::AndroidApp;
 
 /// What the SDK needs to know of the configuration.
@@ -17,6 +18,10 @@ use crate::config::AndroidApp;
 pub struct Environment {
     auth_config: AuthConfig,
     display_config: DisplayConfig,
+    /// The same settings as the vendor's prebuilt UI reads them.
+    user_settings: UserSettings,
+    /// Organisations are not a feature of Latchkey: always off.
+    organization_settings: Enabled,
 }
 
 /// The vendor SDK's development browser: an id it sends back with each call. Latchkey
@@ -88,6 +93,8 @@ impl From<&Settings> for Environment {
                 application_name: s.application_name.clone(),
                 rp_id: s.rp_id.clone(),
             },
+            user_settings: UserSettings::from(s),
+            organization_settings: ORGANIZATIONS,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod documents;
 pub mod kinds;
 pub mod requests;
 pub mod resources;
+pub mod user_settings;
 pub mod verifications;
 
 pub use backend::{AuditEvent, Page};
