@@ -242,7 +242,7 @@ impl Ceremonies {
             .filter(|t| *t != AuthenticatorTransport::Unknown)
             .collect();
         let credential = Credential {
-            cred_id: foreign.credential_id.into(),
+            cred_id: foreign.credential_id,
             cred: cose,
             counter: foreign.counter,
             transports: Some(transports.clone()),
