@@ -338,14 +338,20 @@ impl PasskeyImport {
             .transpose()?
             .filter(|uuid| !uuid.is_nil())
             .map(|uuid| uuid.to_string());
+        let backup_eligible = flag("backup_eligible", self.backup_eligible.as_deref())?;
+        let backed_up = flag("backed_up", self.backed_up.as_deref())?;
+        // WebAuthn §6.1.3: only a backup-eligible credential can be backed up.
+        if backed_up && !backup_eligible {
+            return Err(value_invalid("backed_up", "false unless backup_eligible"));
+        }
         Ok(ParsedImport {
             credential: ForeignCredential {
                 credential_id,
                 cose_key,
                 counter: number("sign_count", self.sign_count.as_deref())?.unwrap_or(0),
                 transports: transports(self.transports.as_deref())?,
-                backup_eligible: flag("backup_eligible", self.backup_eligible.as_deref())?,
-                backed_up: flag("backed_up", self.backed_up.as_deref())?,
+                backup_eligible,
+                backed_up,
                 aaguid,
             },
             user_handle,

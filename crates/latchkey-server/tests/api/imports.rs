@@ -345,6 +345,11 @@ async fn a_refused_import_stores_nothing() {
             "transports",
         ),
         (
+            with("backed_up", json!(true)),
+            "form_param_value_invalid",
+            "backed_up",
+        ),
+        (
             with("aaguid", json!("not-a-uuid")),
             "form_param_format_invalid",
             "aaguid",

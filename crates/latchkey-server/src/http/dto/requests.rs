@@ -110,7 +110,7 @@ pub struct ImportPasskeyBody {
     #[serde(default)]
     #[schema(value_type = String)]
     pub backup_eligible: Text,
-    /// `true` or `false` (default).
+    /// `true` (only with `backup_eligible`) or `false` (default).
     #[serde(default)]
     #[schema(value_type = String)]
     pub backed_up: Text,
