@@ -5,11 +5,14 @@
 //! Registration is verified by webauthn-rs; sign-in assertions by [`crate::assertion`].
 
 use serde_json::Value;
+use std::str::FromStr;
 use std::time::Duration;
 use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
 use webauthn_rs_core::proto::{
-    Credential, PublicKeyCredential, RegisterPublicKeyCredential, RegistrationState,
+    AttestationFormat, AttestationMetadata, AuthenticatorTransport, COSEAlgorithm, COSEEC2Key,
+    COSEKey, COSEKeyType, Credential, ECDSACurve, ParsedAttestation, ParsedAttestationData,
+    PublicKeyCredential, RegisterPublicKeyCredential, RegisteredExtensions, RegistrationState,
     UserVerificationPolicy,
 };
 
@@ -20,6 +23,8 @@ use crate::settings::{Settings, Url, UserVerification};
 
 /// The form field that carries credentials.
 const CREDENTIAL_PARAM: &str = "public_key_credential";
+/// The form field of an imported credential's COSE key.
+const PUBLIC_KEY_PARAM: &str = "public_key";
 
 /// Starts and finishes registration and authentication ceremonies for one relying party.
 pub struct Ceremonies {
@@ -42,6 +47,55 @@ pub struct RegisteredCredential {
     pub aaguid: Option<String>,
     pub backed_up: bool,
     pub transports: Vec<String>,
+}
+
+impl RegisteredCredential {
+    /// A verified webauthn-rs credential in its stored form, with the public key
+    /// converted for sign-in.
+    fn new(
+        credential: &Credential,
+        aaguid: Option<String>,
+        transports: Vec<String>,
+    ) -> Result<Self> {
+        Ok(RegisteredCredential {
+            credential_id: credential.cred_id.to_vec(),
+            backed_up: credential.backup_state,
+            credential: serde_json::to_string(credential).map_err(Error::internal)?,
+            public_key: PublicKey::from_cose(&credential.cred)
+                .ok()
+                .map(|key| key.encode()),
+            aaguid,
+            transports,
+        })
+    }
+}
+
+/// A credential registered with another WebAuthn server, as that server kept it.
+#[derive(Debug, Clone)]
+pub struct ForeignCredential {
+    pub credential_id: Vec<u8>,
+    /// The credential public key: a COSE_Key (RFC 9052 §7) in CBOR.
+    pub cose_key: Vec<u8>,
+    /// The signature counter last seen.
+    pub counter: u32,
+    /// Transport hints; unknown ones are dropped.
+    pub transports: Vec<String>,
+    pub backup_eligible: bool,
+    pub backed_up: bool,
+    pub aaguid: Option<String>,
+}
+
+/// The credential algorithms registration offers (webauthn-rs's default, which
+/// [`Ceremonies::start_registration`] keeps): ES256, ES384 and RS256.
+pub fn registration_algorithms() -> Vec<COSEAlgorithm> {
+    COSEAlgorithm::secure_algs()
+}
+
+/// The wire name of a transport (`internal`, `hybrid`, ...).
+fn transport_name(transport: &AuthenticatorTransport) -> Option<String> {
+    serde_json::to_value(transport)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// The stored credential after a successful assertion.
@@ -132,19 +186,81 @@ impl Ceremonies {
             .transports
             .iter()
             .flatten()
-            .filter_map(|t| serde_json::to_value(t).ok())
-            .filter_map(|v| v.as_str().map(str::to_owned))
+            .filter_map(transport_name)
             .collect();
-        Ok(RegisteredCredential {
-            credential_id: verified.cred_id.to_vec(),
-            backed_up: verified.backup_state,
-            credential: serde_json::to_string(&verified).map_err(Error::internal)?,
-            public_key: PublicKey::from_cose(&verified.cred)
-                .ok()
-                .map(|key| key.encode()),
-            aaguid: attested.aaguid,
-            transports,
-        })
+        RegisteredCredential::new(&verified, attested.aaguid, transports)
+    }
+
+    /// Checks a credential registered with another WebAuthn server and builds it as
+    /// [`Ceremonies::finish_registration`] would have: its COSE key must parse and use an
+    /// algorithm registration offers ([`registration_algorithms`]) on its own curve.
+    pub fn import_credential(&self, foreign: ForeignCredential) -> Result<RegisteredCredential> {
+        let invalid = |reason: String| Error::FormParamValueInvalid {
+            param: PUBLIC_KEY_PARAM,
+            reason,
+        };
+        let cbor: serde_cbor_2::Value = serde_cbor_2::from_slice(&foreign.cose_key)
+            .map_err(|_| invalid("not a CBOR COSE_Key".into()))?;
+        let cose = COSEKey::try_from(&cbor)
+            .map_err(|err| invalid(format!("not a usable COSE_Key: {err:?}")))?;
+        if !registration_algorithms().contains(&cose.type_) {
+            return Err(invalid(format!(
+                "algorithm {:?} is not accepted",
+                cose.type_
+            )));
+        }
+        // RFC 9053 §2.1: ES256 is ECDSA on P-256, ES384 on P-384; webauthn-rs picks the
+        // verifier by curve, so a key naming another algorithm is refused here.
+        let consistent = matches!(
+            (&cose.type_, &cose.key),
+            (
+                COSEAlgorithm::ES256,
+                COSEKeyType::EC_EC2(COSEEC2Key {
+                    curve: ECDSACurve::SECP256R1,
+                    ..
+                })
+            ) | (
+                COSEAlgorithm::ES384,
+                COSEKeyType::EC_EC2(COSEEC2Key {
+                    curve: ECDSACurve::SECP384R1,
+                    ..
+                })
+            ) | (COSEAlgorithm::RS256, COSEKeyType::RSA(_))
+        );
+        if !consistent {
+            return Err(invalid(format!(
+                "the key does not match its algorithm {:?}",
+                cose.type_
+            )));
+        }
+        PublicKey::from_cose(&cose)
+            .map_err(|_| invalid("the key cannot verify sign-ins".into()))?;
+        let transports: Vec<AuthenticatorTransport> = foreign
+            .transports
+            .iter()
+            .filter_map(|t| AuthenticatorTransport::from_str(t).ok())
+            .filter(|t| *t != AuthenticatorTransport::Unknown)
+            .collect();
+        let credential = Credential {
+            cred_id: foreign.credential_id,
+            cred: cose,
+            counter: foreign.counter,
+            transports: Some(transports.clone()),
+            // The other server's policy is unknown: the passkey is held to today's, as if
+            // it had registered here.
+            user_verified: self.policy == UserVerificationPolicy::Required,
+            backup_eligible: foreign.backup_eligible,
+            backup_state: foreign.backed_up,
+            registration_policy: self.policy,
+            extensions: RegisteredExtensions::none(),
+            attestation: ParsedAttestation {
+                data: ParsedAttestationData::None,
+                metadata: AttestationMetadata::None,
+            },
+            attestation_format: AttestationFormat::None,
+        };
+        let transports = transports.iter().filter_map(transport_name).collect();
+        RegisteredCredential::new(&credential, foreign.aaguid, transports)
     }
 
     /// Request options listing `allow` (empty for discoverable and autofill sign-in).

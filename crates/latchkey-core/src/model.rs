@@ -84,6 +84,9 @@ pub struct Passkey {
     /// The credential public key as sign-in verifies it (`assertion::PublicKey::encode`);
     /// `None` until verified, and for passkeys stored before keys were converted.
     pub public_key: Option<String>,
+    /// The user handle the credential was created with when another WebAuthn server
+    /// chose it (an imported passkey); `None` for the owner's own handle.
+    pub user_handle: Option<Vec<u8>>,
     pub aaguid: Option<String>,
     pub backed_up: bool,
     pub transports: Vec<String>,

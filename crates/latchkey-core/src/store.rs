@@ -169,8 +169,8 @@ pub trait PasskeyStore: Send + Sync {
     async fn find_passkey_owner(&self, credential_id: &[u8]) -> Result<Option<(Passkey, User)>>;
     /// The user's verified passkeys, newest first.
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
-    /// Marks a passkey verified with its credential; the user's pending sessions (whose
-    /// one task is to add a passkey) become active.
+    /// Marks a passkey verified with its credential (or stores an imported one, verified);
+    /// the user's pending sessions (whose one task is to add a passkey) become active.
     async fn complete_passkey_registration(
         &self,
         passkey: &Passkey,

@@ -24,7 +24,7 @@ pub const ADDRESS_CODE_COLUMNS: &str = "k.status AS code_status, k.attempts AS c
 pub const EMAIL_CODE_COLUMNS: &str = "owner_id, email_address_id, email_address, code_hash, status, \
      attempts, expire_at, created_at";
 pub const PASSKEY_COLUMNS: &str = "id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
-     verified, last_used_at, created_at, updated_at, public_key";
+     verified, last_used_at, created_at, updated_at, public_key, user_handle";
 pub const SIGN_IN_COLUMNS: &str = "id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at";
 pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_address, first_name, last_name, \
      user_handle, created_user_id, created_session_id, abandon_at, created_at, updated_at";
@@ -107,6 +107,7 @@ pub fn passkey(row: &Row) -> Result<Passkey> {
         credential_id: bytes(row, "credential_id")?,
         credential: get(row, "credential")?,
         public_key: get(row, "public_key")?,
+        user_handle: bytes(row, "user_handle")?,
         aaguid: get(row, "aaguid")?,
         backed_up: get::<i64>(row, "backed_up")? != 0,
         transports: serde_json::from_str(&transports).unwrap_or_default(),

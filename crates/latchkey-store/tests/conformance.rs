@@ -85,6 +85,7 @@ fn passkey(user_id: &str, credential_id: &[u8]) -> Passkey {
         credential_id: Some(credential_id.to_vec()),
         credential: Some("{}".into()),
         public_key: None,
+        user_handle: None,
         aaguid: None,
         backed_up: false,
         transports: vec!["internal".into()],

@@ -107,6 +107,25 @@ impl SigningKey {
     }
 }
 
+/// A credential as a WebAuthn server stores it after registration, both base64url.
+#[derive(Debug, Clone)]
+pub struct ExportedCredential {
+    pub credential_id: String,
+    /// The COSE_Key (RFC 9052) of the credential's public key.
+    pub public_key: String,
+    cose: BTreeMap<Cbor, Cbor>,
+}
+
+impl ExportedCredential {
+    /// The COSE key (base64url) with member `label` set to the integer `value`: a key
+    /// tampered with (another algorithm, another curve).
+    pub fn public_key_with(&self, label: i128, value: i128) -> String {
+        let mut cose = self.cose.clone();
+        cose.insert(Cbor::Integer(label), Cbor::Integer(value));
+        b64(&serde_cbor_2::to_vec(&Cbor::Map(cose)).unwrap_or_default())
+    }
+}
+
 /// One stored credential.
 #[derive(Clone)]
 struct Credential {
@@ -216,6 +235,34 @@ impl SoftAuthenticator {
     /// The id (base64url) of the newest credential.
     pub fn last_credential_id(&self) -> Option<String> {
         self.credentials.last().map(|c| b64(&c.id))
+    }
+
+    /// A credential made outside any ceremony here, as another WebAuthn server's
+    /// registration left it (with that server's `user_handle`): its id and COSE public
+    /// key, for importing. Its counter starts at 0.
+    pub fn new_credential(
+        &mut self,
+        rp_id: &str,
+        user_handle: &[u8],
+    ) -> Result<ExportedCredential, &'static str> {
+        let key = Arc::new(SigningKey::generate(self.algorithm)?);
+        let id: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
+        let Cbor::Map(cose) = key.cose() else {
+            return Err("cose");
+        };
+        let exported = ExportedCredential {
+            credential_id: b64(&id),
+            public_key: b64(&serde_cbor_2::to_vec(&Cbor::Map(cose.clone())).map_err(|_| "cbor")?),
+            cose,
+        };
+        self.credentials.push(Credential {
+            id,
+            key,
+            rp_id: rp_id.to_owned(),
+            user_handle: user_handle.to_vec(),
+            counter: 0,
+        });
+        Ok(exported)
     }
 
     /// `navigator.credentials.create()` answered as `PublicKeyCredential.toJSON()`.

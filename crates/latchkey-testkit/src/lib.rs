@@ -9,6 +9,6 @@ mod proxy;
 pub mod smtp;
 
 pub use app::{Browser, Reply, TestApp, fresh_postgres_database};
-pub use authenticator::{Algorithm, Ceremony, SoftAuthenticator, flip_bit};
+pub use authenticator::{Algorithm, Ceremony, ExportedCredential, SoftAuthenticator, flip_bit};
 pub use proxy::Proxy;
 pub use smtp::SmtpSink;

@@ -33,6 +33,7 @@ mod sign_ups;
 mod users;
 pub mod views;
 
+pub use passkeys::PasskeyImport;
 pub use sign_ins::FirstFactor;
 pub use views::{
     Answer, ClientView, PasskeyView, SessionVerificationView, SessionView, SignInView, SignUpView,

@@ -1,4 +1,5 @@
-//! The signed-in user's passkeys: registering, naming and deleting them.
+//! Passkeys: the signed-in user's registering, naming and deleting them, and the
+//! administration's importing and deleting them.
 
 use serde_json::json;
 use webauthn_rs_core::proto::RegisterPublicKeyCredential;
@@ -7,7 +8,8 @@ use super::attempts::Attempt;
 use super::views::{Answer, PasskeyView};
 use super::{Auth, RequestContext, STRATEGY, attempted_credential};
 use crate::aaguid;
-use crate::ceremony::{self, RegisteredCredential};
+use crate::ceremony::{self, ForeignCredential, RegisteredCredential};
+use crate::encoding::from_b64url;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
 use crate::model::{CeremonyState, Passkey, Session};
@@ -141,6 +143,54 @@ impl Auth {
         }
     }
 
+    /// Imports a passkey registered with another WebAuthn server for the same RP ID, for
+    /// the administration: it is stored verified, as a registration here stores it, so
+    /// its owner signs in with it at once. Refused for a key registration would refuse,
+    /// a credential id any user already has, and a user at the passkey quota.
+    pub async fn import_passkey(
+        &self,
+        user_id: &str,
+        input: &PasskeyImport,
+        ctx: &RequestContext,
+    ) -> Result<PasskeyView> {
+        let user = self.find_user(user_id).await?;
+        let imported = input.parse()?;
+        let registered = self.ceremonies.import_credential(imported.credential)?;
+        if self
+            .store
+            .find_passkey_by_credential_id(&registered.credential_id)
+            .await?
+            .is_some()
+        {
+            return Err(Error::PasskeyAlreadyExists);
+        }
+        self.ensure_quota(self.store.list_passkeys(&user.id).await?.len())?;
+        let mut passkey = self.registered_passkey(self.new_passkey(&user.id), registered, ctx);
+        if let Some(name) = imported.name {
+            passkey.name = Some(name.into_inner());
+        }
+        passkey.user_handle = imported.user_handle;
+        passkey.created_at = imported.created_at.unwrap_or(passkey.created_at);
+        passkey.last_used_at = imported.last_used_at;
+        let event = self.event(
+            "passkey.created",
+            ctx,
+            Some(&user.id),
+            Some(&passkey.id),
+            None,
+            json!({ "name": passkey.name, "imported": true }),
+        );
+        // The same write as a finished registration: a credential id stored meanwhile is
+        // `PasskeyAlreadyExists`, and the user's pending sessions become active.
+        self.store
+            .complete_passkey_registration(&passkey, &event)
+            .await?;
+        Ok(PasskeyView {
+            passkey,
+            verification: None,
+        })
+    }
+
     async fn passkey_view(&self, passkey: Passkey) -> Result<PasskeyView> {
         let verification = self.store.find_verification(&passkey.id).await?;
         Ok(PasskeyView {
@@ -189,6 +239,7 @@ impl Auth {
             credential_id: None,
             credential: None,
             public_key: None,
+            user_handle: None,
             aaguid: None,
             backed_up: false,
             transports: Vec::new(),
@@ -222,6 +273,165 @@ impl Auth {
             ..passkey
         }
     }
+}
+
+/// A passkey registered with another WebAuthn server, as the Backend API sends it: every
+/// field as text, checked by [`Auth::import_passkey`].
+#[derive(Debug, Clone, Default)]
+pub struct PasskeyImport {
+    /// The credential id, base64url (required).
+    pub credential_id: Option<String>,
+    /// The credential public key, a COSE_Key in base64url (required).
+    pub public_key: Option<String>,
+    /// The user handle (`user.id` of the creation options) the other server gave the
+    /// credential, base64url; by default the user's own.
+    pub user_handle: Option<String>,
+    /// By default named as a registration names it.
+    pub name: Option<String>,
+    /// The signature counter last seen; 0 by default.
+    pub sign_count: Option<String>,
+    /// A JSON array of transport hints, or a comma-separated list.
+    pub transports: Option<String>,
+    pub backup_eligible: Option<String>,
+    pub backed_up: Option<String>,
+    pub aaguid: Option<String>,
+    /// Unix milliseconds; now by default.
+    pub created_at: Option<String>,
+    /// Unix milliseconds; never used by default.
+    pub last_used_at: Option<String>,
+}
+
+/// A [`PasskeyImport`] whose fields are well-formed.
+struct ParsedImport {
+    credential: ForeignCredential,
+    user_handle: Option<Vec<u8>>,
+    name: Option<PasskeyName>,
+    created_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+/// WebAuthn §5.4.3: a user handle is at most 64 bytes.
+const MAX_USER_HANDLE: usize = 64;
+/// WebAuthn §6.1: a credential id is at most 1023 bytes.
+const MAX_CREDENTIAL_ID: usize = 1023;
+
+impl PasskeyImport {
+    fn parse(&self) -> Result<ParsedImport> {
+        let credential_id = required_bytes("credential_id", self.credential_id.as_deref())?;
+        if credential_id.len() > MAX_CREDENTIAL_ID {
+            return Err(value_invalid("credential_id", "at most 1023 bytes"));
+        }
+        let cose_key = required_bytes("public_key", self.public_key.as_deref())?;
+        let user_handle = optional(self.user_handle.as_deref())
+            .map(|text| bytes("user_handle", text))
+            .transpose()?;
+        if user_handle
+            .as_ref()
+            .is_some_and(|h| h.is_empty() || h.len() > MAX_USER_HANDLE)
+        {
+            return Err(value_invalid("user_handle", "1 to 64 bytes"));
+        }
+        let aaguid = optional(self.aaguid.as_deref())
+            .map(|text| {
+                uuid::Uuid::parse_str(text.trim()).map_err(|_| format_invalid("aaguid", "a UUID"))
+            })
+            .transpose()?
+            .filter(|uuid| !uuid.is_nil())
+            .map(|uuid| uuid.to_string());
+        let backup_eligible = flag("backup_eligible", self.backup_eligible.as_deref())?;
+        let backed_up = flag("backed_up", self.backed_up.as_deref())?;
+        // WebAuthn §6.1.3: only a backup-eligible credential can be backed up.
+        if backed_up && !backup_eligible {
+            return Err(value_invalid("backed_up", "false unless backup_eligible"));
+        }
+        Ok(ParsedImport {
+            credential: ForeignCredential {
+                credential_id,
+                cose_key,
+                counter: number("sign_count", self.sign_count.as_deref())?.unwrap_or(0),
+                transports: transports(self.transports.as_deref())?,
+                backup_eligible,
+                backed_up,
+                aaguid,
+            },
+            user_handle,
+            // A name sent empty is refused, as a rename refuses it.
+            name: self.name.as_deref().map(PasskeyName::parse).transpose()?,
+            created_at: number("created_at", self.created_at.as_deref())?,
+            last_used_at: number("last_used_at", self.last_used_at.as_deref())?,
+        })
+    }
+}
+
+/// A field sent with text (JSON `null` and blank text are no value).
+fn optional(raw: Option<&str>) -> Option<&str> {
+    raw.filter(|text| !text.trim().is_empty())
+}
+
+fn format_invalid(param: &'static str, expected: &str) -> Error {
+    Error::FormParamFormatInvalid {
+        param,
+        reason: format!("expected {expected}"),
+    }
+}
+
+fn value_invalid(param: &'static str, expected: &str) -> Error {
+    Error::FormParamValueInvalid {
+        param,
+        reason: format!("expected {expected}"),
+    }
+}
+
+fn bytes(param: &'static str, text: &str) -> Result<Vec<u8>> {
+    from_b64url(text.trim()).ok_or_else(|| format_invalid(param, "base64url without padding"))
+}
+
+fn required_bytes(param: &'static str, raw: Option<&str>) -> Result<Vec<u8>> {
+    let value = bytes(param, optional(raw).ok_or(Error::FormParamMissing(param))?)?;
+    if value.is_empty() {
+        return Err(value_invalid(param, "at least one byte"));
+    }
+    Ok(value)
+}
+
+/// A non-negative integer that fits `T`.
+fn number<T: TryFrom<i64>>(param: &'static str, raw: Option<&str>) -> Result<Option<T>> {
+    optional(raw)
+        .map(|text| {
+            let n: i64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format_invalid(param, "an integer"))?;
+            u64::try_from(n)
+                .ok()
+                .and_then(|_| T::try_from(n).ok())
+                .ok_or_else(|| value_invalid(param, "a non-negative integer in range"))
+        })
+        .transpose()
+}
+
+fn flag(param: &'static str, raw: Option<&str>) -> Result<bool> {
+    match optional(raw).map(str::trim) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(format_invalid(param, "true or false")),
+    }
+}
+
+/// Transport hints sent as a JSON array of strings or as a comma-separated list.
+fn transports(raw: Option<&str>) -> Result<Vec<String>> {
+    let Some(text) = optional(raw).map(str::trim) else {
+        return Ok(Vec::new());
+    };
+    if text.starts_with('[') {
+        return serde_json::from_str(text)
+            .map_err(|_| format_invalid("transports", "an array of strings"));
+    }
+    Ok(text
+        .split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect())
 }
 
 /// A signed-in user's new passkey answering its creation challenge.

@@ -285,8 +285,10 @@ impl Auth {
             .find_passkey_owner(&assertion.raw_id)
             .await?
             .ok_or(Error::PasskeyNotRegistered)?;
+        // An imported passkey answers with the handle the server that created it chose.
+        let user_handle = passkey.user_handle.as_deref().unwrap_or(&owner.user_handle);
         match assertion.response.user_handle.as_deref() {
-            Some(handle) if handle != owner.user_handle.as_slice() => {
+            Some(handle) if handle != user_handle => {
                 return Err(Error::InvalidCredential(
                     "the user handle does not match the passkey".into(),
                 ));

@@ -6,6 +6,7 @@ mod ceremonies;
 mod contract;
 mod email;
 mod flows;
+mod imports;
 mod keys;
 mod limits;
 mod openapi;

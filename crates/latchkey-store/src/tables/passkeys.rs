@@ -18,11 +18,11 @@ use super::{audit_events, sessions, verifications};
 /// before is `PasskeyAlreadyExists`.
 pub(crate) async fn write(tx: &mut Tx, p: &Passkey) -> Result<()> {
     tx.execute("INSERT INTO passkeys (id, user_id, name, credential_id, credential, aaguid, backed_up, transports, \
-         verified, last_used_at, created_at, updated_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         verified, last_used_at, created_at, updated_at, public_key, user_handle) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credential_id = excluded.credential_id, \
          credential = excluded.credential, aaguid = excluded.aaguid, backed_up = excluded.backed_up, \
          transports = excluded.transports, verified = excluded.verified, updated_at = excluded.updated_at, \
-         public_key = excluded.public_key", args![&p.id, &p.user_id, &p.name, p.credential_id.as_deref().map(b64url), &p.credential, &p.aaguid, p.backed_up, serde_json::to_string(&p.transports).map_err(Error::internal)?, p.verified, p.last_used_at, p.created_at, p.updated_at, &p.public_key]).await.map_err(unique(Error::PasskeyAlreadyExists))?;
+         public_key = excluded.public_key, user_handle = excluded.user_handle", args![&p.id, &p.user_id, &p.name, p.credential_id.as_deref().map(b64url), &p.credential, &p.aaguid, p.backed_up, serde_json::to_string(&p.transports).map_err(Error::internal)?, p.verified, p.last_used_at, p.created_at, p.updated_at, &p.public_key, p.user_handle.as_deref().map(b64url)]).await.map_err(unique(Error::PasskeyAlreadyExists))?;
     Ok(())
 }
 

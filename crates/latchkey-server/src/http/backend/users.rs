@@ -1,4 +1,4 @@
-//! Users: list, create, get, delete, and delete one of their passkeys.
+//! Users: list, create, get, delete, and import or delete one of their passkeys.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,7 +7,9 @@ use latchkey_core::auth::SignUpInput;
 
 use super::SecretKey;
 use crate::http::dto::kinds::DeletedKind;
-use crate::http::dto::{self, CreateUserBody, DeletedObject, Page, User, UserListQuery};
+use crate::http::dto::{
+    self, CreateUserBody, DeletedObject, ImportPasskeyBody, Page, Passkey, User, UserListQuery,
+};
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Query};
 use crate::http::router::paths;
@@ -103,6 +105,29 @@ pub async fn delete(
         .delete_user(&id, &RequestContext::default())
         .await?;
     Ok(Json(DeletedObject::new(DeletedKind::User, id)))
+}
+
+/// Import a passkey registered with another WebAuthn server for the same RP ID
+#[utoipa::path(
+    post,
+    path = paths::USER_PASSKEYS,
+    params(("id" = String, Path, description = "A user")),
+    request_body = ImportPasskeyBody,
+    security(("secret_key" = [])),
+    responses((status = 200, body = Passkey))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn import_passkey(
+    _: SecretKey,
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    Body(body): Body<ImportPasskeyBody>,
+) -> Result<Json<Passkey>, ApiError> {
+    let view = state
+        .auth
+        .import_passkey(&user_id, &body.into_import(), &RequestContext::default())
+        .await?;
+    Ok(Json(Passkey::from(&view)))
 }
 
 /// Delete a user's passkey

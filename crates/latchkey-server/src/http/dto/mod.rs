@@ -14,8 +14,8 @@ pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
-    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EventListQuery, PrepareBody,
-    RenameBody, SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody,
+    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EventListQuery, ImportPasskeyBody,
+    PrepareBody, RenameBody, SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody,
     UserListQuery, VerifyBody,
 };
 pub use resources::{

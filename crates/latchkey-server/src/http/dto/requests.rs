@@ -7,7 +7,7 @@
 //! the API asks for, though any JSON value is read as its text.
 
 use latchkey_core::Error;
-use latchkey_core::auth::FirstFactor;
+use latchkey_core::auth::{FirstFactor, PasskeyImport};
 use latchkey_core::store::Page;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -76,6 +76,75 @@ pub struct CreateUserBody {
     #[serde(default)]
     #[schema(value_type = String)]
     pub last_name: Text,
+}
+
+/// A passkey registered with another WebAuthn server for the same RP ID, to import for a
+/// user. Binary values are base64url without padding.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ImportPasskeyBody {
+    /// The credential id.
+    #[schema(value_type = String)]
+    pub credential_id: Text,
+    /// The credential public key: a COSE_Key (RFC 9052) as WebAuthn servers store it;
+    /// ES256, ES384 or RS256, the algorithms registration accepts.
+    #[schema(value_type = String)]
+    pub public_key: Text,
+    /// The user handle (`user.id` of the creation options) the other server gave the
+    /// credential: an authenticator returns it at sign-in. The user's own by default.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub user_handle: Text,
+    /// 1 to 64 characters; by default named as a registration names it.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Text,
+    /// The signature counter last seen (0 by default).
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub sign_count: Text,
+    /// Transport hints, e.g. `["internal","hybrid"]`.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub transports: Text,
+    /// `true` or `false` (default).
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub backup_eligible: Text,
+    /// `true` (only with `backup_eligible`) or `false` (default).
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub backed_up: Text,
+    /// The authenticator's AAGUID, a UUID.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub aaguid: Text,
+    /// Unix milliseconds; now by default.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub created_at: Text,
+    /// Unix milliseconds; none by default.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub last_used_at: Text,
+}
+
+impl ImportPasskeyBody {
+    /// The import as the use case takes it.
+    pub fn into_import(self) -> PasskeyImport {
+        PasskeyImport {
+            credential_id: self.credential_id.into_inner(),
+            public_key: self.public_key.into_inner(),
+            user_handle: self.user_handle.into_inner(),
+            name: self.name.into_inner(),
+            sign_count: self.sign_count.into_inner(),
+            transports: self.transports.into_inner(),
+            backup_eligible: self.backup_eligible.into_inner(),
+            backed_up: self.backed_up.into_inner(),
+            aaguid: self.aaguid.into_inner(),
+            created_at: self.created_at.into_inner(),
+            last_used_at: self.last_used_at.into_inner(),
+        }
+    }
 }
 
 /// A sign-in: no identifier for a discoverable sign-in.

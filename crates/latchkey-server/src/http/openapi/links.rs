@@ -57,6 +57,7 @@ const LIST_USERS: (&str, &str) = ("get", paths::USERS);
 const CREATE_USER: (&str, &str) = ("post", paths::USERS);
 const GET_USER: (&str, &str) = ("get", paths::USER);
 const DELETE_USER: (&str, &str) = ("delete", paths::USER);
+const IMPORT_PASSKEY: (&str, &str) = ("post", paths::USER_PASSKEYS);
 const LIST_SESSIONS: (&str, &str) = ("get", paths::SESSIONS);
 const GET_SESSION: (&str, &str) = ("get", paths::SESSION);
 const REVOKE_SESSION: (&str, &str) = ("post", paths::SESSION_REVOKE);
@@ -199,7 +200,7 @@ pub const LINKS: &[Link] = &[
         DELETE_PASSKEY,
         &[(PATH_ID, RESPONSE_ID)],
     ),
-    // A user is created, then read, listed, audited, deleted.
+    // A user is created, then read, listed, audited, given a passkey, deleted.
     link(CREATE_USER, "Get", GET_USER, &[(PATH_ID, ID)]),
     link(CREATE_USER, "Delete", DELETE_USER, &[(PATH_ID, ID)]),
     link(
@@ -219,6 +220,12 @@ pub const LINKS: &[Link] = &[
         "ListAuditEvents",
         AUDIT_EVENTS,
         &[("query.user_id", ID)],
+    ),
+    link(
+        CREATE_USER,
+        "ImportPasskey",
+        IMPORT_PASSKEY,
+        &[(PATH_ID, ID)],
     ),
     link(GET_USER, "Delete", DELETE_USER, &[(PATH_ID, ID)]),
     link(GET_SESSION, "Revoke", REVOKE_SESSION, &[(PATH_ID, ID)]),

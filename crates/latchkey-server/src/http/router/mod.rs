@@ -51,6 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(email_addresses::attempt_verification))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::delete))
+        .routes(routes!(users::import_passkey))
         .routes(routes!(users::delete_passkey))
         .routes(routes!(backend_sessions::list))
         .routes(routes!(backend_sessions::get))

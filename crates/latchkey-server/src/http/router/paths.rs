@@ -36,6 +36,7 @@ pub const MY_EMAIL_ADDRESS_ATTEMPT: &str = "/v1/me/email_addresses/{id}/attempt_
 
 pub const USERS: &str = "/backend/v1/users";
 pub const USER: &str = "/backend/v1/users/{id}";
+pub const USER_PASSKEYS: &str = "/backend/v1/users/{id}/passkeys";
 pub const USER_PASSKEY: &str = "/backend/v1/users/{id}/passkeys/{passkey_id}";
 pub const SESSIONS: &str = "/backend/v1/sessions";
 pub const SESSION: &str = "/backend/v1/sessions/{id}";
