@@ -159,6 +159,16 @@ export async function startStaticServer(port, routes, files = {}) {
       res.writeHead(500).end(String(error));
     }
   });
+  return listen(server, port);
+}
+
+/**
+ * Listen with `server` on 127.0.0.1:`port`; `close` drops open connections and stops it.
+ * @param {http.Server} server
+ * @param {number} port
+ * @returns {Promise<{ close: () => Promise<void> }>}
+ */
+export async function listen(server, port) {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
   return {
     close: () =>

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 
-import { ROOT, withPage } from './harness.js';
+import { ROOT, listen, withPage } from './harness.js';
 
 /**
  * The vendor's built files, served under `/clerk/` (clerk-js) and `/clerk-ui/` (the
@@ -103,14 +103,7 @@ export async function startVendorPageServer(port, latchkeyUrl, pages) {
       res.writeHead(code).end(String(error));
     }
   });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
-  return {
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve(undefined));
-      }),
-  };
+  return listen(server, port);
 }
 
 /**

@@ -156,14 +156,7 @@ impl Auth {
         let user = self.find_user(user_id).await?;
         let imported = input.parse()?;
         let registered = self.ceremonies.import_credential(imported.credential)?;
-        if self
-            .store
-            .find_passkey_by_credential_id(&registered.credential_id)
-            .await?
-            .is_some()
-        {
-            return Err(Error::PasskeyAlreadyExists);
-        }
+        self.ensure_unregistered(&registered.credential_id).await?;
         self.ensure_quota(self.store.list_passkeys(&user.id).await?.len())?;
         let mut passkey = self.registered_passkey(self.new_passkey(&user.id), registered, ctx);
         if let Some(name) = imported.name {
@@ -218,15 +211,16 @@ impl Auth {
         let registered = self
             .ceremonies
             .finish_registration(response, &state.state)?;
-        if self
-            .store
-            .find_passkey_by_credential_id(&registered.credential_id)
-            .await?
-            .is_some()
-        {
-            return Err(Error::PasskeyAlreadyExists);
-        }
+        self.ensure_unregistered(&registered.credential_id).await?;
         Ok(registered)
+    }
+
+    /// `PasskeyAlreadyExists` when a passkey with `credential_id` is stored, for anyone.
+    async fn ensure_unregistered(&self, credential_id: &[u8]) -> Result<()> {
+        match self.store.find_passkey_by_credential_id(credential_id).await? {
+            Some(_) => Err(Error::PasskeyAlreadyExists),
+            None => Ok(()),
+        }
     }
 
     /// A passkey of `user_id` not yet registered.

@@ -3,7 +3,7 @@
 use latchkey_testkit::{Ceremony, SoftAuthenticator, TestApp};
 use serde_json::Value;
 
-use crate::{session_count, user_with_passkey};
+use crate::{prepare_passkey, session_count, user_with_passkey};
 
 #[tokio::test]
 async fn environment_describes_the_configuration() {
@@ -326,16 +326,11 @@ async fn identifier_first_sign_in_allows_only_that_users_passkeys() {
     assert_eq!(sign_in["identifier"], "ADA");
     assert_eq!(sign_in["supported_first_factors"][0]["strategy"], "passkey");
     let id = sign_in["id"].as_str().expect("id");
-    let prepared = other
-        .post(
-            &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
-            &[("strategy", "passkey")],
-        )
-        .await;
-    let options = prepared.ok()["response"]["first_factor_verification"]["nonce"]
-        .as_str()
-        .expect("nonce")
-        .to_owned();
+    let options = prepare_passkey(
+        &other,
+        &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+    )
+    .await;
     let opts: Value = serde_json::from_str(&options).expect("options");
     assert_eq!(opts["allowCredentials"].as_array().map(Vec::len), Some(1));
     assert_eq!(

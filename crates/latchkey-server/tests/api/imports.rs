@@ -7,7 +7,7 @@ use latchkey_testkit::{
 };
 use serde_json::{Value, json};
 
-use crate::{row_count, user_with_passkey};
+use crate::{prepare_passkey, row_count, user_with_passkey};
 
 /// The user handle the other server gave its user: not the one Latchkey would choose.
 const FOREIGN_HANDLE: &[u8] = b"vendor-user-handle-0001";
@@ -145,16 +145,11 @@ async fn imported_passkeys_of_every_registration_algorithm_sign_in_identifier_fi
             .as_str()
             .expect("id")
             .to_owned();
-        let prepared = browser
-            .post(
-                &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
-                &[("strategy", "passkey")],
-            )
-            .await;
-        let options = prepared.ok()["response"]["first_factor_verification"]["nonce"]
-            .as_str()
-            .expect("nonce")
-            .to_owned();
+        let options = prepare_passkey(
+            &browser,
+            &format!("/v1/client/sign_ins/{id}/prepare_first_factor"),
+        )
+        .await;
         let opts: Value = serde_json::from_str(&options).expect("options");
         assert_eq!(
             opts["allowCredentials"][0]["id"].as_str(),

@@ -33,6 +33,18 @@ pub async fn user_with_passkey(
     (browser, authenticator, passkey)
 }
 
+/// Prepares a passkey first factor at `prepare_path` (a sign-in's or a session
+/// verification's `prepare_first_factor`); returns the request options it answers with.
+pub async fn prepare_passkey(browser: &Browser, prepare_path: &str) -> String {
+    browser
+        .post(prepare_path, &[("strategy", "passkey")])
+        .await
+        .ok()["response"]["first_factor_verification"]["nonce"]
+        .as_str()
+        .expect("request options")
+        .to_owned()
+}
+
 /// The number of live sessions the browser's client holds.
 pub async fn session_count(browser: &Browser) -> usize {
     browser.get("/v1/client").await.body["client"]["sessions"]
