@@ -292,16 +292,8 @@ mod tests {
         )
         .expect("keys");
         let claims = Claims {
-            iss: "http://localhost:8080".into(),
-            sub: "user_1".into(),
-            sid: "sess_1".into(),
-            iat: 100,
-            nbf: 95,
-            exp: 160,
-            jti: "j".into(),
             azp: None,
-            sts: "active",
-            v: 1,
+            ..claims()
         };
         let jwt = keys.sign(&claims).expect("sign");
         let parts: Vec<&str> = jwt.split('.').collect();
