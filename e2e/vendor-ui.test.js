@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, startServer, unique, until } from './harness.js';
-import { publishableKey, startVendorPageServer, userWithPasskey, vendorPage, withVendorPage } from './vendor.js';
+import {
+  SIGN_UP,
+  publishableKey,
+  startVendorPageServer,
+  userWithPasskey,
+  vendorPage,
+  withVendorPage,
+} from './vendor.js';
 
 /** @type {import('./harness.js').LatchkeyServer} */
 let server;
@@ -129,6 +136,34 @@ test('<SignIn/> signs in with a passkey from the autofill it offers, and <UserBu
     ]);
     assert.ok(calls.includes('DELETE /v1/client/sessions 200'), calls.join('\n'));
     assert.ok(calls.some((c) => /^POST \/v1\/client\/sign_ins\/sia_\w+\/attempt_first_factor 200$/.test(c)), calls.join('\n'));
+    const failed = calls.filter((c) => !/ 2\d\d$/.test(c));
+    assert.deepEqual(failed, [], calls.join('\n'));
+  });
+});
+
+test('<UserButton/> lists every signed-in account, switches between them and signs out of all', async (t) => {
+  await withVendorPage(browser, server, t, '/ui', async ({ page, calls, load }) => {
+    await load();
+    const first = await page.evaluate(SIGN_UP, unique('ada'));
+    const second = await page.evaluate(SIGN_UP, unique('bob'));
+    await mount(page, 'UserButton');
+    await page.locator('#mount').getByRole('button', { name: 'Open user menu' }).click();
+    const menu = page.getByRole('dialog');
+    await menu.getByText(second.username).waitFor();
+    // The other account is offered; choosing it makes its session the active one.
+    await menu.getByText(first.username).click();
+    await until(
+      async () => (await page.evaluate(() => /** @type {any} */ (window).Clerk.session?.id)) === first.sessionId,
+      'the first account is active again',
+    );
+    assert.equal(await username(page), first.username);
+
+    await page.locator('#mount').getByRole('button', { name: 'Open user menu' }).click();
+    await Promise.all([
+      page.waitForURL(`${server.origin2}/`),
+      menu.getByRole('button', { name: 'Sign out of all accounts' }).click(),
+    ]);
+    assert.ok(calls.includes('DELETE /v1/client/sessions 200'), calls.join('\n'));
     const failed = calls.filter((c) => !/ 2\d\d$/.test(c));
     assert.deepEqual(failed, [], calls.join('\n'));
   });
