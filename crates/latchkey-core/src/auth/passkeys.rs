@@ -217,7 +217,11 @@ impl Auth {
 
     /// `PasskeyAlreadyExists` when a passkey with `credential_id` is stored, for anyone.
     async fn ensure_unregistered(&self, credential_id: &[u8]) -> Result<()> {
-        match self.store.find_passkey_by_credential_id(credential_id).await? {
+        match self
+            .store
+            .find_passkey_by_credential_id(credential_id)
+            .await?
+        {
             Some(_) => Err(Error::PasskeyAlreadyExists),
             None => Ok(()),
         }
