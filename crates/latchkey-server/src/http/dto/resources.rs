@@ -511,3 +511,57 @@ pub struct Envelope<T> {
     #[schema(required = true)]
     pub client: Option<Client>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn session(ip: Option<&str>, user_agent: Option<&str>) -> model::Session {
+        model::Session {
+            id: "sess_2abc".into(),
+            client_id: "client_1".into(),
+            user_id: "user_1".into(),
+            status: SessionStatus::Active,
+            last_active_at: 3,
+            expire_at: 4,
+            abandon_at: 5,
+            created_at: 1,
+            updated_at: 2,
+            verified_at: 1,
+            ip: ip.map(str::to_owned),
+            user_agent: user_agent.map(str::to_owned),
+        }
+    }
+
+    fn active(s: &model::Session) -> Value {
+        serde_json::to_value(ActiveSession::from(s)).expect("json")
+    }
+
+    #[test]
+    fn a_session_made_without_ip_or_user_agent_has_no_activity() {
+        let shown = active(&session(None, None));
+        assert_eq!(shown["latest_activity"], Value::Null);
+        assert_eq!(shown["object"], "session");
+        assert_eq!(shown["status"], "active");
+    }
+
+    #[test]
+    fn an_unknown_client_still_shows_its_ip() {
+        let shown = active(&session(Some("192.0.2.4"), Some("curl/8.5.0")));
+        assert_eq!(
+            shown["latest_activity"],
+            json!({
+                "object": "session_activity",
+                "id": "sact_2abc",
+                "browser_name": null,
+                "browser_version": null,
+                "device_type": null,
+                "ip_address": "192.0.2.4",
+                "city": null,
+                "country": null,
+                "is_mobile": false,
+            })
+        );
+    }
+}
