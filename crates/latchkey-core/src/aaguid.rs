@@ -5,6 +5,8 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::user_agent::Device;
+
 /// The community AAGUID list (see `data/README.md` for its source and attribution).
 const AAGUID_JSON: &str = include_str!("../data/aaguid.json");
 
@@ -31,42 +33,8 @@ pub fn passkey_name(aaguid: Option<&str>, user_agent: Option<&str>) -> String {
     aaguid
         .and_then(provider)
         .map(|p| p.name.clone())
-        .or_else(|| user_agent.and_then(name_from_user_agent))
+        .or_else(|| user_agent.and_then(|ua| Device::parse(ua).name()))
         .unwrap_or_else(|| "Passkey".to_owned())
-}
-
-/// "Chrome on Linux", "Safari on iPhone", "Edge on Windows" from a User-Agent string.
-pub fn name_from_user_agent(ua: &str) -> Option<String> {
-    // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
-    const BROWSERS: [(&str, &str); 7] = [
-        ("Edg/", "Edge"),
-        ("EdgiOS/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("FxiOS/", "Firefox"),
-        ("CriOS/", "Chrome"),
-        ("Chrome/", "Chrome"),
-    ];
-    const PLATFORMS: [(&str, &str); 8] = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("CrOS", "ChromeOS"),
-        ("Windows", "Windows"),
-        ("Macintosh", "macOS"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ];
-    let browser = BROWSERS
-        .iter()
-        .find(|(token, _)| ua.contains(token))
-        .map(|(_, name)| *name)
-        .or_else(|| (ua.contains("Safari/") && ua.contains("Version/")).then_some("Safari"))?;
-    let platform = PLATFORMS
-        .iter()
-        .find(|(token, _)| ua.contains(token))
-        .map(|(_, name)| *name)?;
-    Some(format!("{browser} on {platform}"))
 }
 
 #[cfg(test)]
@@ -87,7 +55,7 @@ mod tests {
     }
 
     #[test]
-    fn user_agents_give_browser_and_platform() {
+    fn without_a_provider_the_user_agent_names_the_passkey() {
         let cases = [
             (
                 "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
@@ -107,7 +75,7 @@ mod tests {
             ),
         ];
         for (ua, name) in cases {
-            assert_eq!(name_from_user_agent(ua).as_deref(), Some(name), "{ua}");
+            assert_eq!(passkey_name(None, Some(ua)), name, "{ua}");
         }
     }
 

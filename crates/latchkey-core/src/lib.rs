@@ -15,6 +15,7 @@ pub mod origin;
 pub mod settings;
 pub mod store;
 pub mod tokens;
+pub mod user_agent;
 pub mod validate;
 
 /// The keys kept in the database, under the path the server and CLI have always used.

@@ -298,6 +298,10 @@ pub struct Session {
     pub updated_at: i64,
     /// When its user last proved a factor: at sign-in, then at each step-up.
     pub verified_at: i64,
+    /// The client IP of the request that made the session, when known.
+    pub ip: Option<String>,
+    /// The User-Agent of the request that made the session, when it sent one.
+    pub user_agent: Option<String>,
 }
 
 impl Session {

@@ -249,6 +249,9 @@ pub trait SessionStore: Send + Sync {
     async fn session_was_removed(&self, client_id: &str, id: &str) -> Result<bool>;
     /// The client's active and pending sessions, newest first.
     async fn list_client_sessions(&self, client_id: &str) -> Result<Vec<Session>>;
+    /// The user's active and pending sessions on every client, neither expired nor
+    /// abandoned at `now`, the most recently active first.
+    async fn list_live_user_sessions(&self, user_id: &str, now: i64) -> Result<Vec<Session>>;
     /// Sessions filtered by user and stored status, newest first.
     async fn list_sessions(
         &self,

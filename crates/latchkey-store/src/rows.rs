@@ -15,7 +15,7 @@ pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_addre
 pub const CLIENT_COLUMNS: &str =
     "id, sign_in_id, sign_up_id, last_active_session_id, created_at, updated_at";
 pub const SESSION_COLUMNS: &str = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, \
-     created_at, updated_at, verified_at";
+     created_at, updated_at, verified_at, ip, user_agent";
 pub const EMAIL_ADDRESS_COLUMNS: &str =
     "id, user_id, email_address, verified_at, created_at, updated_at";
 /// The public columns of an address's last code, `k`, as [`email_address`] reads them.
@@ -95,6 +95,8 @@ pub fn session(row: &Row) -> Result<Session> {
             Some(at) => at,
             None => get(row, "created_at")?,
         },
+        ip: get(row, "ip")?,
+        user_agent: get(row, "user_agent")?,
     })
 }
 

@@ -108,6 +108,8 @@ fn session(client_id: &str, user_id: &str) -> Session {
         created_at: now(),
         updated_at: now(),
         verified_at: now(),
+        ip: Some("203.0.113.7".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into()),
     }
 }
 
@@ -461,6 +463,99 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
             11,
             "{url}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_users_live_sessions_are_listed_most_recently_active_first_with_where_they_began() {
+    for (url, store) in stores().await {
+        let (c, ada, first) = signed_up(&store, "ada").await;
+        let (_, bob, _) = signed_up(&store, "bob").await;
+        let pk = passkey(&ada.id, b"cred-ada");
+        let (v, cer) = ceremony(&pk.id, now() + 1000);
+        store.insert_passkey(&pk, &v, &cer).await.expect("passkey");
+        let other = client();
+        let sign_in = |client_id: &str, session: Session| SignInCompletion {
+            sign_in: SignIn {
+                id: new_id(Kind::SignIn),
+                client_id: client_id.to_owned(),
+                status: SignInStatus::Complete,
+                identifier: None,
+                user_id: Some(ada.id.clone()),
+                created_session_id: Some(session.id.clone()),
+                abandon_at: now() + 1000,
+                created_at: now(),
+                updated_at: now(),
+            },
+            session,
+            used: PasskeyUse {
+                passkey_id: pk.id.clone(),
+                credential: "{}".into(),
+                backed_up: false,
+                public_key: None,
+            },
+            now: now(),
+            events: vec![],
+        };
+        // A later session on another client, made by a request with neither IP nor
+        // User-Agent; one that ended; one abandoned.
+        let later = Session {
+            last_active_at: now() + 500,
+            ip: None,
+            user_agent: None,
+            ..session(&other.id, &ada.id)
+        };
+        let ended = session(&c.id, &ada.id);
+        let abandoned = Session {
+            last_active_at: now() + 900,
+            abandon_at: now(),
+            ..session(&c.id, &ada.id)
+        };
+        let clients = [
+            RequestClient::New {
+                client: other.clone(),
+                token_hash: b"other".to_vec(),
+            },
+            RequestClient::Stored(c.clone()),
+            RequestClient::Stored(c.clone()),
+        ];
+        for (request_client, s) in clients.iter().zip([&later, &ended, &abandoned]) {
+            let completion = sign_in(&request_client.client().id, s.clone());
+            store
+                .insert_sign_in(request_client, &completion.sign_in, None)
+                .await
+                .expect("sign-in");
+            store.complete_sign_in(&completion).await.expect("complete");
+        }
+        store
+            .update_session(
+                &Session {
+                    status: SessionStatus::Ended,
+                    ..ended.clone()
+                },
+                None,
+            )
+            .await
+            .expect("end");
+        let live = store
+            .list_live_user_sessions(&ada.id, now())
+            .await
+            .expect("list");
+        assert_eq!(live, vec![later, first], "{url}");
+        assert_eq!(live[1].ip.as_deref(), Some("203.0.113.7"), "{url}");
+        assert!(
+            live[1]
+                .user_agent
+                .as_deref()
+                .is_some_and(|ua| ua.contains("Firefox/128.0")),
+            "{url}"
+        );
+        let bobs = store
+            .list_live_user_sessions(&bob.id, now())
+            .await
+            .expect("list");
+        assert_eq!(bobs.len(), 1, "{url}");
+        assert_eq!(bobs[0].user_id, bob.id, "{url}");
     }
 }
 

@@ -117,7 +117,7 @@ impl Auth {
             .ok_or(Error::IdentifierNotFound("identifier"))?;
         let user_id = address.user_id.clone();
         let has_passkey = !self.store.list_passkeys(&user_id).await?.is_empty();
-        let mut session = self.new_session(&sign_in.client_id, &user_id, has_passkey);
+        let mut session = self.new_session(&sign_in.client_id, &user_id, has_passkey, ctx);
         let recovery = !has_passkey || self.settings.email_code == EmailCodeUse::Recovery;
         if recovery {
             session.status = SessionStatus::Pending;

@@ -12,6 +12,9 @@ use crate::settings::GuardedAction;
 use crate::store::Page;
 use crate::tokens::Claims;
 
+/// The longest User-Agent a session keeps; real browsers send well under it.
+const MAX_USER_AGENT_CHARS: usize = 512;
+
 impl Auth {
     /// Makes the client's live session `id` its active one.
     pub async fn touch_session(&self, client: &Client, id: &str) -> Result<Answer<SessionView>> {
@@ -150,6 +153,15 @@ impl Auth {
         self.answer(&session.client_id, views).await
     }
 
+    /// The signed-in user's live sessions on every client with where each began (the
+    /// stored IP and User-Agent), the most recently active first: the user's active
+    /// devices.
+    pub async fn my_active_sessions(&self, session: &Session) -> Result<Vec<Session>> {
+        self.store
+            .list_live_user_sessions(&session.user_id, self.now())
+            .await
+    }
+
     /// Revokes one of the signed-in user's sessions.
     pub async fn revoke_my_session(
         &self,
@@ -239,8 +251,15 @@ impl Auth {
         Ok(session)
     }
 
-    /// A new session; without a passkey and with `require_passkey` it starts `pending`.
-    pub(super) fn new_session(&self, client_id: &str, user_id: &str, has_passkey: bool) -> Session {
+    /// A new session, made by the request of `ctx`; without a passkey and with
+    /// `require_passkey` it starts `pending`.
+    pub(super) fn new_session(
+        &self,
+        client_id: &str,
+        user_id: &str,
+        has_passkey: bool,
+        ctx: &RequestContext,
+    ) -> Session {
         let now = self.now();
         let expire_at = now + self.settings.session_lifetime_secs * 1000;
         let status = if self.settings.require_passkey && !has_passkey {
@@ -259,6 +278,12 @@ impl Auth {
             created_at: now,
             updated_at: now,
             verified_at: now,
+            ip: ctx.ip.clone(),
+            // Kept short: a session row is read with every view of its client.
+            user_agent: ctx
+                .user_agent
+                .as_ref()
+                .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
         }
     }
 

@@ -353,7 +353,7 @@ impl Attempt for SignInAttempt {
         ctx: &RequestContext,
     ) -> Result<SignInView> {
         let now = auth.now();
-        let session = auth.new_session(&self.0.client_id, &owner.id, true);
+        let session = auth.new_session(&self.0.client_id, &owner.id, true, ctx);
         let sign_in = SignIn {
             status: SignInStatus::Complete,
             user_id: Some(owner.id.clone()),

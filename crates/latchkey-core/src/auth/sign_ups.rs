@@ -117,8 +117,12 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Result<SignUpView> {
         let user = self.new_user(&sign_up, new_user_handle());
-        let session =
-            self.new_session(&sign_up.client_id, &user.id, !self.settings.require_passkey);
+        let session = self.new_session(
+            &sign_up.client_id,
+            &user.id,
+            !self.settings.require_passkey,
+            ctx,
+        );
         sign_up.status = SignUpStatus::Complete;
         sign_up.created_user_id = Some(user.id.clone());
         sign_up.created_session_id = Some(session.id.clone());
@@ -287,7 +291,7 @@ impl Attempt for SignUpAttempt {
         let now = auth.now();
         let user = auth.new_user(&sign_up, user_handle);
         let passkey = auth.registered_passkey(auth.new_passkey(&user.id), registered, ctx);
-        let session = auth.new_session(&sign_up.client_id, &user.id, true);
+        let session = auth.new_session(&sign_up.client_id, &user.id, true, ctx);
         let sign_up = SignUp {
             status: SignUpStatus::Complete,
             created_user_id: Some(user.id.clone()),

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, a fresh database per test, driven over
 //! HTTP with an independent software authenticator.
 
+mod active_devices;
 mod backend;
 mod ceremonies;
 mod contract;

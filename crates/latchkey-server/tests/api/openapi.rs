@@ -56,6 +56,8 @@ async fn the_document_states_the_contracts_closed_sets() {
     let objects = [
         ("Client", "client"),
         ("Session", "session"),
+        ("ActiveSession", "session"),
+        ("SessionActivity", "session_activity"),
         ("User", "user"),
         ("Passkey", "passkey"),
         ("Verification", "verification_passkey"),
@@ -84,19 +86,18 @@ async fn the_document_states_the_contracts_closed_sets() {
             );
         }
     }
+    let session_statuses = [
+        "active",
+        "pending",
+        "ended",
+        "expired",
+        "removed",
+        "revoked",
+        "abandoned",
+    ];
     let statuses = [
-        (
-            "Session",
-            &[
-                "active",
-                "pending",
-                "ended",
-                "expired",
-                "removed",
-                "revoked",
-                "abandoned",
-            ][..],
-        ),
+        ("Session", &session_statuses[..]),
+        ("ActiveSession", &session_statuses),
         (
             "SignIn",
             &[

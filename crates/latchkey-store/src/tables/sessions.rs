@@ -20,8 +20,8 @@ pub(crate) const DELETE_EXPIRED_REMOVED: &str = "DELETE FROM removed_sessions WH
 
 /// Stores a new session.
 pub(crate) async fn insert(tx: &mut Tx, s: &Session) -> Result<()> {
-    tx.execute("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, verified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args![&s.id, &s.client_id, &s.user_id, s.status.as_str(), s.last_active_at, s.expire_at, s.abandon_at, s.created_at, s.updated_at, s.verified_at]).await?;
+    tx.execute("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, verified_at, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", args![&s.id, &s.client_id, &s.user_id, s.status.as_str(), s.last_active_at, s.expire_at, s.abandon_at, s.created_at, s.updated_at, s.verified_at, &s.ip, &s.user_agent]).await?;
     Ok(())
 }
 
@@ -87,6 +87,15 @@ impl SessionStore for SqlStore {
              ORDER BY created_at DESC, id DESC"
         );
         let found = self.db.fetch_all(&sql, args![client_id]).await?;
+        found.iter().map(rows::session).collect()
+    }
+
+    async fn list_live_user_sessions(&self, user_id: &str, now: i64) -> Result<Vec<Session>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND status IN ('active', 'pending') \
+             AND expire_at > $2 AND abandon_at > $2 ORDER BY last_active_at DESC, id DESC"
+        );
+        let found = self.db.fetch_all(&sql, args![user_id, now]).await?;
         found.iter().map(rows::session).collect()
     }
 

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use latchkey_core::{Error, RequestContext};
 
 use super::SecretKey;
-use crate::http::dto::{self, Jwks, Page, Session, SessionListQuery};
+use crate::http::dto::{self, BackendSession, Jwks, Page, SessionListQuery};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::router::paths;
@@ -29,14 +29,14 @@ const STATUSES: [&str; 7] = [
     path = paths::SESSIONS,
     params(SessionListQuery),
     security(("secret_key" = [])),
-    responses((status = 200, body = Page<Session>))
+    responses((status = 200, body = Page<BackendSession>))
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
     _: SecretKey,
     State(state): State<AppState>,
     Query(q): Query<SessionListQuery>,
-) -> Result<Json<Page<Session>>, ApiError> {
+) -> Result<Json<Page<BackendSession>>, ApiError> {
     if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(Error::FormParamValueInvalid {
             param: "status",
@@ -51,7 +51,9 @@ pub async fn list(
         .await?;
     let mut data = Vec::with_capacity(sessions.len());
     for session in sessions {
-        data.push(Session::from(&state.auth.session_view(session).await?));
+        data.push(BackendSession::from(
+            &state.auth.session_view(session).await?,
+        ));
     }
     Ok(Json(Page { data, total_count }))
 }
@@ -62,16 +64,16 @@ pub async fn list(
     path = paths::SESSION,
     params(("id" = String, Path, description = "A session")),
     security(("secret_key" = [])),
-    responses((status = 200, body = Session))
+    responses((status = 200, body = BackendSession))
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Session>, ApiError> {
+) -> Result<Json<BackendSession>, ApiError> {
     let session = state.auth.get_session(&id).await?;
-    Ok(Json(Session::from(
+    Ok(Json(BackendSession::from(
         &state.auth.session_view(session).await?,
     )))
 }
@@ -82,20 +84,20 @@ pub async fn get(
     path = paths::SESSION_REVOKE,
     params(("id" = String, Path, description = "A session")),
     security(("secret_key" = [])),
-    responses((status = 200, body = Session))
+    responses((status = 200, body = BackendSession))
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn revoke(
     _: SecretKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Session>, ApiError> {
+) -> Result<Json<BackendSession>, ApiError> {
     let session = state.auth.get_session(&id).await?;
     let view = state
         .auth
         .revoke(session, &RequestContext::default())
         .await?;
-    Ok(Json(Session::from(&view)))
+    Ok(Json(BackendSession::from(&view)))
 }
 
 /// The session token signing keys

@@ -1,17 +1,39 @@
-//! The shapes only the Backend API answers with: pages and audit events.
+//! The shapes only the Backend API answers with: pages, sessions with their activity
+//! and audit events.
 
+use latchkey_core::auth::SessionView;
 use latchkey_core::model;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::kinds::AuditEventObject;
+use super::resources::{Session, SessionActivity};
 
 /// One page of a list, with the number of items in the whole list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub total_count: i64,
+}
+
+/// A session as the Backend API shows it: the Frontend API's session and the browser,
+/// device and IP address it was made from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackendSession {
+    #[serde(flatten)]
+    session: Session,
+    /// Null when the request that made the session said neither its IP nor its browser.
+    latest_activity: Option<SessionActivity>,
+}
+
+impl From<&SessionView> for BackendSession {
+    fn from(view: &SessionView) -> Self {
+        BackendSession {
+            session: Session::from(view),
+            latest_activity: SessionActivity::of(&view.session),
+        }
+    }
 }
 
 /// A security event.

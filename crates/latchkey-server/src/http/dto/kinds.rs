@@ -68,6 +68,10 @@ constant!(
     SessionObject = "session"
 );
 constant!(
+    /// The `object` of where and on what a session was last seen.
+    SessionActivityObject = "session_activity"
+);
+constant!(
     /// The `object` of a User.
     UserObject = "user"
 );

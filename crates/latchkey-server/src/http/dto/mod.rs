@@ -9,7 +9,7 @@ pub mod resources;
 pub mod user_settings;
 pub mod verifications;
 
-pub use backend::{AuditEvent, Page};
+pub use backend::{AuditEvent, BackendSession, Page};
 pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
@@ -19,6 +19,6 @@ pub use requests::{
     UserListQuery, VerifyBody,
 };
 pub use resources::{
-    Client, DeletedObject, EmailAddress, Envelope, Passkey, Session, SessionVerification, SignIn,
-    SignUp, Token, User,
+    ActiveSession, Client, DeletedObject, EmailAddress, Envelope, Passkey, Session,
+    SessionVerification, SignIn, SignUp, Token, User,
 };

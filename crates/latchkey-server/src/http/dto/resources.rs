@@ -5,13 +5,14 @@ use latchkey_core::auth::{
     ClientView, PasskeyView, SessionVerificationView, SessionView, SignInView, SignUpView, UserView,
 };
 use latchkey_core::model::{self, SessionStatus, SignUpStatus, VerificationStatus};
+use latchkey_core::user_agent::Device;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::kinds::{
     self, ClientObject, Deleted, DeletedKind, EmailAddressObject, FirstFactorLevel, PasskeyObject,
-    SessionObject, SessionVerificationObject, SessionVerificationStatus, SignInObject,
-    SignUpObject, TokenObject, UserObject,
+    SessionActivityObject, SessionObject, SessionVerificationObject, SessionVerificationStatus,
+    SignInObject, SignUpObject, TokenObject, UserObject,
 };
 use super::verifications::{
     EmailCodeVerification, Factor, FactorVerification, Verification, factors,
@@ -239,6 +240,86 @@ impl From<&SessionView> for Session {
     }
 }
 
+/// A live session of the signed-in user with the device it was made on, as the list
+/// of active devices shows it (the vendor's session with activities).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActiveSession {
+    #[schema(inline)]
+    object: SessionObject,
+    id: String,
+    #[schema(inline)]
+    status: kinds::SessionStatus,
+    /// Where and on what the session was made; null when the request that made it said
+    /// neither.
+    latest_activity: Option<SessionActivity>,
+    last_active_at: i64,
+    expire_at: i64,
+    abandon_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&model::Session> for ActiveSession {
+    fn from(s: &model::Session) -> Self {
+        ActiveSession {
+            object: SessionObject,
+            id: s.id.clone(),
+            status: s.status.into(),
+            latest_activity: SessionActivity::of(s),
+            last_active_at: s.last_active_at,
+            expire_at: s.expire_at,
+            abandon_at: s.abandon_at,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The browser, device and IP address a session was made from, read from the request
+/// that made it. There is no location database: `city` and `country` are always null.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionActivity {
+    #[schema(inline)]
+    object: SessionActivityObject,
+    /// `sact_` and the session id's own part.
+    id: String,
+    /// "Chrome", "Safari", "Firefox", "Edge" or "Opera"; null for other clients.
+    browser_name: Option<String>,
+    browser_version: Option<String>,
+    /// "iPhone", "iPad", "Android", "ChromeOS", "Windows", "macOS" or "Linux".
+    device_type: Option<String>,
+    ip_address: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    /// A phone or tablet.
+    is_mobile: bool,
+}
+
+impl SessionActivity {
+    /// The activity recorded with a session, if its request left any trace.
+    pub fn of(s: &model::Session) -> Option<Self> {
+        if s.ip.is_none() && s.user_agent.is_none() {
+            return None;
+        }
+        let device = s
+            .user_agent
+            .as_deref()
+            .map(Device::parse)
+            .unwrap_or_default();
+        Some(SessionActivity {
+            object: SessionActivityObject,
+            id: format!("sact_{}", s.id.strip_prefix("sess_").unwrap_or(&s.id)),
+            browser_name: device.browser.map(str::to_owned),
+            browser_version: device.browser_version,
+            device_type: device.platform.map(str::to_owned),
+            ip_address: s.ip.clone(),
+            city: None,
+            country: None,
+            is_mobile: device.is_mobile,
+        })
+    }
+}
+
 /// A sign-in attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignIn {
@@ -429,4 +510,58 @@ pub struct Envelope<T> {
     pub response: T,
     #[schema(required = true)]
     pub client: Option<Client>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn session(ip: Option<&str>, user_agent: Option<&str>) -> model::Session {
+        model::Session {
+            id: "sess_2abc".into(),
+            client_id: "client_1".into(),
+            user_id: "user_1".into(),
+            status: SessionStatus::Active,
+            last_active_at: 3,
+            expire_at: 4,
+            abandon_at: 5,
+            created_at: 1,
+            updated_at: 2,
+            verified_at: 1,
+            ip: ip.map(str::to_owned),
+            user_agent: user_agent.map(str::to_owned),
+        }
+    }
+
+    fn active(s: &model::Session) -> Value {
+        serde_json::to_value(ActiveSession::from(s)).expect("json")
+    }
+
+    #[test]
+    fn a_session_made_without_ip_or_user_agent_has_no_activity() {
+        let shown = active(&session(None, None));
+        assert_eq!(shown["latest_activity"], Value::Null);
+        assert_eq!(shown["object"], "session");
+        assert_eq!(shown["status"], "active");
+    }
+
+    #[test]
+    fn an_unknown_client_still_shows_its_ip() {
+        let shown = active(&session(Some("192.0.2.4"), Some("curl/8.5.0")));
+        assert_eq!(
+            shown["latest_activity"],
+            json!({
+                "object": "session_activity",
+                "id": "sact_2abc",
+                "browser_name": null,
+                "browser_version": null,
+                "device_type": null,
+                "ip_address": "192.0.2.4",
+                "city": null,
+                "country": null,
+                "is_mobile": false,
+            })
+        );
+    }
 }

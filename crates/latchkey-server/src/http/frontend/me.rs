@@ -1,13 +1,14 @@
 //! The signed-in user, their sessions and their passkeys.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use latchkey_core::model;
 
 use crate::http::dto::kinds::DeletedKind;
 use crate::http::dto::{
-    AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session, SessionQuery, UpdateMeBody,
-    User,
+    ActiveSession, AttemptBody, DeletedObject, Envelope, Passkey, RenameBody, Session,
+    SessionQuery, UpdateMeBody, User,
 };
 use crate::http::error::ApiError;
 use crate::http::extract::{Body, Caller};
@@ -78,6 +79,28 @@ pub async fn sessions(State(state): State<AppState>, caller: Caller) -> Result<R
     Ok(caller.respond(&state, answer, |sessions| {
         sessions.iter().map(Session::from).collect::<Vec<_>>()
     }))
+}
+
+/// The user's active devices
+///
+/// The signed-in user's live sessions on every client, the most recently active first,
+/// each with the browser, device and IP address it was made from. Not enveloped: a bare
+/// array, as the vendor's `<UserProfile/>` reads it.
+#[utoipa::path(
+    get,
+    path = paths::MY_ACTIVE_SESSIONS,
+    params(SessionQuery),
+    security(("client_cookie" = []), ("client_token" = [])),
+    responses((status = 200, body = Vec<ActiveSession>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn active_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ActiveSession>>, ApiError> {
+    let session = current(&state, &caller).await?;
+    let sessions = state.auth.my_active_sessions(&session).await?;
+    Ok(Json(sessions.iter().map(ActiveSession::from).collect()))
 }
 
 /// Revoke one of the user's sessions

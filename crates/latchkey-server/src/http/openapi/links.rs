@@ -48,6 +48,7 @@ const END: (&str, &str) = ("post", paths::SESSION_END);
 const REMOVE: (&str, &str) = ("post", paths::SESSION_REMOVE);
 const ME: (&str, &str) = ("get", paths::ME);
 const MY_SESSIONS: (&str, &str) = ("get", paths::MY_SESSIONS);
+const MY_ACTIVE_SESSIONS: (&str, &str) = ("get", paths::MY_ACTIVE_SESSIONS);
 const REVOKE_MINE: (&str, &str) = ("post", paths::MY_SESSION_REVOKE);
 const CREATE_PASSKEY: (&str, &str) = ("post", paths::MY_PASSKEYS);
 const ATTEMPT_PASSKEY: (&str, &str) = ("post", paths::MY_PASSKEY_ATTEMPT);
@@ -175,6 +176,13 @@ pub const LINKS: &[Link] = &[
         REVOKE_MINE,
         &[(PATH_ID, "$response.body#/response/0/id")],
     ),
+    // The list of active devices is a bare array; a device is revoked from it.
+    link(
+        MY_ACTIVE_SESSIONS,
+        "Revoke",
+        REVOKE_MINE,
+        &[(PATH_ID, "$response.body#/0/id")],
+    ),
     // A passkey registration is started, then verified, renamed or deleted.
     link(
         CREATE_PASSKEY,
@@ -271,30 +279,41 @@ mod tests {
     use serde_json::Value;
 
     /// The schema at `pointer` (a JSON pointer into a response body) of `schema`, following
-    /// `$ref`s, array items and the non-null branch of `oneOf`s.
+    /// `$ref`s, array items, the non-null branch of `oneOf`s and the branches of `allOf`s
+    /// (a flattened struct's fields).
     fn schema_at<'a>(
         components: &'a Value,
         mut schema: &'a Value,
         pointer: &str,
     ) -> Option<&'a Value> {
-        let resolve = |mut s: &'a Value| loop {
-            if let Some(name) = s["$ref"].as_str() {
-                s = &components[name.trim_start_matches("#/components/schemas/")];
-            } else if let Some(branches) = s["oneOf"].as_array() {
-                s = branches.iter().find(|b| b["type"] != "null")?;
-            } else {
-                return Some(s);
+        fn resolve<'a>(components: &'a Value, mut s: &'a Value) -> Option<&'a Value> {
+            loop {
+                if let Some(name) = s["$ref"].as_str() {
+                    s = &components[name.trim_start_matches("#/components/schemas/")];
+                } else if let Some(branches) = s["oneOf"].as_array() {
+                    s = branches.iter().find(|b| b["type"] != "null")?;
+                } else {
+                    return Some(s);
+                }
             }
-        };
+        }
+        fn property<'a>(components: &'a Value, s: &'a Value, name: &str) -> Option<&'a Value> {
+            s["properties"].get(name).or_else(|| {
+                s["allOf"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|branch| property(components, resolve(components, branch)?, name))
+            })
+        }
         for token in pointer.split('/').skip(1) {
-            schema = resolve(schema)?;
+            schema = resolve(components, schema)?;
             schema = if token.parse::<usize>().is_ok() {
                 schema.get("items")?
             } else {
-                schema["properties"].get(token)?
+                property(components, schema, token)?
             };
         }
-        resolve(schema)
+        resolve(components, schema)
     }
 
     #[test]

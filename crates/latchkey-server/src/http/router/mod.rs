@@ -41,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reverification::attempt_first_factor))
         .routes(routes!(me::get, me::update))
         .routes(routes!(me::sessions))
+        .routes(routes!(me::active_sessions))
         .routes(routes!(me::revoke_session))
         .routes(routes!(me::create_passkey))
         .routes(routes!(me::rename_passkey, me::delete_passkey))

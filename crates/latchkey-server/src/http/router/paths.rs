@@ -25,6 +25,7 @@ pub const SESSION_VERIFY_PREPARE: &str = "/v1/client/sessions/{id}/verify/prepar
 pub const SESSION_VERIFY_ATTEMPT: &str = "/v1/client/sessions/{id}/verify/attempt_first_factor";
 pub const ME: &str = "/v1/me";
 pub const MY_SESSIONS: &str = "/v1/me/sessions";
+pub const MY_ACTIVE_SESSIONS: &str = "/v1/me/sessions/active";
 pub const MY_SESSION_REVOKE: &str = "/v1/me/sessions/{id}/revoke";
 pub const MY_PASSKEYS: &str = "/v1/me/passkeys";
 pub const MY_PASSKEY: &str = "/v1/me/passkeys/{id}";
