@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 
 import { launchBrowser, startServer, unique, until } from './harness.js';
 import {
+  KEY_HOST,
   SIGN_UP,
   publishableKey,
   startVendorPageServer,
@@ -30,7 +31,7 @@ const LANDED = '/ui-landed';
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const html = vendorPage(publishableKey('live', 'clerk.example.com'), server.url, { ui: true });
+  const html = vendorPage(publishableKey('live', KEY_HOST), server.url, { ui: true });
   pages = await startVendorPageServer(server.port2, server.url, { '/ui': html, [LANDED]: html });
 });
 

@@ -19,6 +19,9 @@ const DISTS = {
   '/clerk-ui/': process.env.LATCHKEY_VENDOR_CLERK_UI_DIST ?? path.join(ROOT, 'node_modules', '@clerk', 'ui', 'dist'),
 };
 
+/** A publishable key's host: any host with a dot, since `proxyUrl` decides where calls go. */
+export const KEY_HOST = 'clerk.example.com';
+
 /** The path under which the page server forwards to Latchkey in same-origin mode. */
 export const PROXY_PATH = '/__auth';
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { launchBrowser, startServer, unique } from './harness.js';
 import {
+  KEY_HOST,
   PROXY_PATH,
   SIGN_UP,
   publishableKey,
@@ -24,9 +25,6 @@ let server;
 let browser;
 /** @type {{ close: () => Promise<void> }} */
 let pages;
-
-/** The publishable key's host: any host with a dot, since `proxyUrl` decides where calls go. */
-const KEY_HOST = 'clerk.example.com';
 
 /**
  * The four ways a team loads the SDK: production or development key, calls to Latchkey's
