@@ -65,7 +65,14 @@ function e2eDatabaseUrl() {
  * @property {string} origin2   `http://localhost:<port2>`
  * @property {() => string} logs
  * @property {() => Promise<void>} stop
+ * @property {Record<string, string | undefined>} env  the environment the server runs with
+ * @property {string} dir       the server's working directory (its SQLite database's)
  */
+
+/** The `latchkey` binary the tests run: `$LATCHKEY_BIN`, else the debug build. */
+function latchkeyBin() {
+  return path.resolve(ROOT, process.env.LATCHKEY_BIN ?? 'target/debug/latchkey');
+}
 
 /**
  * Start `$LATCHKEY_BIN serve` on a free port with a fresh SQLite database
@@ -74,7 +81,7 @@ function e2eDatabaseUrl() {
  * @returns {Promise<LatchkeyServer>}
  */
 export async function startServer(options = {}) {
-  const bin = path.resolve(ROOT, process.env.LATCHKEY_BIN ?? 'target/debug/latchkey');
+  const bin = latchkeyBin();
   const port = await freePort();
   let port2 = await freePort();
   while (port2 === port) port2 = await freePort();
@@ -129,7 +136,27 @@ export async function startServer(options = {}) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, port, port2, origin2, logs: () => output, stop };
+  return { url, port, port2, origin2, logs: () => output, stop, env, dir };
+}
+
+/**
+ * Run a `latchkey` command (`admin create NAME`, say) against the database and
+ * configuration of a running test server.
+ * @param {LatchkeyServer} server
+ * @param {string[]} args
+ * @returns {Promise<{ stdout: string, stderr: string }>}
+ */
+export function runLatchkey(server, args) {
+  return new Promise((resolve, reject) => {
+    execFile(latchkeyBin(), args, { cwd: server.dir, env: server.env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) {
+        error.message += `\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+        reject(error);
+      } else {
+        resolve({ stdout, stderr });
+      }
+    });
+  });
 }
 
 /**
