@@ -351,6 +351,7 @@ describe('dashboard', () => {
 
       // A route typed into the address bar shows nothing either.
       await page.goto(`${server.url}/dashboard#/audit`);
+      await page.reload();
       await heading(page, 'This account is not an operator').waitFor();
       await until(async () => (await page.locator('tbody tr').count()) === 0, 'no table rows');
 
