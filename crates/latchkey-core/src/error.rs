@@ -40,6 +40,15 @@ pub enum Error {
     /// A cookie-authenticated call came from an origin that is not allowed.
     #[error("the request origin is not allowed")]
     OriginInvalid,
+    /// The user is banned: they cannot sign in until an operator lifts the ban.
+    #[error("this account is banned")]
+    UserBanned,
+    /// A dashboard call from a signed-in user who is not an operator.
+    #[error("this account is not an operator")]
+    OperatorRequired,
+    /// An operator enrolment link that is unknown, used or expired.
+    #[error("this enrolment link is invalid, used or expired")]
+    EnrolmentInvalid,
     /// The strategy or sign-up mode is turned off.
     #[error("{0} is not enabled")]
     StrategyNotEnabled(&'static str),
@@ -112,6 +121,9 @@ impl Error {
             Error::NotFound(_) => "resource_not_found",
             Error::AuthenticationInvalid => "authentication_invalid",
             Error::OriginInvalid => "origin_invalid",
+            Error::UserBanned => "user_banned",
+            Error::OperatorRequired => "operator_required",
+            Error::EnrolmentInvalid => "enrolment_invalid",
             Error::StrategyNotEnabled(_) => "strategy_not_enabled",
             Error::PasskeyNotRegistered => "passkey_not_registered",
             Error::InvalidCredential(_) => "passkey_invalid_public_key_credential",

@@ -14,6 +14,38 @@ pub struct User {
     pub last_sign_in_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Whether the user may run the instance from the dashboard.
+    pub role: Role,
+    /// When an operator banned the user, who then cannot sign in.
+    pub banned_at: Option<i64>,
+}
+
+/// What a user may do beyond their own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// An end user.
+    #[default]
+    User,
+    /// An operator, who signs in to the dashboard.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The role stored as `name`; an unknown name is an end user.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "admin" => Self::Admin,
+            _ => Self::User,
+        }
+    }
 }
 
 impl User {

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use crate::error::Result;
 use crate::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, EmailCode, Mail, MailStatus, Passkey,
-    RequestClient, Session, SignIn, SignUp, SigningKey, User, Verification, VerificationStatus,
+    RequestClient, Role, Session, SignIn, SignUp, SigningKey, User, Verification,
+    VerificationStatus,
 };
 
 /// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
@@ -118,6 +119,7 @@ store_of!(
     SessionStore,
     KeyStore,
     SettingStore,
+    EnrolmentStore,
     AuditStore,
     RateLimitStore,
     EmailStore,
@@ -149,6 +151,46 @@ pub trait UserStore: Send + Sync {
     /// Deletes the user with its passkeys and sessions, remembering the sessions' ids as
     /// removed for their clients; returns whether it existed.
     async fn delete_user(&self, id: &str, now: i64, event: &AuditEvent) -> Result<bool>;
+    /// Gives the user `role`; returns whether the user exists.
+    async fn set_user_role(
+        &self,
+        id: &str,
+        role: Role,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<bool>;
+    /// Bans the user as of `banned_at`, revoking their live sessions, or lifts the ban
+    /// (`None`); returns whether the user exists.
+    async fn set_user_ban(
+        &self,
+        id: &str,
+        banned_at: Option<i64>,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<bool>;
+}
+
+/// One-time links that enrol an operator's first passkey, kept by their token's SHA-256.
+#[async_trait]
+pub trait EnrolmentStore: Send + Sync {
+    /// Stores an enrolment of `user_id` valid until `expire_at`.
+    async fn insert_enrolment(
+        &self,
+        token_hash: &[u8],
+        user_id: &str,
+        expire_at: i64,
+        now: i64,
+    ) -> Result<()>;
+    /// Takes the enrolment with this token hash once: its user and expiry.
+    async fn consume_enrolment(&self, token_hash: &[u8]) -> Result<Option<(String, i64)>>;
+    /// Stores an enrolled operator's session as its client's last active one, storing a
+    /// new client with it.
+    async fn insert_enrolled_session(
+        &self,
+        client: &RequestClient,
+        session: &Session,
+        event: &AuditEvent,
+    ) -> Result<()>;
 }
 
 /// Passkeys, from registration to deletion.

@@ -1,4 +1,5 @@
-//! The browser SDK and the demo app, embedded in the binary at compile time.
+//! The browser SDK, the demo app and the dashboard's pages, embedded in the binary at
+//! compile time.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +13,10 @@ static SDK: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../sdk");
 /// The repository's `demo/` directory, served at the root (`/` is its `index.html`).
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../demo");
 
+/// The repository's `dashboard/` directory, served at `/dashboard/` (`/dashboard` and
+/// `/dashboard/enrol`, an enrolment link's page, are its `index.html`).
+static DASHBOARD: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../dashboard");
+
 /// An embedded file: its content type and bytes.
 pub struct Asset {
     pub content_type: &'static str,
@@ -20,15 +25,22 @@ pub struct Asset {
 
 /// The embedded file served at `path`, if any.
 pub fn find(path: &str) -> Option<Asset> {
-    match path.strip_prefix("/sdk/") {
-        Some(below) => sdk_file(below),
-        None => demo_file(path),
+    if let Some(below) = path.strip_prefix("/sdk/") {
+        return sdk_file(below);
+    }
+    match path.strip_prefix(DASHBOARD_PATH) {
+        Some("" | "/" | "/enrol") => asset(&DASHBOARD, "index.html"),
+        Some(below) => flat_file(&DASHBOARD, below),
+        None => flat_file(&DEMO, path),
     }
 }
 
-/// A file of the demo, by its path: `/` and `/index.html` are the page, `/app.js` and
-/// `/style.css` what it loads.
-fn demo_file(path: &str) -> Option<Asset> {
+/// Where the dashboard's pages are served.
+const DASHBOARD_PATH: &str = crate::http::router::paths::DASHBOARD;
+
+/// A file at the top of `dir`, by its path below where `dir` is served: `/` is its
+/// `index.html`.
+fn flat_file(dir: &'static Dir<'static>, path: &str) -> Option<Asset> {
     let name = match path {
         "/" => "index.html",
         _ => path.strip_prefix('/')?,
@@ -36,7 +48,7 @@ fn demo_file(path: &str) -> Option<Asset> {
     if name.contains('/') {
         return None;
     }
-    asset(&DEMO, name)
+    asset(dir, name)
 }
 
 /// An SDK module or declaration file, by its path below `/sdk/`: one at the
@@ -130,6 +142,12 @@ mod tests {
             ("/index.html", "text/html"),
             ("/app.js", "text/javascript"),
             ("/style.css", "text/css"),
+            ("/dashboard", "text/html"),
+            ("/dashboard/", "text/html"),
+            ("/dashboard/enrol", "text/html"),
+            ("/dashboard/index.html", "text/html"),
+            ("/dashboard/app.js", "text/javascript"),
+            ("/dashboard/style.css", "text/css"),
         ] {
             let asset = find(path).unwrap_or_else(|| panic!("{path} is served"));
             assert!(asset.content_type.starts_with(kind), "{path}");
@@ -146,6 +164,10 @@ mod tests {
             "/sdk/../Cargo.toml",
             "/sdk/src/missing.js",
             "/sdk//latchkey.js",
+            "/dashboard/missing.js",
+            "/dashboard/../app.js",
+            "/dashboard/enrol/x",
+            "/dashboardx",
         ] {
             assert!(find(path).is_none(), "{path} is not served");
         }

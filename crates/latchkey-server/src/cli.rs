@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `check-config`, `keys`, `users` and `mail`.
+//! The command line: `serve`, `migrate`, `check-config`, `keys`, `users`, `admin` and
+//! `mail`.
 
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::auth_keys;
@@ -41,6 +42,9 @@ pub enum Command {
     /// Inspect and delete users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage the operators who run the instance from the dashboard.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Inspect the outbox (the development outbox when no SMTP relay is configured).
     #[command(subcommand)]
     Mail(MailCommand),
@@ -94,6 +98,14 @@ pub enum UsersCommand {
     Delete { id: String },
 }
 
+/// `latchkey admin ...`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make a user an operator (creating the user when there is none) and print a
+    /// one-time link, valid for a day, that registers their passkey for the dashboard.
+    Create { username: String },
+}
+
 /// `latchkey mail ...`
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
@@ -137,6 +149,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         }
         Command::Keys(command) => keys(&config, command).await,
         Command::Users(command) => users(&config, command).await,
+        Command::Admin(command) => admin(&config, command).await,
         Command::Mail(command) => mail(&config, command).await,
     }
 }
@@ -286,6 +299,31 @@ async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError>
         }
     }
     Ok(())
+}
+
+async fn admin(config: &Config, command: AdminCommand) -> Result<(), StartError> {
+    let AdminCommand::Create { username } = command;
+    let settings = config.settings()?;
+    let store = Arc::new(open_store(config).await?);
+    let auth = latchkey_core::Auth::new(settings, store, Arc::new(SystemClock)).await?;
+    let enrolment = auth
+        .enrol_operator(&username, &RequestContext::default())
+        .await?;
+    let name = enrolment.user.display_name();
+    println!("{name} ({}) is an operator.", enrolment.user.id);
+    println!("Open this link within a day to register their passkey for the dashboard:");
+    println!("{}", enrolment_link(auth.settings(), &enrolment.token));
+    Ok(())
+}
+
+/// The page that enrols an operator: the token goes in the fragment, which browsers
+/// never send to a server or put in a `Referer`.
+fn enrolment_link(settings: &latchkey_core::Settings, token: &str) -> String {
+    format!(
+        "{}{}/enrol#token={token}",
+        settings.own_origin(),
+        crate::http::router::paths::DASHBOARD
+    )
 }
 
 async fn mail(config: &Config, command: MailCommand) -> Result<(), StartError> {

@@ -4,14 +4,14 @@ use latchkey_core::encoding::from_b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{
     AuditEvent, CeremonyState, Client, EmailAddress, EmailCode, Mail, MailStatus, Passkey,
-    PrimaryEmail, Session, SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus,
+    PrimaryEmail, Role, Session, SessionStatus, SignIn, SignInStatus, SignUp, SignUpStatus,
     SigningAlgorithm, SigningKey, User, Verification, VerificationStatus,
 };
 
 use crate::value::{FromCell, Row};
 
 pub const USER_COLUMNS: &str = "id, user_handle, username, email_id, email_address, first_name, last_name, \
-     last_sign_in_at, created_at, updated_at";
+     last_sign_in_at, created_at, updated_at, role, banned_at";
 pub const CLIENT_COLUMNS: &str =
     "id, sign_in_id, sign_up_id, last_active_session_id, created_at, updated_at";
 pub const SESSION_COLUMNS: &str = "id, client_id, user_id, status, last_active_at, expire_at, abandon_at, \
@@ -65,6 +65,8 @@ pub fn user(row: &Row) -> Result<User> {
         last_sign_in_at: get(row, "last_sign_in_at")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        role: Role::parse(&get::<String>(row, "role")?),
+        banned_at: get(row, "banned_at")?,
     })
 }
 

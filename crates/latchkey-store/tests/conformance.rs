@@ -63,6 +63,8 @@ fn user(name: &str) -> User {
         last_sign_in_at: None,
         created_at: now(),
         updated_at: now(),
+        role: Role::User,
+        banned_at: None,
     }
 }
 

@@ -7,6 +7,32 @@ use crate::error::Result;
 use crate::ids::{Kind, new_id, random_bytes};
 use crate::model::{Client, RequestClient, SessionStatus};
 
+/// Where a client signs in: the application's pages, or the dashboard. Their clients'
+/// tokens differ by a prefix, so a token of one is never a client of the other and an end
+/// user's session never opens the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    App,
+    Dashboard,
+}
+
+impl Surface {
+    /// The start of this surface's client tokens; `.` never occurs in an application's
+    /// (base64url) ones.
+    fn token_prefix(self) -> &'static str {
+        match self {
+            Surface::App => "",
+            Surface::Dashboard => "dashboard.",
+        }
+    }
+
+    /// Whether `token` is one of this surface's.
+    fn owns(self, token: &str) -> bool {
+        let dashboard = token.starts_with(Surface::Dashboard.token_prefix());
+        dashboard == (self == Surface::Dashboard)
+    }
+}
+
 impl Auth {
     /// An id for the vendor SDK's development browser. Latchkey knows a browser by its
     /// client cookie or client token, so the id names nothing stored.
@@ -14,16 +40,21 @@ impl Auth {
         new_id(Kind::DevBrowser, self.now())
     }
 
-    /// The client holding `token`, if any.
-    pub async fn find_client(&self, token: &str) -> Result<Option<Client>> {
-        self.store.find_client_by_token(&token_hash(token)).await
+    /// The client of `surface` holding `token`, if any. A token of the other surface
+    /// holds none here.
+    pub async fn find_client(&self, surface: Surface, token: &str) -> Result<Option<Client>> {
+        if surface.owns(token) {
+            self.store.find_client_by_token(&token_hash(token)).await
+        } else {
+            Ok(None)
+        }
     }
 
-    /// A new client and its raw token (returned to the caller once, stored hashed by the
-    /// request's first write).
-    pub fn new_client(&self) -> (RequestClient, String) {
+    /// A new client of `surface` and its raw token (returned to the caller once, stored
+    /// hashed by the request's first write).
+    pub fn new_client(&self, surface: Surface) -> (RequestClient, String) {
         let now = self.now();
-        let token = b64url(&random_bytes(32));
+        let token = format!("{}{}", surface.token_prefix(), b64url(&random_bytes(32)));
         let client = Client {
             id: new_id(Kind::Client, now),
             sign_in_id: None,

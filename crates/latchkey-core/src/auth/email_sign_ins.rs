@@ -116,6 +116,9 @@ impl Auth {
             .filter(|a| sign_in.user_id.as_ref() == Some(&a.user_id))
             .ok_or(Error::IdentifierNotFound("identifier"))?;
         let user_id = address.user_id.clone();
+        if self.find_user(&user_id).await?.banned_at.is_some() {
+            return Err(Error::UserBanned);
+        }
         let has_passkey = !self.store.list_passkeys(&user_id).await?.is_empty();
         let mut session = self.new_session(&sign_in.client_id, &user_id, has_passkey, ctx);
         let recovery = !has_passkey || self.settings.email_code == EmailCodeUse::Recovery;

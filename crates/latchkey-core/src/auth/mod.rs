@@ -25,6 +25,7 @@ mod email_sign_ups;
 pub mod keys;
 pub mod mail;
 pub mod maintenance;
+pub mod operators;
 mod passkeys;
 mod reverification;
 mod sessions;
@@ -33,6 +34,8 @@ mod sign_ups;
 mod users;
 pub mod views;
 
+pub use clients::Surface;
+pub use operators::Enrolment;
 pub use passkeys::PasskeyImport;
 pub use sign_ins::FirstFactor;
 pub use views::{
@@ -49,6 +52,9 @@ pub struct RequestContext {
     pub origin: Option<String>,
     /// The `Accept-Language` header, for the language of mail sent for the request.
     pub accept_language: Option<String>,
+    /// The operator acting through the dashboard, recorded as `data.actor` of the
+    /// request's audit events.
+    pub actor: Option<String>,
 }
 
 /// The fields of a sign-up or of a user created by the Backend API, as sent.
@@ -218,9 +224,17 @@ impl Auth {
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.clone(),
             created_at: now,
-            data: data.to_string(),
+            data: with_actor(data, ctx.actor.as_deref()).to_string(),
         }
     }
+}
+
+/// Event `data` with the acting operator, if any, as its `actor`.
+fn with_actor(mut data: Value, actor: Option<&str>) -> Value {
+    if let (Some(actor), Value::Object(fields)) = (actor, &mut data) {
+        fields.insert("actor".into(), Value::String(actor.to_owned()));
+    }
+    data
 }
 
 fn invalid_strategy() -> Error {

@@ -300,6 +300,9 @@ impl Auth {
             }
             _ => {}
         }
+        if owner.banned_at.is_some() {
+            return Err(Error::UserBanned);
+        }
         if user_id.is_some_and(|u| u != owner.id) {
             return Err(Error::InvalidCredential(
                 "this passkey is not allowed for this sign-in".into(),

@@ -93,6 +93,28 @@ impl Auth {
         }
     }
 
+    /// Bans a user, revoking their sessions, or lifts their ban. A banned user cannot
+    /// sign in.
+    pub async fn set_banned(
+        &self,
+        id: &str,
+        banned: bool,
+        ctx: &RequestContext,
+    ) -> Result<UserView> {
+        let now = self.now();
+        let kind = if banned {
+            "user.banned"
+        } else {
+            "user.unbanned"
+        };
+        let event = self.event(kind, ctx, Some(id), None, None, json!({}));
+        let banned_at = banned.then_some(now);
+        if !self.store.set_user_ban(id, banned_at, now, &event).await? {
+            return Err(Error::NotFound("user"));
+        }
+        self.user_view(id).await
+    }
+
     /// Refuses a username or email address that a user already has.
     pub(super) async fn ensure_identifiers_free(
         &self,
@@ -146,6 +168,8 @@ impl Auth {
             last_sign_in_at: Some(now),
             created_at: now,
             updated_at: now,
+            role: model::Role::User,
+            banned_at: None,
         }
     }
 }

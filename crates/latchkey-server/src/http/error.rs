@@ -56,6 +56,9 @@ pub fn status_and_message(err: &Error) -> (StatusCode, &'static str) {
         Error::PasskeyNotRegistered => (S::NOT_FOUND, "Passkey not registered"),
         Error::AuthenticationInvalid => (S::UNAUTHORIZED, "Unauthenticated"),
         Error::OriginInvalid => (S::FORBIDDEN, "Origin not allowed"),
+        Error::UserBanned => (S::FORBIDDEN, "Account banned"),
+        Error::OperatorRequired => (S::FORBIDDEN, "Operator required"),
+        Error::EnrolmentInvalid => (S::UNPROCESSABLE_ENTITY, "Enrolment link invalid"),
         Error::PasskeyQuotaExceeded(_) => (S::FORBIDDEN, "Passkey quota exceeded"),
         Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "Too many requests"),
         Error::Unavailable(_) => (

@@ -1,6 +1,7 @@
 //! The HTTP layer: one route table, extractors, the error mapping and the handlers.
 
 pub mod backend;
+pub mod dashboard;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -5,6 +5,7 @@ mod active_devices;
 mod backend;
 mod ceremonies;
 mod contract;
+mod dashboard;
 mod email;
 mod flows;
 mod imports;
@@ -32,6 +33,13 @@ pub async fn user_with_passkey(
         .ok()["response"]
         .clone();
     (browser, authenticator, passkey)
+}
+
+/// A caller of the Backend API with the instance's secret key.
+pub fn secret_key_api(app: &TestApp) -> Browser {
+    let mut api = Browser::new(&app.url, None);
+    api.bearer = Some(app.secret_key().to_owned());
+    api
 }
 
 /// Prepares a passkey first factor at `prepare_path` (a sign-in's or a session

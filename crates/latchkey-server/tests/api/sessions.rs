@@ -489,6 +489,10 @@ async fn completed_attempts_carry_the_new_sessions_first_token() {
     assert_eq!(token["sid"], session.as_str());
     assert_eq!(token["sts"], "active");
     assert_eq!(token["azp"], app.url.as_str());
+    let shown = &signed_up.ok()["client"]["sessions"][0];
+    assert_eq!(shown["public_user_data"]["identifier"], "ada");
+    assert_eq!(shown["public_user_data"]["user_id"], shown["user"]["id"]);
+    assert_eq!(shown["public_user_data"]["has_image"], false);
     let mut authenticator = latchkey_testkit::SoftAuthenticator::new();
     browser
         .register_passkey(&mut authenticator, &app.url)

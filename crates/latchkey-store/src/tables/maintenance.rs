@@ -8,7 +8,9 @@ use latchkey_core::store::Maintenance;
 use crate::SqlStore;
 use crate::value::args;
 
-use super::{email_addresses, rate_limits, sessions, sign_ins, sign_ups, verifications};
+use super::{
+    email_addresses, operator_enrolments, rate_limits, sessions, sign_ins, sign_ups, verifications,
+};
 
 #[async_trait]
 impl Maintenance for SqlStore {
@@ -28,6 +30,7 @@ impl Maintenance for SqlStore {
             sessions::DELETE_EXPIRED_REMOVED,
             rate_limits::DELETE_EXPIRED,
             email_addresses::DELETE_EXPIRED_CODES,
+            operator_enrolments::DELETE_EXPIRED,
         ] {
             removed += self.db.execute(sql, args![before]).await?;
         }

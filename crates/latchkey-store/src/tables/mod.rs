@@ -9,6 +9,7 @@ mod clients;
 mod email_addresses;
 mod mail_outbox;
 mod maintenance;
+mod operator_enrolments;
 mod passkeys;
 mod rate_limits;
 mod sessions;

@@ -47,6 +47,12 @@ pub(crate) async fn remember_removed(tx: &mut Tx, user_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Revokes the user's active and pending sessions at `at`.
+pub(crate) async fn revoke_live(tx: &mut Tx, user_id: &str, at: i64) -> Result<()> {
+    tx.execute("UPDATE sessions SET status = 'revoked', updated_at = $1 WHERE user_id = $2 AND status IN ('active', 'pending')", args![at, user_id]).await?;
+    Ok(())
+}
+
 /// Makes the user's pending sessions active.
 pub(crate) async fn activate_pending(tx: &mut Tx, user_id: &str, at: i64) -> Result<()> {
     tx.execute("UPDATE sessions SET status = 'active', updated_at = $1 WHERE user_id = $2 AND status = 'pending'", args![at, user_id]).await?;

@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
-use latchkey_core::model::{AuditEvent, EmailAddress, User};
+use latchkey_core::model::{AuditEvent, EmailAddress, Role, User};
 use latchkey_core::store::{Page, UserStore};
 
 use crate::SqlStore;
 use crate::db::Tx;
 use crate::rows::{self, USER_COLUMNS};
-use crate::value::{args, unique};
+use crate::value::{Value, args, unique};
 
 use super::{audit_events, email_addresses, sessions};
 
@@ -111,4 +111,64 @@ impl UserStore for SqlStore {
         tx.commit().await?;
         Ok(deleted > 0)
     }
+
+    async fn set_user_role(
+        &self,
+        id: &str,
+        role: Role,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<bool> {
+        let sql = "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3";
+        let change = UserChange {
+            id,
+            now,
+            revoke_sessions: false,
+        };
+        update_user(self, change, sql, args![role.as_str(), now, id], event).await
+    }
+
+    async fn set_user_ban(
+        &self,
+        id: &str,
+        banned_at: Option<i64>,
+        now: i64,
+        event: &AuditEvent,
+    ) -> Result<bool> {
+        let sql = "UPDATE users SET banned_at = $1, updated_at = $2 WHERE id = $3";
+        let change = UserChange {
+            id,
+            now,
+            revoke_sessions: banned_at.is_some(),
+        };
+        update_user(self, change, sql, args![banned_at, now, id], event).await
+    }
+}
+
+/// Which user an update changes, when, and whether it revokes their live sessions.
+struct UserChange<'a> {
+    id: &'a str,
+    now: i64,
+    revoke_sessions: bool,
+}
+
+/// Runs `sql`, an update of the user `change.id`, with its audit event when the user
+/// exists; returns whether they do.
+async fn update_user(
+    store: &SqlStore,
+    change: UserChange<'_>,
+    sql: &str,
+    args: &[Value<'_>],
+    event: &AuditEvent,
+) -> Result<bool> {
+    let mut tx = store.db.begin().await?;
+    let updated = tx.execute(sql, args).await?;
+    if updated > 0 {
+        if change.revoke_sessions {
+            sessions::revoke_live(&mut tx, change.id, change.now).await?;
+        }
+        audit_events::insert_one(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(updated > 0)
 }

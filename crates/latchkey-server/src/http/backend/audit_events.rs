@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::SecretKey;
+use super::Administrator;
 use crate::http::dto::{self, AuditEvent, EventListQuery, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
@@ -20,7 +20,7 @@ use crate::state::AppState;
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Query(q): Query<EventListQuery>,
 ) -> Result<Json<Page<AuditEvent>>, ApiError> {

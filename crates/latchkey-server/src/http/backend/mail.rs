@@ -6,7 +6,7 @@ use axum::extract::State;
 use latchkey_core::Error;
 use latchkey_core::model::MailStatus;
 
-use super::SecretKey;
+use super::Administrator;
 use crate::http::dto::dev_mail::{DevMail, MailListQuery};
 use crate::http::dto::{self, Page};
 use crate::http::error::ApiError;
@@ -25,7 +25,7 @@ use crate::state::AppState;
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Query(q): Query<MailListQuery>,
 ) -> Result<Json<Page<DevMail>>, ApiError> {

@@ -1,5 +1,6 @@
 //! The Backend API (`/backend/v1`): for the customer's servers, authenticated with a
-//! secret key. Lists are `{ data, total_count }`; single resources are bare.
+//! secret key, and for the dashboard's operators (`/dashboard/backend/v1`). Lists are
+//! `{ data, total_count }`; single resources are bare.
 
 pub mod audit_events;
 pub mod mail;
@@ -9,23 +10,38 @@ pub mod users;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use latchkey_core::Error;
+use latchkey_core::auth::Surface;
+use latchkey_core::{Error, RequestContext};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::http::error::ApiError;
+use crate::http::extract::{Caller, surface};
 use crate::state::AppState;
 
-/// Proof that the request carries one of the configured secret keys.
-pub struct SecretKey;
+/// Who may call the Backend API: the holder of a secret key, or, through the dashboard
+/// (`/dashboard/backend/v1`), an operator signed in there, whom the context names as the
+/// actor of the audit events the call records.
+pub struct Administrator {
+    pub ctx: RequestContext,
+}
 
-impl FromRequestParts<AppState> for SecretKey {
+impl FromRequestParts<AppState> for Administrator {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if surface(parts) == Surface::Dashboard {
+            let caller = Caller::from_request_parts(parts, state).await?;
+            let (operator, _) = state.auth.operator(caller.existing_client()?).await?;
+            let ctx = RequestContext {
+                actor: Some(operator.id),
+                ..caller.ctx
+            };
+            return Ok(Administrator { ctx });
+        }
         let presented = parts
             .headers
             .get(AUTHORIZATION)
@@ -38,7 +54,9 @@ impl FromRequestParts<AppState> for SecretKey {
             found | key.as_slice().ct_eq(&hash[..]).unwrap_u8()
         });
         if matched == 1 {
-            Ok(SecretKey)
+            Ok(Administrator {
+                ctx: RequestContext::default(),
+            })
         } else {
             Err(Error::AuthenticationInvalid.into())
         }

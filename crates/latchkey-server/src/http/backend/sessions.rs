@@ -2,9 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use latchkey_core::{Error, RequestContext};
+use latchkey_core::Error;
 
-use super::SecretKey;
+use super::Administrator;
 use crate::http::dto::{self, BackendSession, Jwks, Page, SessionListQuery};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
@@ -33,7 +33,7 @@ const STATUSES: [&str; 7] = [
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Query(q): Query<SessionListQuery>,
 ) -> Result<Json<Page<BackendSession>>, ApiError> {
@@ -68,7 +68,7 @@ pub async fn list(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BackendSession>, ApiError> {
@@ -88,15 +88,12 @@ pub async fn get(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn revoke(
-    _: SecretKey,
+    admin: Administrator,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BackendSession>, ApiError> {
     let session = state.auth.get_session(&id).await?;
-    let view = state
-        .auth
-        .revoke(session, &RequestContext::default())
-        .await?;
+    let view = state.auth.revoke(session, &admin.ctx).await?;
     Ok(Json(BackendSession::from(&view)))
 }
 
@@ -108,6 +105,6 @@ pub async fn revoke(
     responses((status = 200, body = Jwks))
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn jwks(_: SecretKey, State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
+pub async fn jwks(_: Administrator, State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
     Ok(Json(Jwks::from_value(state.auth.jwks()?)?))
 }

@@ -1,11 +1,11 @@
-//! Users: list, create, get, delete, and import or delete one of their passkeys.
+//! Users: list, create, get, delete, ban and unban, and import or delete one of their
+//! passkeys.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use latchkey_core::RequestContext;
 use latchkey_core::auth::SignUpInput;
 
-use super::SecretKey;
+use super::Administrator;
 use crate::http::dto::kinds::DeletedKind;
 use crate::http::dto::{
     self, CreateUserBody, DeletedObject, ImportPasskeyBody, Page, Passkey, User, UserListQuery,
@@ -25,7 +25,7 @@ use crate::state::AppState;
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn list(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Query(q): Query<UserListQuery>,
 ) -> Result<Json<Page<User>>, ApiError> {
@@ -51,7 +51,7 @@ pub async fn list(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn create(
-    _: SecretKey,
+    admin: Administrator,
     State(state): State<AppState>,
     Body(body): Body<CreateUserBody>,
 ) -> Result<Json<User>, ApiError> {
@@ -62,10 +62,7 @@ pub async fn create(
         first_name: body.first_name.into_inner(),
         last_name: body.last_name.into_inner(),
     };
-    let view = state
-        .auth
-        .create_user(input, &RequestContext::default())
-        .await?;
+    let view = state.auth.create_user(input, &admin.ctx).await?;
     Ok(Json(User::from(&view)))
 }
 
@@ -79,7 +76,7 @@ pub async fn create(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn get(
-    _: SecretKey,
+    _: Administrator,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<User>, ApiError> {
@@ -96,14 +93,11 @@ pub async fn get(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete(
-    _: SecretKey,
+    admin: Administrator,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DeletedObject>, ApiError> {
-    state
-        .auth
-        .delete_user(&id, &RequestContext::default())
-        .await?;
+    state.auth.delete_user(&id, &admin.ctx).await?;
     Ok(Json(DeletedObject::new(DeletedKind::User, id)))
 }
 
@@ -118,14 +112,14 @@ pub async fn delete(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn import_passkey(
-    _: SecretKey,
+    admin: Administrator,
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     Body(body): Body<ImportPasskeyBody>,
 ) -> Result<Json<Passkey>, ApiError> {
     let view = state
         .auth
-        .import_passkey(&user_id, &body.into_import(), &RequestContext::default())
+        .import_passkey(&user_id, &body.into_import(), &admin.ctx)
         .await?;
     Ok(Json(Passkey::from(&view)))
 }
@@ -143,13 +137,49 @@ pub async fn import_passkey(
 )]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn delete_passkey(
-    _: SecretKey,
+    admin: Administrator,
     State(state): State<AppState>,
     Path((user_id, passkey_id)): Path<(String, String)>,
 ) -> Result<Json<DeletedObject>, ApiError> {
     state
         .auth
-        .delete_passkey(&user_id, &passkey_id, None, &RequestContext::default())
+        .delete_passkey(&user_id, &passkey_id, None, &admin.ctx)
         .await?;
     Ok(Json(DeletedObject::new(DeletedKind::Passkey, passkey_id)))
+}
+
+/// Ban a user: their sessions are revoked and they cannot sign in
+#[utoipa::path(
+    post,
+    path = paths::USER_BAN,
+    params(("id" = String, Path, description = "A user")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = User))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn ban(
+    admin: Administrator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let view = state.auth.set_banned(&id, true, &admin.ctx).await?;
+    Ok(Json(User::from(&view)))
+}
+
+/// Lift a user's ban
+#[utoipa::path(
+    post,
+    path = paths::USER_UNBAN,
+    params(("id" = String, Path, description = "A user")),
+    security(("secret_key" = [])),
+    responses((status = 200, body = User))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn unban(
+    admin: Administrator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let view = state.auth.set_banned(&id, false, &admin.ctx).await?;
+    Ok(Json(User::from(&view)))
 }

@@ -263,6 +263,24 @@ impl From<model::SessionStatus> for SessionStatus {
     }
 }
 
+/// What a user may do beyond their own account: `admin` for the operators who run the
+/// instance from the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRole {
+    User,
+    Admin,
+}
+
+impl From<model::Role> for UserRole {
+    fn from(role: model::Role) -> Self {
+        match role {
+            model::Role::User => Self::User,
+            model::Role::Admin => Self::Admin,
+        }
+    }
+}
+
 /// The status of a sign-in attempt (API §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

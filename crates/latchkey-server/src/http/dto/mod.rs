@@ -14,9 +14,9 @@ pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
-    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EventListQuery, ImportPasskeyBody,
-    PrepareBody, RenameBody, SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody,
-    UserListQuery, VerifyBody,
+    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EnrolmentBody, EventListQuery,
+    ImportPasskeyBody, PrepareBody, RenameBody, SessionListQuery, SessionQuery, SignInBody,
+    SignUpBody, UpdateMeBody, UserListQuery, VerifyBody,
 };
 pub use resources::{
     ActiveSession, Client, DeletedObject, EmailAddress, Envelope, Passkey, Session,

@@ -147,6 +147,14 @@ impl ImportPasskeyBody {
     }
 }
 
+/// An operator's enrolment link used: the token of its fragment.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct EnrolmentBody {
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub token: Text,
+}
+
 /// A sign-in: no identifier for a discoverable sign-in.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignInBody {

@@ -130,6 +130,10 @@ pub struct User {
     email_addresses: Vec<EmailAddress>,
     passkeys: Vec<Passkey>,
     last_sign_in_at: Option<i64>,
+    /// Whether an operator banned the user, who then cannot sign in.
+    banned: bool,
+    #[schema(inline)]
+    role: kinds::UserRole,
     created_at: i64,
     updated_at: i64,
 }
@@ -162,6 +166,8 @@ impl From<&UserView> for User {
                 .map(|p| Passkey::new(p, None))
                 .collect(),
             last_sign_in_at: u.last_sign_in_at,
+            banned: u.banned_at.is_some(),
+            role: u.role.into(),
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -204,6 +210,8 @@ pub struct Session {
     #[schema(inline)]
     status: kinds::SessionStatus,
     user: User,
+    /// What others may see of the user, as the vendor's account switchers read it.
+    public_user_data: PublicUserData,
     tasks: Option<Vec<Task>>,
     last_active_token: Option<Token>,
     /// Minutes since the user last proved a first factor, and `-1` for the second.
@@ -228,6 +236,7 @@ impl From<&SessionView> for Session {
             id: s.id.clone(),
             status: s.status.into(),
             user: User::from(&view.user),
+            public_user_data: PublicUserData::from(&view.user.user),
             tasks,
             last_active_token: view.token.clone().map(Token::new),
             factor_verification_age: vec![view.factor_age_minutes, -1],
@@ -236,6 +245,32 @@ impl From<&SessionView> for Session {
             abandon_at: s.abandon_at,
             created_at: s.created_at,
             updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The part of a session's user that an account switcher shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicUserData {
+    user_id: String,
+    /// The username, else the primary email address, else the user id.
+    identifier: String,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// Latchkey keeps no profile images: always false.
+    has_image: bool,
+}
+
+impl From<&model::User> for PublicUserData {
+    fn from(u: &model::User) -> Self {
+        PublicUserData {
+            user_id: u.id.clone(),
+            identifier: u.display_name().to_owned(),
+            username: u.username.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            has_image: false,
         }
     }
 }

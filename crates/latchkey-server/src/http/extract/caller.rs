@@ -6,7 +6,7 @@ use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, ORIGIN, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::auth::Answer;
+use latchkey_core::auth::{Answer, Surface};
 use latchkey_core::model::{Client, RequestClient};
 use latchkey_core::{Error, RequestContext};
 use serde::Serialize;
@@ -24,6 +24,8 @@ pub struct Caller {
     pub ctx: RequestContext,
     /// `?_is_native=1` or a bearer token: the client token travels in `Authorization`.
     native: bool,
+    /// Whether the call signs in to the application or to the dashboard.
+    surface: Surface,
     /// A client made for this request, and the token to hand out with the response.
     new_client: Option<(RequestClient, String)>,
     /// `?_latchkey_session_id=`
@@ -38,19 +40,24 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Query(query) = Query::<SessionQuery>::parse(parts.uri.query())?;
+        let surface = surface(parts);
         let bearer = bearer_token(&parts.headers);
-        let cookie = cookie(&parts.headers, client_cookie_name(state));
+        let cookie = cookie(&parts.headers, client_cookie_name(state, surface));
         let native = bearer.is_some() || matches!(query._is_native.as_deref(), Some("1" | "true"));
-        let origin = parts
-            .headers
-            .get(ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let ctx = request_context(parts, state);
+        let origin = ctx.origin.as_deref();
         let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if changes_state && bearer.is_none() {
-            let allowed = origin
-                .as_deref()
-                .is_some_and(|o| state.web_origins.iter().any(|a| a == o));
+        if surface == Surface::Dashboard {
+            // The dashboard is a same-origin page on a cookie: no client tokens in
+            // headers, no call from another origin, and every change names this
+            // server as its Origin.
+            let own = state.auth.settings().own_origin();
+            let foreign = origin.is_some_and(|o| o != own);
+            if native || foreign || (changes_state && origin.is_none()) {
+                return Err(Error::OriginInvalid.into());
+            }
+        } else if changes_state && bearer.is_none() {
+            let allowed = origin.is_some_and(|o| state.web_origins.iter().any(|a| a == o));
             // A cookie-authenticated change needs an allowed Origin; a foreign Origin is
             // refused even before a cookie exists (login CSRF).
             if !allowed && (cookie.is_some() || origin.is_some()) {
@@ -61,40 +68,19 @@ impl FromRequestParts<AppState> for Caller {
             (Some(token), _) => Some(
                 state
                     .auth
-                    .find_client(token)
+                    .find_client(surface, token)
                     .await?
                     .ok_or(Error::AuthenticationInvalid)?,
             ),
             // Native callers never use the cookie: they get a client token of their own.
-            (None, Some(token)) if !native => state.auth.find_client(token).await?,
+            (None, Some(token)) if !native => state.auth.find_client(surface, token).await?,
             (None, _) => None,
         };
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let ip =
-            peer.map(|peer| client_ip(peer, &parts.headers, &state.trusted_proxies).to_string());
-        let user_agent = parts
-            .headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        // Kept short: it only picks the language of mail.
-        let accept_language = parts
-            .headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(128).collect());
         Ok(Caller {
             client,
-            ctx: RequestContext {
-                ip,
-                user_agent,
-                origin,
-                accept_language,
-            },
+            ctx,
             native,
+            surface,
             new_client: None,
             session_id: query._latchkey_session_id.or(query._clerk_session_id),
         })
@@ -112,7 +98,7 @@ impl Caller {
         if let Some(client) = &self.client {
             return RequestClient::Stored(client.clone());
         }
-        let (client, token) = state.auth.new_client();
+        let (client, token) = state.auth.new_client(self.surface);
         self.client = Some(client.client().clone());
         self.new_client = Some((client.clone(), token));
         client
@@ -165,7 +151,8 @@ impl Caller {
                     headers.insert(AUTHORIZATION, value);
                 }
             } else {
-                let cookie = client_cookie(client_cookie_name(state), token, state.secure_cookies);
+                let name = client_cookie_name(state, self.surface);
+                let cookie = client_cookie(self.surface, name, token, state.secure_cookies);
                 if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
                     headers.append(header::SET_COOKIE, value);
                 }
@@ -173,6 +160,37 @@ impl Caller {
         }
         response
     }
+}
+
+/// Who made the request and from where, for audit events and mail.
+pub fn request_context(parts: &Parts, state: &AppState) -> RequestContext {
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    RequestContext {
+        ip: peer.map(|peer| client_ip(peer, &parts.headers, &state.trusted_proxies).to_string()),
+        user_agent: header(USER_AGENT).map(str::to_owned),
+        origin: header(ORIGIN).map(str::to_owned),
+        // Kept short: it only picks the language of mail.
+        accept_language: header(ACCEPT_LANGUAGE).map(|v| v.chars().take(128).collect()),
+        actor: None,
+    }
+}
+
+/// The surface a request was routed to: the dashboard's routes carry it as an extension.
+pub fn surface(parts: &Parts) -> Surface {
+    parts
+        .extensions
+        .get::<Surface>()
+        .copied()
+        .unwrap_or(Surface::App)
 }
 
 /// The client's IP: the peer, or, when the peer is a trusted proxy, the nearest

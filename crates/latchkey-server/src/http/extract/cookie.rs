@@ -1,9 +1,13 @@
-//! The `__client` cookie that carries a browser's client token.
+//! The cookies that carry a browser's client token: `__client` for the application's
+//! pages, and the dashboard's own, sent only to `/dashboard`.
 
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 use cookie::{Cookie, SameSite};
+use latchkey_core::auth::Surface;
+use latchkey_core::auth::operators::OPERATOR_SESSION_MAX_AGE_MS;
 
+use crate::http::router::paths;
 use crate::state::AppState;
 
 /// The cookie that holds a browser's client token on a plain-HTTP (development) server.
@@ -12,27 +16,48 @@ pub const CLIENT_COOKIE: &str = "__client";
 /// `Secure`, host-only and for `Path=/`, so no sibling subdomain can plant or shadow it;
 /// the unprefixed name is then neither set nor read.
 pub const HOST_CLIENT_COOKIE: &str = "__Host-__client";
+/// The dashboard's client cookie on a plain-HTTP server.
+pub const DASHBOARD_COOKIE: &str = "__latchkey_dashboard";
+/// The dashboard's client cookie behind HTTPS: `__Secure-`, as `__Host-` needs `Path=/`
+/// and this cookie goes only to `/dashboard`.
+pub const SECURE_DASHBOARD_COOKIE: &str = "__Secure-latchkey_dashboard";
 /// How long a browser keeps the client cookie: a year.
 const CLIENT_COOKIE_MAX_AGE_SECS: i64 = 365 * 24 * 60 * 60;
 
-/// The client cookie's name on this server.
-pub fn client_cookie_name(state: &AppState) -> &'static str {
-    if state.secure_cookies {
-        HOST_CLIENT_COOKIE
-    } else {
-        CLIENT_COOKIE
+/// The name of `surface`'s client cookie on this server.
+pub fn client_cookie_name(state: &AppState, surface: Surface) -> &'static str {
+    match (surface, state.secure_cookies) {
+        (Surface::App, false) => CLIENT_COOKIE,
+        (Surface::App, true) => HOST_CLIENT_COOKIE,
+        (Surface::Dashboard, false) => DASHBOARD_COOKIE,
+        (Surface::Dashboard, true) => SECURE_DASHBOARD_COOKIE,
     }
 }
 
-/// The client cookie carrying `token`: sent to every path, hidden from scripts, kept
-/// on top-level navigations from other sites, for a year, and only over HTTPS when the
-/// server is reached over HTTPS.
-pub fn client_cookie(name: &'static str, token: &str, secure: bool) -> Cookie<'static> {
+/// `surface`'s client cookie carrying `token`, hidden from scripts and only sent over
+/// HTTPS when the server is reached over HTTPS. The application's goes to every path,
+/// is kept on top-level navigations from other sites and lasts a year; the dashboard's
+/// goes only to `/dashboard`, never with a request from another site, and lasts as long
+/// as an operator's session.
+pub fn client_cookie(
+    surface: Surface,
+    name: &'static str,
+    token: &str,
+    secure: bool,
+) -> Cookie<'static> {
+    let (path, same_site, max_age_secs) = match surface {
+        Surface::App => ("/", SameSite::Lax, CLIENT_COOKIE_MAX_AGE_SECS),
+        Surface::Dashboard => (
+            paths::DASHBOARD,
+            SameSite::Strict,
+            OPERATOR_SESSION_MAX_AGE_MS / 1000,
+        ),
+    };
     Cookie::build((name, token.to_owned()))
-        .path("/")
+        .path(path)
         .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(cookie::time::Duration::seconds(CLIENT_COOKIE_MAX_AGE_SECS))
+        .same_site(same_site)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
         .secure(secure)
         .build()
 }
@@ -63,7 +88,7 @@ mod tests {
             parts[1..].sort();
             parts
         };
-        let plain = client_cookie(CLIENT_COOKIE, "tok_1", false);
+        let plain = client_cookie(Surface::App, CLIENT_COOKIE, "tok_1", false);
         assert_eq!(
             attributes(&plain),
             [
@@ -74,7 +99,7 @@ mod tests {
                 "SameSite=Lax"
             ]
         );
-        let secure = client_cookie(HOST_CLIENT_COOKIE, "tok_2", true);
+        let secure = client_cookie(Surface::App, HOST_CLIENT_COOKIE, "tok_2", true);
         assert_eq!(
             attributes(&secure),
             [
@@ -83,6 +108,18 @@ mod tests {
                 "Max-Age=31536000",
                 "Path=/",
                 "SameSite=Lax",
+                "Secure"
+            ]
+        );
+        let dashboard = client_cookie(Surface::Dashboard, SECURE_DASHBOARD_COOKIE, "tok_4", true);
+        assert_eq!(
+            attributes(&dashboard),
+            [
+                "__Secure-latchkey_dashboard=tok_4",
+                "HttpOnly",
+                "Max-Age=28800",
+                "Path=/dashboard",
+                "SameSite=Strict",
                 "Secure"
             ]
         );

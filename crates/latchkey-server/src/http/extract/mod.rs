@@ -6,7 +6,7 @@ mod caller;
 mod cookie;
 
 pub use body::{Body, MAX_BODY_BYTES};
-pub use caller::Caller;
+pub use caller::{Caller, surface};
 pub use cookie::{CLIENT_COOKIE, HOST_CLIENT_COOKIE};
 
 use axum::extract::FromRequestParts;

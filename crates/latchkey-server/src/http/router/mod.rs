@@ -2,7 +2,7 @@
 //! handlers' `#[utoipa::path]` attributes name these constants, and the OpenAPI document
 //! is generated from the handlers registered here, so it cannot miss a route.
 
-use axum::extract::Request;
+use axum::extract::{OriginalUri, Request};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::backend::mail as dev_mail;
 use super::backend::{audit_events, sessions as backend_sessions, users};
 use super::frontend::{client, email_addresses, me, reverification, sessions, sign_ins, sign_ups};
-use super::{metrics, middleware, openapi, probes, well_known};
+use super::{dashboard, metrics, middleware, openapi, probes, well_known};
 use crate::assets;
 use crate::state::AppState;
 
@@ -50,16 +50,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(email_addresses::get, email_addresses::delete))
         .routes(routes!(email_addresses::prepare_verification))
         .routes(routes!(email_addresses::attempt_verification))
-        .routes(routes!(users::list, users::create))
-        .routes(routes!(users::get, users::delete))
-        .routes(routes!(users::import_passkey))
-        .routes(routes!(users::delete_passkey))
-        .routes(routes!(backend_sessions::list))
-        .routes(routes!(backend_sessions::get))
-        .routes(routes!(backend_sessions::revoke))
-        .routes(routes!(backend_sessions::jwks))
-        .routes(routes!(audit_events::list))
-        .routes(routes!(dev_mail::list))
         .routes(routes!(well_known::jwks))
         .routes(routes!(well_known::webauthn))
         .routes(routes!(well_known::assetlinks))
@@ -68,6 +58,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(probes::readyz))
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi))
+        .merge(backend())
+}
+
+/// The Backend API's routes, which the dashboard serves too.
+pub fn backend() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::delete))
+        .routes(routes!(users::ban))
+        .routes(routes!(users::unban))
+        .routes(routes!(users::import_passkey))
+        .routes(routes!(users::delete_passkey))
+        .routes(routes!(backend_sessions::list))
+        .routes(routes!(backend_sessions::get))
+        .routes(routes!(backend_sessions::revoke))
+        .routes(routes!(backend_sessions::jwks))
+        .routes(routes!(audit_events::list))
+        .routes(routes!(dev_mail::list))
 }
 
 /// The whole OpenAPI document, for a server reached at `server_url`.
@@ -88,6 +96,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, api) = routes().split_for_parts();
     let document = openapi::Document::new(api, state.auth.settings().public_url.as_str());
     routes
+        .merge(dashboard::routes())
         .fallback(static_or_not_found)
         .method_not_allowed_fallback(middleware::not_found)
         .layer(Extension(document))
@@ -109,8 +118,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// An embedded file, by the path the request was sent to (below a nested router too).
 async fn static_or_not_found(req: Request) -> Response {
-    match assets::find(req.uri().path()) {
+    let path = match req.extensions().get::<OriginalUri>() {
+        Some(original) => original.path(),
+        None => req.uri().path(),
+    };
+    match assets::find(path) {
         Some(asset)
             if req.method() == axum::http::Method::GET
                 || req.method() == axum::http::Method::HEAD =>

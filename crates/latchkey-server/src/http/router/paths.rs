@@ -5,6 +5,9 @@
 pub const BACKEND: &str = "/backend";
 /// The prefix of the Frontend API.
 pub const FRONTEND: &str = "/v1";
+/// The dashboard: its pages, and below it the Frontend API its operators sign in with
+/// (`/dashboard/v1`) and the Backend API they act through (`/dashboard/backend/v1`).
+pub const DASHBOARD: &str = "/dashboard";
 
 pub const ENVIRONMENT: &str = "/v1/environment";
 pub const CLIENT: &str = "/v1/client";
@@ -34,9 +37,13 @@ pub const MY_EMAIL_ADDRESSES: &str = "/v1/me/email_addresses";
 pub const MY_EMAIL_ADDRESS: &str = "/v1/me/email_addresses/{id}";
 pub const MY_EMAIL_ADDRESS_PREPARE: &str = "/v1/me/email_addresses/{id}/prepare_verification";
 pub const MY_EMAIL_ADDRESS_ATTEMPT: &str = "/v1/me/email_addresses/{id}/attempt_verification";
+/// Served only below [`DASHBOARD`]: an operator's enrolment link used.
+pub const ENROLMENTS: &str = "/v1/enrolments";
 
 pub const USERS: &str = "/backend/v1/users";
 pub const USER: &str = "/backend/v1/users/{id}";
+pub const USER_BAN: &str = "/backend/v1/users/{id}/ban";
+pub const USER_UNBAN: &str = "/backend/v1/users/{id}/unban";
 pub const USER_PASSKEYS: &str = "/backend/v1/users/{id}/passkeys";
 pub const USER_PASSKEY: &str = "/backend/v1/users/{id}/passkeys/{passkey_id}";
 pub const SESSIONS: &str = "/backend/v1/sessions";

@@ -1,0 +1,70 @@
+//! The dashboard's routes, all below `/dashboard` on the dashboard's own client cookie:
+//! the Frontend API routes its operators sign in with (no sign-up), the Backend API they
+//! act through, and the use of an operator's enrolment link. Its pages are embedded
+//! files (see `assets.rs`).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Extension, Router};
+use latchkey_core::Error;
+use latchkey_core::auth::Surface;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::dto::{EnrolmentBody, Envelope, Session};
+use super::error::ApiError;
+use super::extract::{Body, Caller};
+use super::frontend::{client, me, sessions, sign_ins};
+use super::router::{self, paths};
+use crate::state::AppState;
+
+/// Every dashboard route, nested below `/dashboard`.
+pub fn routes() -> Router<AppState> {
+    let (routes, _) = OpenApiRouter::new()
+        .routes(routes!(client::environment))
+        .routes(routes!(client::get, client::delete))
+        .routes(routes!(sign_ins::create))
+        .routes(routes!(sign_ins::prepare_first_factor))
+        .routes(routes!(sign_ins::attempt_first_factor))
+        .routes(routes!(sessions::touch))
+        .routes(routes!(sessions::tokens))
+        .routes(routes!(sessions::end))
+        .routes(routes!(sessions::remove))
+        .routes(routes!(client::remove_sessions))
+        .routes(routes!(me::get))
+        .routes(routes!(me::create_passkey))
+        .routes(routes!(me::attempt_passkey))
+        .routes(routes!(enrol))
+        .merge(router::backend())
+        .split_for_parts();
+    Router::new().nest(
+        paths::DASHBOARD,
+        routes.layer(Extension(Surface::Dashboard)),
+    )
+}
+
+/// Use an operator's enrolment link
+///
+/// Served at `/dashboard/v1/enrolments`. The link's one-time token opens a pending
+/// dashboard session whose one task is to register the operator's passkey.
+#[utoipa::path(
+    post,
+    path = paths::ENROLMENTS,
+    request_body = EnrolmentBody,
+    responses((status = 200, body = Envelope<Session>))
+)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn enrol(
+    State(state): State<AppState>,
+    mut caller: Caller,
+    Body(body): Body<EnrolmentBody>,
+) -> Result<Response, ApiError> {
+    caller.limit(&state).await?;
+    let token = body
+        .token
+        .into_inner()
+        .ok_or(Error::FormParamMissing("token"))?;
+    let client = caller.client(&state);
+    let answer = state.auth.enrol(&client, &token, &caller.ctx).await?;
+    Ok(caller.respond(&state, answer, |view| Session::from(&view)))
+}
