@@ -1,4 +1,5 @@
-//! The `latchkey` binary: help, configuration errors, migrations, keys and `serve`.
+//! The `latchkey` binary: help, configuration errors, migrations, keys, users,
+//! operators and `serve`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -25,7 +26,15 @@ fn help_lists_every_command() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["serve", "migrate", "check-config", "keys", "users"] {
+    for command in [
+        "serve",
+        "migrate",
+        "check-config",
+        "keys",
+        "users",
+        "admin",
+        "mail",
+    ] {
         assert!(text.contains(command), "{command} in {text}");
     }
     let out = latchkey(&std::env::temp_dir())
@@ -219,4 +228,38 @@ async fn users_list_show_and_delete_against_the_configured_database() {
     assert!(shown.contains("\"username\": \"ada\""), "{shown}");
     assert!(run(&["users", "delete", &user_id]).contains("deleted"));
     assert!(run(&["users", "list"]).contains("0 user(s)"));
+}
+
+#[tokio::test]
+async fn admin_create_makes_an_operator_and_prints_a_working_enrolment_link() {
+    let dir = temp_dir("admin");
+    let database = match std::env::var("LATCHKEY_TEST_POSTGRES_URL") {
+        Ok(server) => latchkey_testkit::fresh_postgres_database(&server).await,
+        Err(_) => format!("sqlite://{}", dir.join("latchkey.db").display()),
+    };
+    let app = latchkey_testkit::TestApp::spawn_with(|c| c.database.url = database.clone()).await;
+    app.browser().sign_up("ada").await.ok();
+    let out = latchkey(&dir)
+        .env("LATCHKEY_DATABASE__URL", &database)
+        .env("LATCHKEY_SERVER__PUBLIC_URL", &app.url)
+        .args(["admin", "create", "ada"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ada (user_"), "{text}");
+    let prefix = format!("{}/dashboard/enrol#token=", app.url);
+    let token = text
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("a link starting {prefix} in {text}"));
+    let dashboard =
+        latchkey_testkit::Browser::new(&format!("{}/dashboard", app.url), Some(app.url.clone()));
+    let enrolled = dashboard.post("/v1/enrolments", &[("token", token)]).await;
+    assert_eq!(enrolled.ok()["response"]["user"]["username"], "ada");
+    assert_eq!(enrolled.ok()["response"]["user"]["role"], "admin");
 }
