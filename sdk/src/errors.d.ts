@@ -61,7 +61,7 @@ export function webAuthnNotSupported(): LatchkeyWebAuthnError;
  *   'form_identifier_exists' | 'form_identifier_not_found' | 'form_identifier_not_verified' |
  *   'form_code_incorrect' | 'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
  *   'resource_not_found' | 'authentication_invalid' | 'origin_invalid' | 'user_banned' |
- *   'operator_required' | 'enrolment_invalid' | 'strategy_not_enabled' |
+ *   'operator_required' | 'enrolment_invalid' | 'setting_pinned' | 'strategy_not_enabled' |
  *   'passkey_not_registered' | 'passkey_invalid_public_key_credential' | 'passkey_invalid_verification' |
  *   'passkey_identification_not_verified' | 'passkey_quota_exceeded' | 'passkey_already_exists' |
  *   'verification_expired' | 'verification_already_verified' | 'verification_failed' |
@@ -166,7 +166,7 @@ export class LatchkeyWebAuthnError extends Error {
  * list is `Error::code` in `crates/latchkey-core/src/error.rs`;
  * `sdk/test/error-codes.test.js` fails when the two differ.
  */
-export type LatchkeyServerErrorCode = "form_param_missing" | "form_param_format_invalid" | "form_param_value_invalid" | "form_identifier_exists" | "form_identifier_not_found" | "form_identifier_not_verified" | "form_code_incorrect" | "request_body_invalid" | "request_body_too_large" | "request_timeout" | "resource_not_found" | "authentication_invalid" | "origin_invalid" | "user_banned" | "operator_required" | "enrolment_invalid" | "strategy_not_enabled" | "passkey_not_registered" | "passkey_invalid_public_key_credential" | "passkey_invalid_verification" | "passkey_identification_not_verified" | "passkey_quota_exceeded" | "passkey_already_exists" | "verification_expired" | "verification_already_verified" | "verification_failed" | "session_reverification_required" | "rate_limit_exceeded" | "service_unavailable" | "internal_error";
+export type LatchkeyServerErrorCode = "form_param_missing" | "form_param_format_invalid" | "form_param_value_invalid" | "form_identifier_exists" | "form_identifier_not_found" | "form_identifier_not_verified" | "form_code_incorrect" | "request_body_invalid" | "request_body_too_large" | "request_timeout" | "resource_not_found" | "authentication_invalid" | "origin_invalid" | "user_banned" | "operator_required" | "enrolment_invalid" | "setting_pinned" | "strategy_not_enabled" | "passkey_not_registered" | "passkey_invalid_public_key_credential" | "passkey_invalid_verification" | "passkey_identification_not_verified" | "passkey_quota_exceeded" | "passkey_already_exists" | "verification_expired" | "verification_already_verified" | "verification_failed" | "session_reverification_required" | "rate_limit_exceeded" | "service_unavailable" | "internal_error";
 /**
  * The codes a `LatchkeyAPIResponseError` can carry: the server's, and the
  * SDK's own for a server that could not be reached (`network_error`), an

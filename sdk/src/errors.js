@@ -16,7 +16,7 @@ import { camelKeysDeep } from './wire.js';
  *   'form_identifier_exists' | 'form_identifier_not_found' | 'form_identifier_not_verified' |
  *   'form_code_incorrect' | 'request_body_invalid' | 'request_body_too_large' | 'request_timeout' |
  *   'resource_not_found' | 'authentication_invalid' | 'origin_invalid' | 'user_banned' |
- *   'operator_required' | 'enrolment_invalid' | 'strategy_not_enabled' |
+ *   'operator_required' | 'enrolment_invalid' | 'setting_pinned' | 'strategy_not_enabled' |
  *   'passkey_not_registered' | 'passkey_invalid_public_key_credential' | 'passkey_invalid_verification' |
  *   'passkey_identification_not_verified' | 'passkey_quota_exceeded' | 'passkey_already_exists' |
  *   'verification_expired' | 'verification_already_verified' | 'verification_failed' |

@@ -46,6 +46,9 @@ pub enum Error {
     /// A dashboard call from a signed-in user who is not an operator.
     #[error("this account is not an operator")]
     OperatorRequired,
+    /// A live setting the configuration pins.
+    #[error("{0} is pinned by the configuration")]
+    SettingPinned(&'static str),
     /// An operator enrolment link that is unknown, used or expired.
     #[error("this enrolment link is invalid, used or expired")]
     EnrolmentInvalid,
@@ -124,6 +127,7 @@ impl Error {
             Error::UserBanned => "user_banned",
             Error::OperatorRequired => "operator_required",
             Error::EnrolmentInvalid => "enrolment_invalid",
+            Error::SettingPinned(_) => "setting_pinned",
             Error::StrategyNotEnabled(_) => "strategy_not_enabled",
             Error::PasskeyNotRegistered => "passkey_not_registered",
             Error::InvalidCredential(_) => "passkey_invalid_public_key_credential",

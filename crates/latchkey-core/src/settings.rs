@@ -88,6 +88,8 @@ pub struct Settings {
     /// The algorithm new signing keys use (`keys.algorithm`); at start-up a key of it is
     /// added when the newest key has another.
     pub signing_algorithm: SigningAlgorithm,
+    /// Live settings operators may not change: the configuration's value holds.
+    pub pinned: Vec<LiveSetting>,
 }
 
 impl Settings {
@@ -120,11 +122,187 @@ impl Settings {
             email_sends_per_minute: 600,
             key_cipher: None,
             signing_algorithm: SigningAlgorithm::Es256,
+            pinned: Vec::new(),
         }
     }
 
     /// The origin of `public_url`, as browsers send it in `Origin` (no trailing slash).
     pub fn own_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
+    }
+}
+
+/// A setting operators may change while the instance runs, from the dashboard or the
+/// Backend API, named as its configuration key. The configuration gives its first value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveSetting {
+    Passkey,
+    SignUpWithUsername,
+    SignUpWithPasskey,
+    MaxPasskeysPerUser,
+    UserVerification,
+    SessionLifetimeSecs,
+    SessionInactivitySecs,
+    TokenTtlSecs,
+}
+
+/// The longest session lifetime or inactivity timeout a setting takes: a year.
+const MAX_SESSION_SECS: i64 = 365 * 24 * 60 * 60;
+
+impl LiveSetting {
+    /// Every live setting, in the order they are shown.
+    pub const ALL: [LiveSetting; 8] = [
+        Self::Passkey,
+        Self::SignUpWithUsername,
+        Self::SignUpWithPasskey,
+        Self::MaxPasskeysPerUser,
+        Self::UserVerification,
+        Self::SessionLifetimeSecs,
+        Self::SessionInactivitySecs,
+        Self::TokenTtlSecs,
+    ];
+
+    /// Its name: the configuration key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Passkey => "auth.passkey",
+            Self::SignUpWithUsername => "auth.sign_up_with_username",
+            Self::SignUpWithPasskey => "auth.sign_up_with_passkey",
+            Self::MaxPasskeysPerUser => "webauthn.max_passkeys_per_user",
+            Self::UserVerification => "webauthn.user_verification",
+            Self::SessionLifetimeSecs => "sessions.lifetime_secs",
+            Self::SessionInactivitySecs => "sessions.inactivity_secs",
+            Self::TokenTtlSecs => "sessions.token_ttl_secs",
+        }
+    }
+
+    /// The live setting named `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Its value in `settings`, as text (how it is stored and sent).
+    pub fn get(self, settings: &Settings) -> String {
+        match self {
+            Self::Passkey => settings.passkey_enabled.to_string(),
+            Self::SignUpWithUsername => settings.sign_up_with_username.to_string(),
+            Self::SignUpWithPasskey => settings.sign_up_with_passkey.to_string(),
+            Self::MaxPasskeysPerUser => settings.max_passkeys_per_user.to_string(),
+            Self::UserVerification => match settings.user_verification {
+                UserVerification::Required => "required".into(),
+                UserVerification::Preferred => "preferred".into(),
+            },
+            Self::SessionLifetimeSecs => settings.session_lifetime_secs.to_string(),
+            Self::SessionInactivitySecs => settings.session_inactivity_secs.to_string(),
+            Self::TokenTtlSecs => settings.token_ttl_secs.to_string(),
+        }
+    }
+
+    /// Sets it in `settings` from its text; what is wrong with the text otherwise.
+    pub fn set(self, settings: &mut Settings, text: &str) -> Result<(), &'static str> {
+        let flag = || match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("true or false"),
+        };
+        let number = |min: i64, max: i64, wanted: &'static str| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or(wanted)
+        };
+        match self {
+            Self::Passkey => settings.passkey_enabled = flag()?,
+            Self::SignUpWithUsername => settings.sign_up_with_username = flag()?,
+            Self::SignUpWithPasskey => settings.sign_up_with_passkey = flag()?,
+            Self::MaxPasskeysPerUser => {
+                let max = number(1, 100, "a whole number from 1 to 100")?;
+                settings.max_passkeys_per_user = u32::try_from(max).map_err(|_| "too large")?;
+            }
+            Self::UserVerification => {
+                settings.user_verification = match text {
+                    "required" => UserVerification::Required,
+                    "preferred" => UserVerification::Preferred,
+                    _ => return Err("required or preferred"),
+                }
+            }
+            Self::SessionLifetimeSecs => {
+                settings.session_lifetime_secs =
+                    number(60, MAX_SESSION_SECS, "from 60 seconds to a year")?;
+            }
+            Self::SessionInactivitySecs => {
+                settings.session_inactivity_secs =
+                    number(60, MAX_SESSION_SECS, "from 60 seconds to a year")?;
+            }
+            Self::TokenTtlSecs => {
+                settings.token_ttl_secs = number(10, 3600, "from 10 to 3600 seconds")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// These settings with the stored values of live settings applied: names unknown,
+    /// settings pinned and values no longer valid keep the configuration's value.
+    pub fn with_stored(&self, stored: &[(String, String)]) -> Settings {
+        let mut settings = self.clone();
+        for (name, text) in stored {
+            if let Some(setting) = LiveSetting::named(name).filter(|s| !self.pinned.contains(s)) {
+                // A value refused here was valid when stored; the configuration's holds.
+                let _ = setting.set(&mut settings, text);
+            }
+        }
+        settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_settings_read_back_what_they_set_and_refuse_bad_text() {
+        let base = Settings::for_url(Url::parse("http://localhost:8080").expect("url"));
+        for (setting, value) in [
+            (LiveSetting::Passkey, "false"),
+            (LiveSetting::MaxPasskeysPerUser, "3"),
+            (LiveSetting::UserVerification, "preferred"),
+            (LiveSetting::SessionLifetimeSecs, "3600"),
+            (LiveSetting::TokenTtlSecs, "30"),
+        ] {
+            let mut settings = base.clone();
+            setting.set(&mut settings, value).expect("valid");
+            assert_eq!(setting.get(&settings), value, "{}", setting.name());
+            assert_eq!(LiveSetting::named(setting.name()), Some(setting));
+        }
+        for (setting, value) in [
+            (LiveSetting::Passkey, "yes"),
+            (LiveSetting::MaxPasskeysPerUser, "0"),
+            (LiveSetting::MaxPasskeysPerUser, "1e3"),
+            (LiveSetting::UserVerification, "discouraged"),
+            (LiveSetting::SessionInactivitySecs, "59"),
+            (LiveSetting::TokenTtlSecs, "-1"),
+        ] {
+            let mut settings = base.clone();
+            assert!(setting.set(&mut settings, value).is_err(), "{value}");
+        }
+        let pinned = Settings {
+            pinned: vec![LiveSetting::Passkey],
+            ..base
+        };
+        let stored = [
+            ("auth.passkey".to_owned(), "false".to_owned()),
+            ("webauthn.max_passkeys_per_user".to_owned(), "2".to_owned()),
+            ("sessions.token_ttl_secs".to_owned(), "0".to_owned()),
+            ("gone.setting".to_owned(), "1".to_owned()),
+        ];
+        let applied = pinned.with_stored(&stored);
+        assert!(applied.passkey_enabled, "pinned: the configuration holds");
+        assert_eq!(applied.max_passkeys_per_user, 2);
+        assert_eq!(
+            applied.token_ttl_secs, 60,
+            "invalid: the configuration holds"
+        );
     }
 }

@@ -312,7 +312,7 @@ async fn admin(config: &Config, command: AdminCommand) -> Result<(), StartError>
     let name = enrolment.user.display_name();
     println!("{name} ({}) is an operator.", enrolment.user.id);
     println!("Open this link within a day to register their passkey for the dashboard:");
-    println!("{}", enrolment_link(auth.settings(), &enrolment.token));
+    println!("{}", enrolment_link(&auth.settings(), &enrolment.token));
     Ok(())
 }
 

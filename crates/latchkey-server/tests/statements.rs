@@ -27,10 +27,12 @@ async fn a_sign_in_runs_a_bounded_number_of_statements() {
         counts.push(after - before);
     }
     println!("statements per sign-in: {counts:?}");
-    let most = counts.iter().copied().max().unwrap_or_default();
-    assert!(most > 0, "statements are counted");
+    // The fewest of three: the server's background jobs (the live settings' read every
+    // two seconds) may run during one of them.
+    let fewest = counts.iter().copied().min().unwrap_or_default();
+    assert!(fewest > 0, "statements are counted");
     assert!(
-        most <= SIGN_IN_STATEMENTS,
-        "a sign-in ran {most} statements, more than {SIGN_IN_STATEMENTS}: {counts:?}"
+        fewest <= SIGN_IN_STATEMENTS,
+        "a sign-in ran {fewest} statements, more than {SIGN_IN_STATEMENTS}: {counts:?}"
     );
 }

@@ -90,7 +90,7 @@ impl Auth {
         purpose: Purpose,
         ctx: &RequestContext,
     ) -> Result<EmailCode> {
-        let s = &self.settings;
+        let s = self.settings();
         let address_key = format!("email:to:{}", to.address);
         let ip_key = ctx.ip.as_ref().map(|ip| format!("email:ip:{ip}"));
         let mut limits = vec![

@@ -121,7 +121,7 @@ impl Auth {
         }
         let has_passkey = !self.store.list_passkeys(&user_id).await?.is_empty();
         let mut session = self.new_session(&sign_in.client_id, &user_id, has_passkey, ctx);
-        let recovery = !has_passkey || self.settings.email_code == EmailCodeUse::Recovery;
+        let recovery = !has_passkey || self.settings().email_code == EmailCodeUse::Recovery;
         if recovery {
             session.status = SessionStatus::Pending;
         }
@@ -204,7 +204,7 @@ impl Auth {
 
     /// Refuses email codes at sign-in when the instance has them off.
     fn require_email_codes(&self) -> Result<()> {
-        if self.settings.email_code == EmailCodeUse::Off {
+        if self.settings().email_code == EmailCodeUse::Off {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
         Ok(())

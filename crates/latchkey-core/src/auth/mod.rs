@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 
-use crate::ceremony::{Ceremonies, Challenge};
+use crate::ceremony::Challenge;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ids::{Kind, new_id};
@@ -23,6 +23,7 @@ mod email_codes;
 mod email_sign_ins;
 mod email_sign_ups;
 pub mod keys;
+mod live_settings;
 pub mod mail;
 pub mod maintenance;
 pub mod operators;
@@ -35,6 +36,8 @@ mod users;
 pub mod views;
 
 pub use clients::Surface;
+use live_settings::Live;
+pub use live_settings::LiveSettingView;
 pub use operators::Enrolment;
 pub use passkeys::PasskeyImport;
 pub use sign_ins::FirstFactor;
@@ -69,10 +72,12 @@ pub struct SignUpInput {
 
 /// Latchkey's use cases over a store, a clock and the relying party's ceremonies.
 pub struct Auth {
-    settings: Settings,
+    /// The settings the configuration gives, before any live setting is changed.
+    configured: Settings,
+    /// The settings in force, with the ceremonies they make.
+    live: RwLock<Arc<Live>>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    ceremonies: Ceremonies,
     keys: RwLock<KeySet>,
     mail_queued: Arc<Notify>,
 }
@@ -102,19 +107,30 @@ impl Auth {
             clock.now_ms(),
         )
         .await?;
-        Ok(Self {
-            ceremonies: Ceremonies::new(&settings),
-            settings,
+        let auth = Self {
+            live: RwLock::new(Arc::new(Live::new(settings.clone(), Vec::new()))),
+            configured: settings,
             store,
             clock,
             keys: RwLock::new(keys),
             mail_queued: Arc::new(Notify::new()),
-        })
+        };
+        auth.refresh_settings().await?;
+        Ok(auth)
     }
 
-    /// The domain settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The settings in force: the configuration's, with the live settings operators
+    /// changed.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.live().settings.clone()
+    }
+
+    /// The settings in force with their ceremonies.
+    fn live(&self) -> Arc<Live> {
+        self.live
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The store underneath, for tests; the server calls the use cases instead.
@@ -136,8 +152,8 @@ impl Auth {
     pub async fn reload_keys(&self) -> Result<()> {
         let keys = load_signing_keys(
             self.store.as_ref(),
-            self.settings.key_cipher.as_ref(),
-            self.settings.signing_algorithm,
+            self.settings().key_cipher.as_ref(),
+            self.settings().signing_algorithm,
             self.now(),
         )
         .await?;
@@ -177,7 +193,7 @@ impl Auth {
         owner_id: &str,
         challenge: Challenge,
     ) -> (Verification, CeremonyState) {
-        let expire_at = self.now() + self.settings.challenge_ttl_secs * 1000;
+        let expire_at = self.now() + self.settings().challenge_ttl_secs * 1000;
         let verification = Verification {
             owner_id: owner_id.to_owned(),
             status: VerificationStatus::Unverified,

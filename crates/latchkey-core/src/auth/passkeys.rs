@@ -19,7 +19,7 @@ use crate::validate::PasskeyName;
 impl Auth {
     /// Starts registering a new passkey for the signed-in user.
     pub async fn create_passkey(&self, session: &Session) -> Result<Answer<PasskeyView>> {
-        if !self.settings.passkey_enabled {
+        if !self.settings().passkey_enabled {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
         let user = self
@@ -33,9 +33,11 @@ impl Auth {
             .into_iter()
             .filter_map(|p| p.credential_id)
             .collect();
-        let challenge =
-            self.ceremonies
-                .start_registration(&user.user_handle, user.display_name(), exclude)?;
+        let challenge = self.live().ceremonies.start_registration(
+            &user.user_handle,
+            user.display_name(),
+            exclude,
+        )?;
         let passkey = self.new_passkey(&user.id);
         let (verification, ceremony) = self.new_verification(&passkey.id, challenge);
         self.store
@@ -155,7 +157,10 @@ impl Auth {
     ) -> Result<PasskeyView> {
         let user = self.find_user(user_id).await?;
         let imported = input.parse()?;
-        let registered = self.ceremonies.import_credential(imported.credential)?;
+        let registered = self
+            .live()
+            .ceremonies
+            .import_credential(imported.credential)?;
         self.ensure_unregistered(&registered.credential_id).await?;
         self.ensure_quota(self.store.list_passkeys(&user.id).await?.len())?;
         let mut passkey = self.registered_passkey(self.new_passkey(&user.id), registered, ctx);
@@ -193,7 +198,7 @@ impl Auth {
     }
 
     fn ensure_quota(&self, count: usize) -> Result<()> {
-        let max = self.settings.max_passkeys_per_user;
+        let max = self.settings().max_passkeys_per_user;
         if count >= max as usize {
             Err(Error::PasskeyQuotaExceeded(max))
         } else {
@@ -209,6 +214,7 @@ impl Auth {
         state: &CeremonyState,
     ) -> Result<RegisteredCredential> {
         let registered = self
+            .live()
             .ceremonies
             .finish_registration(response, &state.state)?;
         self.ensure_unregistered(&registered.credential_id).await?;

@@ -23,10 +23,10 @@ impl Auth {
         session: &Session,
         action: GuardedAction,
     ) -> Result<()> {
-        if !self.settings.reverification_actions.contains(&action) {
+        if !self.settings().reverification_actions.contains(&action) {
             return Ok(());
         }
-        let max_age_ms = self.settings.reverification_max_age_secs * 1000;
+        let max_age_ms = self.settings().reverification_max_age_secs * 1000;
         if self.now() - session.verified_at <= max_age_ms {
             return Ok(());
         }

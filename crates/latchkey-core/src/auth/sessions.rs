@@ -44,10 +44,10 @@ impl Auth {
         let now = self.now();
         let mut session = self.client_session(client, id).await?;
         let abandon_at =
-            (now + self.settings.session_inactivity_secs * 1000).min(session.expire_at);
+            (now + self.settings().session_inactivity_secs * 1000).min(session.expire_at);
         // Activity is recorded to a tenth of the inactivity limit (at most a minute), so
         // tokens minted in quick succession write nothing.
-        let resolution = (self.settings.session_inactivity_secs * 100).min(60_000);
+        let resolution = (self.settings().session_inactivity_secs * 100).min(60_000);
         if abandon_at - session.abandon_at >= resolution {
             session.last_active_at = now;
             session.abandon_at = abandon_at;
@@ -67,7 +67,7 @@ impl Auth {
         let iat = self.now() / 1000;
         let claims = Claims {
             iss: self
-                .settings
+                .settings()
                 .public_url
                 .as_str()
                 .trim_end_matches('/')
@@ -76,7 +76,7 @@ impl Auth {
             sid: session.id.clone(),
             iat,
             nbf: iat - 5,
-            exp: iat + self.settings.token_ttl_secs,
+            exp: iat + self.settings().token_ttl_secs,
             jti: b64url(&random_bytes(16)),
             azp: ctx.origin.clone(),
             sts: session.status.as_str(),
@@ -261,8 +261,8 @@ impl Auth {
         ctx: &RequestContext,
     ) -> Session {
         let now = self.now();
-        let expire_at = now + self.settings.session_lifetime_secs * 1000;
-        let status = if self.settings.require_passkey && !has_passkey {
+        let expire_at = now + self.settings().session_lifetime_secs * 1000;
+        let status = if self.settings().require_passkey && !has_passkey {
             SessionStatus::Pending
         } else {
             SessionStatus::Active
@@ -274,7 +274,7 @@ impl Auth {
             status,
             last_active_at: now,
             expire_at,
-            abandon_at: (now + self.settings.session_inactivity_secs * 1000).min(expire_at),
+            abandon_at: (now + self.settings().session_inactivity_secs * 1000).min(expire_at),
             created_at: now,
             updated_at: now,
             verified_at: now,

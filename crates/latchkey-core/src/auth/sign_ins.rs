@@ -52,7 +52,7 @@ impl Auth {
         {
             return Err(invalid_strategy());
         }
-        if !self.settings.passkey_enabled {
+        if !self.settings().passkey_enabled {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
         let identifier = identifier.map(str::trim).filter(|i| !i.is_empty());
@@ -103,7 +103,7 @@ impl Auth {
             let view = self.sign_in_view_of(sign_in, None).await?;
             return self.answer(&client.id, view).await;
         }
-        let challenge = self.ceremonies.start_authentication(Vec::new())?;
+        let challenge = self.live().ceremonies.start_authentication(Vec::new())?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
         self.store
             .insert_sign_in(request_client, &sign_in, Some((&verification, &ceremony)))
@@ -196,7 +196,7 @@ impl Auth {
         let mut email_code = email_code.map(|c| self.current_code(c));
         // The factor prepared last is the sign-in's first factor verification.
         if let (Some(v), Some(c)) = (&verification, &email_code) {
-            if v.expire_at - self.settings.challenge_ttl_secs * 1000 > c.created_at {
+            if v.expire_at - self.settings().challenge_ttl_secs * 1000 > c.created_at {
                 email_code = None;
             } else {
                 verification = None;
@@ -210,7 +210,7 @@ impl Auth {
                 .clone()
                 .map(|id| (id, masked(&code.email_address))),
             None => match &sign_in.user_id {
-                Some(user_id) if open && self.settings.email_code != EmailCodeUse::Off => self
+                Some(user_id) if open && self.settings().email_code != EmailCodeUse::Off => self
                     .store
                     .find_user(user_id)
                     .await?
@@ -223,7 +223,7 @@ impl Auth {
             Some(user_id) if open && email_code.is_none() => {
                 !self.store.list_passkeys(user_id).await?.is_empty()
             }
-            _ => self.settings.passkey_enabled,
+            _ => self.settings().passkey_enabled,
         };
         Ok(SignInView {
             sign_in,
@@ -263,7 +263,7 @@ impl Auth {
             }
             None => Vec::new(),
         };
-        let challenge = self.ceremonies.start_authentication(allow)?;
+        let challenge = self.live().ceremonies.start_authentication(allow)?;
         let (verification, ceremony) = self.new_verification(owner_id, challenge);
         self.store
             .upsert_verification(&verification, &ceremony)
@@ -312,7 +312,7 @@ impl Auth {
             .credential
             .as_deref()
             .ok_or(Error::PasskeyNotVerified)?;
-        let used = self.ceremonies.finish_authentication(
+        let used = self.live().ceremonies.finish_authentication(
             &assertion,
             &state.state,
             stored,

@@ -56,13 +56,15 @@ impl Auth {
             Some(PASSKEY) => true,
             Some(_) => return Err(invalid_strategy()),
         };
-        if with_passkey && !(self.settings.sign_up_with_passkey && self.settings.passkey_enabled) {
+        if with_passkey
+            && !(self.settings().sign_up_with_passkey && self.settings().passkey_enabled)
+        {
             return Err(Error::StrategyNotEnabled(STRATEGY));
         }
-        if !with_passkey && !self.settings.sign_up_with_username {
+        if !with_passkey && !self.settings().sign_up_with_username {
             return Err(Error::StrategyNotEnabled("username"));
         }
-        if self.settings.sign_up_requires_verified_email && email_address.is_none() {
+        if self.settings().sign_up_requires_verified_email && email_address.is_none() {
             return Err(Error::FormParamMissing("email_address"));
         }
         self.ensure_identifiers_free(username.as_ref(), email_address.as_ref())
@@ -88,10 +90,11 @@ impl Auth {
                 .username
                 .clone()
                 .or_else(|| sign_up.email_address.clone())
-                .unwrap_or_else(|| format!("{} account", self.settings.application_name));
-            let challenge = self
-                .ceremonies
-                .start_registration(&handle, &name, Vec::new())?;
+                .unwrap_or_else(|| format!("{} account", self.settings().application_name));
+            let challenge =
+                self.live()
+                    .ceremonies
+                    .start_registration(&handle, &name, Vec::new())?;
             sign_up.user_handle = Some(handle);
             let (verification, ceremony) = self.new_verification(&sign_up.id, challenge);
             self.store
@@ -102,7 +105,7 @@ impl Auth {
         self.store
             .insert_sign_up(request_client, &sign_up, None)
             .await?;
-        if sign_up.username.is_none() || self.settings.sign_up_requires_verified_email {
+        if sign_up.username.is_none() || self.settings().sign_up_requires_verified_email {
             return self.sign_up_view_of(sign_up, None).await;
         }
         self.complete_username_sign_up(sign_up, None, ctx).await
@@ -120,7 +123,7 @@ impl Auth {
         let session = self.new_session(
             &sign_up.client_id,
             &user.id,
-            !self.settings.require_passkey,
+            !self.settings().require_passkey,
             ctx,
         );
         sign_up.status = SignUpStatus::Complete;
@@ -168,7 +171,7 @@ impl Auth {
         let credential = attempted_credential(answer.strategy, answer.credential)?;
         let sign_up = self.open_sign_up(client, id).await?;
         let email_verified_at = self.sign_up_email_verified_at(&sign_up).await?;
-        if self.settings.sign_up_requires_verified_email && email_verified_at.is_none() {
+        if self.settings().sign_up_requires_verified_email && email_verified_at.is_none() {
             return Err(Error::IdentifierNotVerified("email_address"));
         }
         let user_handle =

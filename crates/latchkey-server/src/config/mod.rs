@@ -38,6 +38,7 @@ pub struct Config {
     pub keys: KeysConfig,
     pub audit: AuditConfig,
     pub email: EmailConfig,
+    pub live_settings: LiveSettingsConfig,
 }
 
 impl Config {

@@ -275,6 +275,15 @@ impl Default for AuditConfig {
     }
 }
 
+/// `[live_settings]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveSettingsConfig {
+    /// Live settings (named by their keys, e.g. `auth.passkey`) that operators may not
+    /// change from the dashboard or the Backend API: this configuration's value holds.
+    pub pinned: Vec<String>,
+}
+
 /// An Android app allowed to use this relying party's passkeys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

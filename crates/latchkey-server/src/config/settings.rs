@@ -4,7 +4,7 @@
 
 use latchkey_core::Settings;
 use latchkey_core::model::SigningAlgorithm;
-use latchkey_core::settings::{EmailCodeUse, GuardedAction, UserVerification};
+use latchkey_core::settings::{EmailCodeUse, GuardedAction, LiveSetting, UserVerification};
 use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -171,7 +171,21 @@ impl Config {
         ] {
             positive(key, value)?;
         }
+        let pinned = self
+            .live_settings
+            .pinned
+            .iter()
+            .map(|name| {
+                LiveSetting::named(name).ok_or_else(|| {
+                    invalid(
+                        "live_settings.pinned",
+                        format!("{name} is not a live setting"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
+            pinned,
             key_cipher,
             signing_algorithm,
             application_name: self.webauthn.rp_name.clone(),

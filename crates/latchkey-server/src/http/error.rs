@@ -59,6 +59,7 @@ pub fn status_and_message(err: &Error) -> (StatusCode, &'static str) {
         Error::UserBanned => (S::FORBIDDEN, "Account banned"),
         Error::OperatorRequired => (S::FORBIDDEN, "Operator required"),
         Error::EnrolmentInvalid => (S::UNPROCESSABLE_ENTITY, "Enrolment link invalid"),
+        Error::SettingPinned(_) => (S::UNPROCESSABLE_ENTITY, "Setting pinned"),
         Error::PasskeyQuotaExceeded(_) => (S::FORBIDDEN, "Passkey quota exceeded"),
         Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "Too many requests"),
         Error::Unavailable(_) => (

@@ -11,6 +11,7 @@ mod flows;
 mod imports;
 mod keys;
 mod limits;
+mod live_settings;
 mod openapi;
 mod replicas;
 mod sessions;

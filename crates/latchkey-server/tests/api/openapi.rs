@@ -69,6 +69,7 @@ async fn the_document_states_the_contracts_closed_sets() {
         ("EmailCodeVerification", "verification_email_code"),
         ("SessionVerification", "session_verification"),
         ("DevBrowser", "dev_browser"),
+        ("LiveSettings", "live_settings"),
     ];
     for (schema, object) in objects {
         assert_eq!(

@@ -1,12 +1,15 @@
 //! The `settings` table: values the server keeps in the database (the Backend API
-//! key's hash).
+//! key's hash, and the live settings operators changed).
 
 use async_trait::async_trait;
 use latchkey_core::error::Result;
+use latchkey_core::model::AuditEvent;
 use latchkey_core::store::SettingStore;
 
 use crate::SqlStore;
 use crate::value::args;
+
+use super::audit_events;
 
 #[async_trait]
 impl SettingStore for SqlStore {
@@ -27,5 +30,31 @@ impl SettingStore for SqlStore {
             )
             .await?;
         Ok(done > 0)
+    }
+
+    async fn list_settings(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        self.db
+            .fetch_all(
+                "SELECT name, value FROM settings WHERE substr(name, 1, length($1)) = $1 ORDER BY name",
+                args![prefix],
+            )
+            .await?
+            .iter()
+            .map(|row| Ok((row.get("name")?, row.get("value")?)))
+            .collect()
+    }
+
+    async fn put_settings(&self, values: &[(String, String)], event: &AuditEvent) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        for (name, value) in values {
+            tx.execute(
+                "INSERT INTO settings (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                args![name, value],
+            )
+            .await?;
+        }
+        audit_events::insert_one(&mut tx, event).await?;
+        Ok(tx.commit().await?)
     }
 }

@@ -3,6 +3,7 @@
 //! `{ data, total_count }`; single resources are bare.
 
 pub mod audit_events;
+pub mod live_settings;
 pub mod mail;
 pub mod sessions;
 pub mod users;

@@ -1,13 +1,13 @@
-//! The shapes only the Backend API answers with: pages, sessions with their activity
-//! and audit events.
+//! The shapes only the Backend API answers with: pages, sessions with their activity,
+//! audit events and the live settings.
 
-use latchkey_core::auth::SessionView;
+use latchkey_core::auth::{LiveSettingView, SessionView};
 use latchkey_core::model;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::kinds::AuditEventObject;
+use super::kinds::{AuditEventObject, LiveSettingsObject};
 use super::resources::{Session, SessionActivity};
 
 /// One page of a list, with the number of items in the whole list.
@@ -68,6 +68,44 @@ impl From<&model::AuditEvent> for AuditEvent {
             user_agent: e.user_agent.clone(),
             created_at: e.created_at,
             data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// The settings operators change while the instance runs, as now in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveSettings {
+    #[schema(inline)]
+    object: LiveSettingsObject,
+    settings: Vec<LiveSettingItem>,
+}
+
+/// One live setting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveSettingItem {
+    /// Its configuration key, e.g. `auth.passkey`.
+    name: &'static str,
+    /// A boolean, a number or a string, as the configuration key takes.
+    #[schema(value_type = Object)]
+    value: Value,
+    /// Whether the configuration pins it, so that it cannot be changed here.
+    pinned: bool,
+}
+
+impl From<Vec<LiveSettingView>> for LiveSettings {
+    fn from(views: Vec<LiveSettingView>) -> Self {
+        let settings = views
+            .into_iter()
+            .map(|view| LiveSettingItem {
+                name: view.setting.name(),
+                // Numbers and booleans are shown as JSON ones, words as strings.
+                value: serde_json::from_str(&view.value).unwrap_or(Value::String(view.value)),
+                pinned: view.pinned,
+            })
+            .collect();
+        LiveSettings {
+            object: LiveSettingsObject,
+            settings,
         }
     }
 }

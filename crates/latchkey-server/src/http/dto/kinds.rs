@@ -96,6 +96,10 @@ constant!(
     TokenObject = "token"
 );
 constant!(
+    /// The `object` of the live settings.
+    LiveSettingsObject = "live_settings"
+);
+constant!(
     /// The `object` of an audit event.
     AuditEventObject = "audit_event"
 );

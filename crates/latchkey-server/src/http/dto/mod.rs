@@ -9,14 +9,14 @@ pub mod resources;
 pub mod user_settings;
 pub mod verifications;
 
-pub use backend::{AuditEvent, BackendSession, Page};
+pub use backend::{AuditEvent, BackendSession, LiveSettings, Page};
 pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
     AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EnrolmentBody, EventListQuery,
-    ImportPasskeyBody, PrepareBody, RenameBody, SessionListQuery, SessionQuery, SignInBody,
-    SignUpBody, UpdateMeBody, UserListQuery, VerifyBody,
+    ImportPasskeyBody, LiveSettingsBody, PrepareBody, RenameBody, SessionListQuery, SessionQuery,
+    SignInBody, SignUpBody, UpdateMeBody, UserListQuery, VerifyBody,
 };
 pub use resources::{
     ActiveSession, Client, DeletedObject, EmailAddress, Envelope, Passkey, Session,

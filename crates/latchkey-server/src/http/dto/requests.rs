@@ -8,6 +8,7 @@
 
 use latchkey_core::Error;
 use latchkey_core::auth::{FirstFactor, PasskeyImport};
+use latchkey_core::settings::LiveSetting;
 use latchkey_core::store::Page;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -144,6 +145,57 @@ impl ImportPasskeyBody {
             created_at: self.created_at.into_inner(),
             last_used_at: self.last_used_at.into_inner(),
         }
+    }
+}
+
+/// Live settings to change, by their configuration keys; those left out keep their
+/// value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettingsBody {
+    #[serde(default, rename = "auth.passkey")]
+    #[schema(value_type = String)]
+    pub passkey: Text,
+    #[serde(default, rename = "auth.sign_up_with_username")]
+    #[schema(value_type = String)]
+    pub sign_up_with_username: Text,
+    #[serde(default, rename = "auth.sign_up_with_passkey")]
+    #[schema(value_type = String)]
+    pub sign_up_with_passkey: Text,
+    #[serde(default, rename = "webauthn.max_passkeys_per_user")]
+    #[schema(value_type = String)]
+    pub max_passkeys_per_user: Text,
+    #[serde(default, rename = "webauthn.user_verification")]
+    #[schema(value_type = String)]
+    pub user_verification: Text,
+    #[serde(default, rename = "sessions.lifetime_secs")]
+    #[schema(value_type = String)]
+    pub lifetime_secs: Text,
+    #[serde(default, rename = "sessions.inactivity_secs")]
+    #[schema(value_type = String)]
+    pub inactivity_secs: Text,
+    #[serde(default, rename = "sessions.token_ttl_secs")]
+    #[schema(value_type = String)]
+    pub token_ttl_secs: Text,
+}
+
+impl LiveSettingsBody {
+    /// The settings given, by name, with their values as text.
+    pub fn changes(self) -> Vec<(String, String)> {
+        use LiveSetting as S;
+        [
+            (S::Passkey, self.passkey),
+            (S::SignUpWithUsername, self.sign_up_with_username),
+            (S::SignUpWithPasskey, self.sign_up_with_passkey),
+            (S::MaxPasskeysPerUser, self.max_passkeys_per_user),
+            (S::UserVerification, self.user_verification),
+            (S::SessionLifetimeSecs, self.lifetime_secs),
+            (S::SessionInactivitySecs, self.inactivity_secs),
+            (S::TokenTtlSecs, self.token_ttl_secs),
+        ]
+        .into_iter()
+        .filter_map(|(setting, text)| Some((setting.name().to_owned(), text.into_inner()?)))
+        .collect()
     }
 }
 

@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// Not enveloped.
 #[utoipa::path(get, path = paths::ENVIRONMENT, responses((status = 200, body = Environment)))]
 pub async fn environment(State(state): State<AppState>) -> Json<Environment> {
-    Json(Environment::from(state.auth.settings()))
+    Json(Environment::from(&*state.auth.settings()))
 }
 
 /// The environment, as `GET` answers it

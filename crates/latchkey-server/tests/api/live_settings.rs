@@ -1,0 +1,164 @@
+//! Live settings: changed through the Backend API (and so the dashboard) while the
+//! instance runs, audited, refused when pinned or invalid, and applied by every replica.
+
+use latchkey_testkit::{SoftAuthenticator, TestApp};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use crate::secret_key_api;
+
+/// The value of live setting `name` in a `live_settings` answer.
+fn value<'a>(settings: &'a Value, name: &str) -> &'a Value {
+    let found = settings["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .find(|s| s["name"] == name);
+    &found.unwrap_or_else(|| panic!("{name} in {settings}"))["value"]
+}
+
+async fn change(app: &TestApp, changes: Value) -> latchkey_testkit::Reply {
+    secret_key_api(app)
+        .send(
+            "PATCH",
+            "/backend/v1/live_settings",
+            Some("application/json"),
+            changes.to_string().into_bytes(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_changed_setting_applies_at_once_and_is_audited_with_before_and_after() {
+    let app = TestApp::spawn().await;
+    let shown = secret_key_api(&app).get("/backend/v1/live_settings").await;
+    assert_eq!(shown.ok()["object"], "live_settings");
+    assert_eq!(value(shown.ok(), "auth.sign_up_with_username"), true);
+    assert_eq!(value(shown.ok(), "webauthn.max_passkeys_per_user"), 10);
+    assert_eq!(value(shown.ok(), "webauthn.user_verification"), "required");
+    let changed = change(
+        &app,
+        json!({ "auth.sign_up_with_username": false, "webauthn.max_passkeys_per_user": "1" }),
+    )
+    .await;
+    assert_eq!(value(changed.ok(), "auth.sign_up_with_username"), false);
+    assert_eq!(value(changed.ok(), "webauthn.max_passkeys_per_user"), 1);
+    app.browser()
+        .sign_up("ada")
+        .await
+        .assert_error(422, "strategy_not_enabled");
+    // A passkey-first sign-up still works, up to the new limit of one passkey.
+    change(&app, json!({ "auth.sign_up_with_username": "true" }))
+        .await
+        .ok();
+    let browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    let mut authenticator = SoftAuthenticator::new();
+    browser
+        .register_passkey(&mut authenticator, &app.url)
+        .await
+        .ok();
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(403, "passkey_quota_exceeded");
+    let mut second = SoftAuthenticator::new();
+    change(&app, json!({ "webauthn.max_passkeys_per_user": 2 }))
+        .await
+        .ok();
+    browser.register_passkey(&mut second, &app.url).await.ok();
+    let events = secret_key_api(&app).get("/backend/v1/audit_events").await;
+    let changes: Vec<&Value> = events.ok()["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "instance.settings_changed")
+        .collect();
+    assert_eq!(changes.len(), 3);
+    let first = changes.last().expect("the first change");
+    let data: Value = match &first["data"] {
+        Value::String(text) => serde_json::from_str(text).expect("json"),
+        other => other.clone(),
+    };
+    assert_eq!(
+        data["changes"]["webauthn.max_passkeys_per_user"],
+        json!({ "before": "10", "after": "1" })
+    );
+    // The environment the SDKs read follows.
+    change(&app, json!({ "auth.passkey": false })).await.ok();
+    let environment = app.browser().get("/v1/environment").await;
+    assert_eq!(
+        environment.ok()["user_settings"]["attributes"]["passkey"]["enabled"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
+    let app = TestApp::spawn_with(|c| c.live_settings.pinned = vec!["auth.passkey".into()]).await;
+    let shown = secret_key_api(&app).get("/backend/v1/live_settings").await;
+    let pinned: Vec<&str> = shown.ok()["settings"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .filter(|s| s["pinned"] == true)
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(pinned, ["auth.passkey"]);
+    change(
+        &app,
+        json!({ "auth.passkey": false, "sessions.token_ttl_secs": 30 }),
+    )
+    .await
+    .assert_error(422, "setting_pinned");
+    for bad in [
+        json!({ "webauthn.max_passkeys_per_user": 0 }),
+        json!({ "webauthn.max_passkeys_per_user": "many" }),
+        json!({ "webauthn.user_verification": "discouraged" }),
+        json!({ "sessions.lifetime_secs": 5 }),
+        json!({ "sessions.token_ttl_secs": 30, "sessions.inactivity_secs": -1 }),
+    ] {
+        change(&app, bad.clone())
+            .await
+            .assert_error(422, "form_param_value_invalid");
+    }
+    change(&app, json!({ "auth.everything": true }))
+        .await
+        .assert_error(400, "request_body_invalid");
+    let after = secret_key_api(&app).get("/backend/v1/live_settings").await;
+    assert_eq!(after.ok(), shown.ok(), "nothing changed");
+    let mut no_key = latchkey_testkit::Browser::new(&app.url, None);
+    no_key.bearer = Some("sk_wrong".into());
+    no_key
+        .get("/backend/v1/live_settings")
+        .await
+        .assert_error(401, "authentication_invalid");
+}
+
+#[tokio::test]
+async fn a_change_on_one_replica_reaches_the_other_within_seconds_and_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let replica = app.spawn_replica().await;
+    change(&app, json!({ "auth.sign_up_with_username": false }))
+        .await
+        .ok();
+    let mut refused = false;
+    for _ in 0..50 {
+        let reply = replica.browser().sign_up("ada").await;
+        if reply.status == 422 && reply.code() == "strategy_not_enabled" {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        refused,
+        "the replica applied the change within five seconds"
+    );
+    let restarted = app.spawn_replica().await;
+    restarted
+        .browser()
+        .sign_up("bob")
+        .await
+        .assert_error(422, "strategy_not_enabled");
+}
