@@ -433,6 +433,8 @@ pub struct AuditEvent {
     pub session_id: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The operator who made the change through the dashboard.
+    pub actor: Option<String>,
     pub created_at: i64,
     /// Event details as a JSON object.
     pub data: String,

@@ -12,6 +12,20 @@ use crate::model::{
     VerificationStatus,
 };
 
+/// Which audit events a list shows: each field given narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<String>,
+    /// The event's type, as `sign_in.failed`.
+    pub kind: Option<String>,
+    /// The operator who made the change.
+    pub actor: Option<String>,
+    /// Created at or after (Unix ms).
+    pub since: Option<i64>,
+    /// Created before (Unix ms).
+    pub until: Option<i64>,
+}
+
 /// Unfinished sign-in attempts a client may hold; starting another drops the oldest.
 pub const MAX_OPEN_SIGN_INS: i64 = 10;
 
@@ -211,6 +225,8 @@ pub trait PasskeyStore: Send + Sync {
     async fn find_passkey_owner(&self, credential_id: &[u8]) -> Result<Option<(Passkey, User)>>;
     /// The user's verified passkeys, newest first.
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
+    /// How many verified passkeys each AAGUID has (`None`: passkeys without one).
+    async fn count_passkeys_by_aaguid(&self) -> Result<Vec<(Option<String>, i64)>>;
     /// Marks a passkey verified with its credential (or stores an imported one, verified);
     /// the user's pending sessions (whose one task is to add a passkey) become active.
     async fn complete_passkey_registration(
@@ -341,12 +357,19 @@ pub trait SettingStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// Records a security event on its own (failed attempts).
     async fn insert_audit_event(&self, event: &AuditEvent) -> Result<()>;
-    /// Events newest first, optionally of one user.
+    /// Events that `filter` admits, newest first, and how many it admits.
     async fn list_audit_events(
         &self,
-        user_id: Option<&str>,
+        filter: &AuditFilter,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)>;
+    /// How many events of each of `kinds` were recorded in each minute from `since`
+    /// (Unix ms): (minute as Unix ms, kind, count), oldest first.
+    async fn count_audit_events_per_minute(
+        &self,
+        kinds: &[&str],
+        since: i64,
+    ) -> Result<Vec<(i64, String, i64)>>;
     /// Deletes audit events created before `before` (Unix ms); returns how many went.
     async fn delete_audit_events_before(&self, before: i64) -> Result<u64>;
 }

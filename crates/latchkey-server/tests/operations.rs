@@ -227,6 +227,7 @@ fn event(created_at: i64) -> AuditEvent {
         session_id: None,
         ip: Some("127.0.0.1".into()),
         user_agent: None,
+        actor: None,
         created_at,
         data: "{}".into(),
     }
@@ -256,7 +257,7 @@ async fn event_ids(app: &Application) -> Vec<String> {
         .state()
         .auth
         .store()
-        .list_audit_events(None, page)
+        .list_audit_events(&Default::default(), page)
         .await
         .expect("events");
     events.into_iter().map(|e| e.id).collect()

@@ -30,7 +30,7 @@ pub const SIGN_UP_COLUMNS: &str = "id, client_id, status, username, email_addres
      user_handle, created_user_id, created_session_id, abandon_at, created_at, updated_at";
 pub const VERIFICATION_COLUMNS: &str = "owner_id, status, nonce, attempts, expire_at";
 pub const AUDIT_COLUMNS: &str =
-    "id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data";
+    "id, kind, user_id, passkey_id, session_id, ip, user_agent, actor, created_at, data";
 
 pub const MAIL_COLUMNS: &str = "id, to_address, template, locale, data, status, attempts, \
      next_attempt_at, last_error, created_at, sent_at";
@@ -192,6 +192,7 @@ pub fn audit_event(row: &Row) -> Result<AuditEvent> {
         session_id: get(row, "session_id")?,
         ip: get(row, "ip")?,
         user_agent: get(row, "user_agent")?,
+        actor: get(row, "actor")?,
         created_at: get(row, "created_at")?,
         data: get(row, "data")?,
     })

@@ -4,9 +4,9 @@
 use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::*;
 use latchkey_core::store::{
-    AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, PasskeyUse, SessionStore,
-    SettingStore, SignInCompletion, SignInStore, SignUpCompletion, SignUpStore, UserStore,
-    VerificationStore,
+    AuditFilter, AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, PasskeyUse,
+    SessionStore, SettingStore, SignInCompletion, SignInStore, SignUpCompletion, SignUpStore,
+    UserStore, VerificationStore,
 };
 use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
@@ -124,6 +124,7 @@ fn event(kind: &str, user_id: Option<&str>) -> AuditEvent {
         session_id: None,
         ip: Some("127.0.0.1".into()),
         user_agent: None,
+        actor: None,
         created_at: now(),
         data: "{}".into(),
     }
@@ -645,16 +646,33 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
             None,
             "{url}"
         );
+        let page = Page {
+            limit: 50,
+            offset: 0,
+        };
+        let of_user = AuditFilter {
+            user_id: Some(u.id.clone()),
+            ..AuditFilter::default()
+        };
         let (events, _) = store
-            .list_audit_events(
-                Some(&u.id),
-                Page {
-                    limit: 50,
-                    offset: 0,
-                },
-            )
+            .list_audit_events(&of_user, page)
             .await
             .expect("events");
+        let deleted = AuditFilter {
+            kind: Some("user.deleted".into()),
+            ..of_user.clone()
+        };
+        let (found, total) = store
+            .list_audit_events(&deleted, page)
+            .await
+            .expect("events");
+        assert_eq!((found.len(), total), (1, 1), "{url}");
+        let later = AuditFilter {
+            since: Some(found[0].created_at + 1),
+            ..deleted
+        };
+        let (found, total) = store.list_audit_events(&later, page).await.expect("events");
+        assert_eq!((found.len(), total), (0, 0), "{url}");
         assert!(
             events.iter().any(|e| e.kind == "user.deleted"),
             "{url}: audit events outlive the user"

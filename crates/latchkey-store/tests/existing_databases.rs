@@ -171,7 +171,10 @@ async fn opens_migrates_and_reads_back(url: &str) {
         limit: 10,
         offset: 0,
     };
-    let (events, total) = store.list_audit_events(None, page).await.expect("events");
+    let (events, total) = store
+        .list_audit_events(&Default::default(), page)
+        .await
+        .expect("events");
     assert_eq!((events[0].id.as_str(), total), ("aev_fixture", 1));
     let hits = store.hit_rate_limits(&["ip:192.0.2.1"], T).await;
     assert_eq!(hits.expect("hit"), [2]);

@@ -1,9 +1,52 @@
-//! The reads of administration: lists and lookups, newest first, with counts for paging.
+//! The reads of administration: lists and lookups, newest first, with counts for paging,
+//! and the overview.
 
 use super::Auth;
+use crate::aaguid;
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, Session, User};
-use crate::store::Page;
+use crate::store::{AuditFilter, Page};
+
+/// The overview's window: a day.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// The audit events the overview counts: sign-ins, sign-ups, and the failures of each
+/// ceremony.
+const ACTIVITY_KINDS: [&str; 5] = [
+    "sign_in.succeeded",
+    "user.created",
+    "sign_in.failed",
+    "sign_up.failed",
+    "passkey.failed",
+];
+
+/// The instance at a glance.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub users: i64,
+    pub live_sessions: i64,
+    /// Passkeys by provider, the most used first.
+    pub providers: Vec<ProviderCount>,
+    /// The minutes of the last day with any activity, oldest first.
+    pub activity: Vec<MinuteActivity>,
+}
+
+/// How many passkeys a provider (named from the AAGUID list, else "Other") holds.
+#[derive(Debug, Clone)]
+pub struct ProviderCount {
+    pub name: String,
+    /// The provider's icon for light backgrounds, a data URL.
+    pub icon: Option<String>,
+    pub count: i64,
+}
+
+/// What happened in one minute (Unix ms of its start).
+#[derive(Debug, Clone, Default)]
+pub struct MinuteActivity {
+    pub minute: i64,
+    pub sign_ins: i64,
+    pub sign_ups: i64,
+    pub failures: i64,
+}
 
 impl Auth {
     /// Users whose username or email address starts with `query` (every user without
@@ -32,14 +75,70 @@ impl Auth {
             .ok_or(Error::NotFound("session"))
     }
 
-    /// Audit events of `user_id` (of everyone without one), newest first, and how many
-    /// match.
+    /// Audit events `filter` admits, newest first, and how many it admits.
     pub async fn list_audit_events(
         &self,
-        user_id: Option<&str>,
+        filter: &AuditFilter,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)> {
-        self.store.list_audit_events(user_id, page).await
+        self.store.list_audit_events(filter, page).await
+    }
+
+    /// What the dashboard's overview shows: users, live sessions, passkeys by provider,
+    /// and sign-ins, sign-ups and failures per minute over the last day.
+    pub async fn overview(&self) -> Result<Overview> {
+        let (_, users) = self
+            .store
+            .list_users(
+                None,
+                Page {
+                    limit: 0,
+                    offset: 0,
+                },
+            )
+            .await?;
+        let mut providers: Vec<ProviderCount> = Vec::new();
+        for (aaguid, count) in self.store.count_passkeys_by_aaguid().await? {
+            let provider = aaguid.as_deref().and_then(aaguid::provider);
+            let name = provider.map_or("Other", |p| p.name.as_str());
+            match providers.iter_mut().find(|p| p.name == name) {
+                Some(known) => known.count += count,
+                None => providers.push(ProviderCount {
+                    name: name.to_owned(),
+                    icon: provider.and_then(|p| p.icon_light.clone()),
+                    count,
+                }),
+            }
+        }
+        providers.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        let since = self.now() - DAY_MS;
+        let mut activity: Vec<MinuteActivity> = Vec::new();
+        for (minute, kind, count) in self
+            .store
+            .count_audit_events_per_minute(&ACTIVITY_KINDS, since)
+            .await?
+        {
+            if activity.last().is_none_or(|last| last.minute != minute) {
+                activity.push(MinuteActivity {
+                    minute,
+                    ..MinuteActivity::default()
+                });
+            }
+            let Some(row) = activity.last_mut() else {
+                continue;
+            };
+            match kind.as_str() {
+                "sign_in.succeeded" => row.sign_ins += count,
+                "user.created" => row.sign_ups += count,
+                _ => row.failures += count,
+            }
+        }
+        Ok(Overview {
+            users,
+            live_sessions: self.count_live_sessions().await?,
+            providers,
+            activity,
+        })
     }
 
     /// Active and pending sessions neither expired nor abandoned at the clock's time.

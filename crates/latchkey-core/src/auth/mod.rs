@@ -35,6 +35,7 @@ mod sign_ups;
 mod users;
 pub mod views;
 
+pub use admin::{MinuteActivity, Overview, ProviderCount};
 pub use clients::Surface;
 use live_settings::Live;
 pub use live_settings::LiveSettingView;
@@ -55,7 +56,7 @@ pub struct RequestContext {
     pub origin: Option<String>,
     /// The `Accept-Language` header, for the language of mail sent for the request.
     pub accept_language: Option<String>,
-    /// The operator acting through the dashboard, recorded as `data.actor` of the
+    /// The operator acting through the dashboard, recorded as the `actor` of the
     /// request's audit events.
     pub actor: Option<String>,
 }
@@ -240,17 +241,10 @@ impl Auth {
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.clone(),
             created_at: now,
-            data: with_actor(data, ctx.actor.as_deref()).to_string(),
+            actor: ctx.actor.clone(),
+            data: data.to_string(),
         }
     }
-}
-
-/// Event `data` with the acting operator, if any, as its `actor`.
-fn with_actor(mut data: Value, actor: Option<&str>) -> Value {
-    if let (Some(actor), Value::Object(fields)) = (actor, &mut data) {
-        fields.insert("actor".into(), Value::String(actor.to_owned()));
-    }
-    data
 }
 
 fn invalid_strategy() -> Error {

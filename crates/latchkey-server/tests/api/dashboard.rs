@@ -174,11 +174,7 @@ async fn an_operator_signs_in_with_their_passkey_and_their_actions_are_audited()
         .await;
     let ban = events_of_kind(events.ok(), "user.banned");
     assert_eq!(ban.len(), 1);
-    let data: Value = match &ban[0]["data"] {
-        Value::String(text) => serde_json::from_str(text).expect("json"),
-        other => other.clone(),
-    };
-    assert_eq!(data["actor"], operator_id.as_str());
+    assert_eq!(ban[0]["actor"], operator_id.as_str());
     // Sign-ups are not served on the dashboard.
     browser
         .post("/v1/client/sign_ups", &[("username", "mallory")])

@@ -2,6 +2,7 @@
 //! HTTP with an independent software authenticator.
 
 mod active_devices;
+mod audit_log;
 mod backend;
 mod ceremonies;
 mod contract;

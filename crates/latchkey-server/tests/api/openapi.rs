@@ -70,6 +70,7 @@ async fn the_document_states_the_contracts_closed_sets() {
         ("SessionVerification", "session_verification"),
         ("DevBrowser", "dev_browser"),
         ("LiveSettings", "live_settings"),
+        ("Overview", "overview"),
     ];
     for (schema, object) in objects {
         assert_eq!(

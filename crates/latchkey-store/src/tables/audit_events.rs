@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use latchkey_core::error::Result;
 use latchkey_core::model::AuditEvent;
-use latchkey_core::store::{AuditStore, Page};
+use latchkey_core::store::{AuditFilter, AuditStore, Page};
 
 use crate::SqlStore;
 use crate::db::Tx;
@@ -18,12 +18,12 @@ pub(crate) async fn insert(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
     }
     let rows: Vec<String> = (0..events.len())
         .map(|r| {
-            let p: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+            let p: Vec<String> = (1..=10).map(|c| format!("${}", r * 10 + c)).collect();
             format!("({})", p.join(", "))
         })
         .collect();
     let sql = format!(
-        "INSERT INTO audit_events (id, kind, user_id, passkey_id, session_id, ip, user_agent, created_at, data) VALUES {}",
+        "INSERT INTO audit_events (id, kind, user_id, passkey_id, session_id, ip, user_agent, actor, created_at, data) VALUES {}",
         rows.join(", ")
     );
     let values: Vec<Value> = events
@@ -37,6 +37,7 @@ pub(crate) async fn insert(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
                 (&e.session_id).into(),
                 (&e.ip).into(),
                 (&e.user_agent).into(),
+                (&e.actor).into(),
                 e.created_at.into(),
                 (&e.data).into(),
             ]
@@ -61,24 +62,52 @@ impl AuditStore for SqlStore {
 
     async fn list_audit_events(
         &self,
-        user_id: Option<&str>,
+        filter: &AuditFilter,
         page: Page,
     ) -> Result<(Vec<AuditEvent>, i64)> {
-        let filter = "($1 IS NULL OR user_id = $1)";
+        let condition = "($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR kind = $2) \
+             AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR created_at >= $4) \
+             AND ($5 IS NULL OR created_at < $5)";
         let select = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE {filter} \
-             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE {condition} \
+             ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7"
         );
-        let count = format!("SELECT COUNT(*) AS n FROM audit_events WHERE {filter}");
+        let count = format!("SELECT COUNT(*) AS n FROM audit_events WHERE {condition}");
+        let f = filter;
         super::page(
             &self.db,
             &select,
             &count,
-            args![user_id],
+            args![&f.user_id, &f.kind, &f.actor, f.since, f.until],
             page,
             rows::audit_event,
         )
         .await
+    }
+
+    async fn count_audit_events_per_minute(
+        &self,
+        kinds: &[&str],
+        since: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        let mut counts = Vec::new();
+        // One indexed range per kind (`audit_events_kind`).
+        for kind in kinds {
+            let rows = self
+                .db
+                .fetch_all(
+                    "SELECT (created_at / 60000) * 60000 AS minute, COUNT(*) AS n \
+                     FROM audit_events WHERE kind = $1 AND created_at >= $2 \
+                     GROUP BY (created_at / 60000) * 60000",
+                    args![*kind, since],
+                )
+                .await?;
+            for row in &rows {
+                counts.push((row.get("minute")?, (*kind).to_owned(), row.get("n")?));
+            }
+        }
+        counts.sort();
+        Ok(counts)
     }
 
     async fn delete_audit_events_before(&self, before: i64) -> Result<u64> {

@@ -82,6 +82,18 @@ impl PasskeyStore for SqlStore {
         found.iter().map(rows::passkey).collect()
     }
 
+    async fn count_passkeys_by_aaguid(&self) -> Result<Vec<(Option<String>, i64)>> {
+        self.db
+            .fetch_all(
+                "SELECT aaguid, COUNT(*) AS n FROM passkeys WHERE verified = 1 GROUP BY aaguid",
+                args![],
+            )
+            .await?
+            .iter()
+            .map(|row| Ok((row.get("aaguid")?, row.get("n")?)))
+            .collect()
+    }
+
     async fn complete_passkey_registration(
         &self,
         passkey: &Passkey,

@@ -1,13 +1,13 @@
 //! The shapes only the Backend API answers with: pages, sessions with their activity,
-//! audit events and the live settings.
+//! audit events, the live settings and the overview.
 
-use latchkey_core::auth::{LiveSettingView, SessionView};
+use latchkey_core::auth::{LiveSettingView, MinuteActivity, ProviderCount, SessionView};
 use latchkey_core::model;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::kinds::{AuditEventObject, LiveSettingsObject};
+use super::kinds::{AuditEventObject, LiveSettingsObject, OverviewObject};
 use super::resources::{Session, SessionActivity};
 
 /// One page of a list, with the number of items in the whole list.
@@ -50,6 +50,8 @@ pub struct AuditEvent {
     session_id: Option<String>,
     ip: Option<String>,
     user_agent: Option<String>,
+    /// The operator who made the change through the dashboard; null otherwise.
+    actor: Option<String>,
     created_at: i64,
     /// Details of the event (null when they cannot be read).
     data: Value,
@@ -66,6 +68,7 @@ impl From<&model::AuditEvent> for AuditEvent {
             session_id: e.session_id.clone(),
             ip: e.ip.clone(),
             user_agent: e.user_agent.clone(),
+            actor: e.actor.clone(),
             created_at: e.created_at,
             data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
         }
@@ -106,6 +109,63 @@ impl From<Vec<LiveSettingView>> for LiveSettings {
         LiveSettings {
             object: LiveSettingsObject,
             settings,
+        }
+    }
+}
+
+/// The instance at a glance, as the dashboard's overview shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    #[schema(inline)]
+    object: OverviewObject,
+    users: i64,
+    /// Active and pending sessions, neither expired nor abandoned.
+    live_sessions: i64,
+    /// Verified passkeys by provider, the most used first.
+    passkeys_by_provider: Vec<ProviderPasskeys>,
+    /// The minutes of the last day with any sign-in, sign-up or failure, oldest first.
+    activity: Vec<Activity>,
+}
+
+/// How many passkeys a provider holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderPasskeys {
+    /// From the passkey's AAGUID, else `Other`.
+    provider: String,
+    /// The provider's icon (a data URL), when known.
+    icon: Option<String>,
+    count: i64,
+}
+
+/// Sign-ins, sign-ups and failed ceremonies in one minute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activity {
+    /// The minute's start, Unix ms.
+    minute: i64,
+    sign_ins: i64,
+    sign_ups: i64,
+    failures: i64,
+}
+
+impl From<latchkey_core::auth::Overview> for Overview {
+    fn from(o: latchkey_core::auth::Overview) -> Self {
+        let provider = |p: ProviderCount| ProviderPasskeys {
+            provider: p.name,
+            icon: p.icon,
+            count: p.count,
+        };
+        let activity = |a: MinuteActivity| Activity {
+            minute: a.minute,
+            sign_ins: a.sign_ins,
+            sign_ups: a.sign_ups,
+            failures: a.failures,
+        };
+        Overview {
+            object: OverviewObject,
+            users: o.users,
+            live_sessions: o.live_sessions,
+            passkeys_by_provider: o.providers.into_iter().map(provider).collect(),
+            activity: o.activity.into_iter().map(activity).collect(),
         }
     }
 }

@@ -96,6 +96,10 @@ constant!(
     TokenObject = "token"
 );
 constant!(
+    /// The `object` of the overview.
+    OverviewObject = "overview"
+);
+constant!(
     /// The `object` of the live settings.
     LiveSettingsObject = "live_settings"
 );

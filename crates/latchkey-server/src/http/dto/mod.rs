@@ -9,14 +9,15 @@ pub mod resources;
 pub mod user_settings;
 pub mod verifications;
 
-pub use backend::{AuditEvent, BackendSession, LiveSettings, Page};
+pub use backend::{AuditEvent, BackendSession, LiveSettings, Overview, Page};
 pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
-    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EnrolmentBody, EventListQuery,
-    ImportPasskeyBody, LiveSettingsBody, PrepareBody, RenameBody, SessionListQuery, SessionQuery,
-    SignInBody, SignUpBody, UpdateMeBody, UserListQuery, VerifyBody,
+    AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EnrolmentBody, EventFilterQuery,
+    ExportQuery, ImportPasskeyBody, LiveSettingsBody, PageQuery, PrepareBody, RenameBody,
+    SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody, UserListQuery,
+    VerifyBody,
 };
 pub use resources::{
     ActiveSession, Client, DeletedObject, EmailAddress, Envelope, Passkey, Session,

@@ -9,7 +9,7 @@
 use latchkey_core::Error;
 use latchkey_core::auth::{FirstFactor, PasskeyImport};
 use latchkey_core::settings::LiveSetting;
-use latchkey_core::store::Page;
+use latchkey_core::store::{AuditFilter, Page};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -344,17 +344,66 @@ pub struct SessionListQuery {
     pub offset: Option<String>,
 }
 
-/// The query of the audit event list.
+/// A page of a list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct EventListQuery {
-    pub user_id: Option<String>,
+pub struct PageQuery {
     /// Items per page, 0 to 500 (10 by default).
     #[param(value_type = Option<i64>)]
     pub limit: Option<String>,
     /// Items to skip.
     #[param(value_type = Option<i64>)]
     pub offset: Option<String>,
+}
+
+/// Which audit events to list or export; each parameter given narrows them.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilterQuery {
+    pub user_id: Option<String>,
+    /// The event's type, as `sign_in.failed`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// The operator who made the change (a user id).
+    pub actor: Option<String>,
+    /// Created at or after, in Unix milliseconds.
+    #[param(value_type = Option<i64>)]
+    pub since: Option<String>,
+    /// Created before, in Unix milliseconds.
+    #[param(value_type = Option<i64>)]
+    pub until: Option<String>,
+}
+
+impl EventFilterQuery {
+    /// The filter these parameters make; a time that is not a whole number is refused.
+    pub fn filter(self) -> Result<AuditFilter, Error> {
+        let time = |param: &'static str, raw: Option<String>| {
+            raw.map(|raw| {
+                raw.parse::<i64>()
+                    .map_err(|_| Error::FormParamValueInvalid {
+                        param,
+                        reason: "must be Unix milliseconds".into(),
+                    })
+            })
+            .transpose()
+        };
+        Ok(AuditFilter {
+            since: time("since", self.since)?,
+            until: time("until", self.until)?,
+            user_id: self.user_id,
+            kind: self.kind,
+            actor: self.actor,
+        })
+    }
+}
+
+/// The format of the audit log's export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `ndjson` (one JSON event per line, the default) or `csv`.
+    pub format: Option<String>,
 }
 
 /// The validated page of `limit` (default 10, at most 500) and `offset`.

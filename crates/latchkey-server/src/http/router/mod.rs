@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::backend::mail as dev_mail;
-use super::backend::{audit_events, live_settings, sessions as backend_sessions, users};
+use super::backend::{audit_events, live_settings, overview, sessions as backend_sessions, users};
 use super::frontend::{client, email_addresses, me, reverification, sessions, sign_ins, sign_ups};
 use super::{dashboard, metrics, middleware, openapi, probes, well_known};
 use crate::assets;
@@ -75,6 +75,8 @@ pub fn backend() -> OpenApiRouter<AppState> {
         .routes(routes!(backend_sessions::revoke))
         .routes(routes!(backend_sessions::jwks))
         .routes(routes!(audit_events::list))
+        .routes(routes!(audit_events::export))
+        .routes(routes!(overview::get))
         .routes(routes!(live_settings::get, live_settings::update))
         .routes(routes!(dev_mail::list))
 }

@@ -51,6 +51,8 @@ pub const SESSION: &str = "/backend/v1/sessions/{id}";
 pub const SESSION_REVOKE: &str = "/backend/v1/sessions/{id}/revoke";
 pub const BACKEND_JWKS: &str = "/backend/v1/jwks";
 pub const AUDIT_EVENTS: &str = "/backend/v1/audit_events";
+pub const AUDIT_EVENTS_EXPORT: &str = "/backend/v1/audit_events/export";
+pub const OVERVIEW: &str = "/backend/v1/overview";
 pub const LIVE_SETTINGS: &str = "/backend/v1/live_settings";
 /// The development outbox, served only while no SMTP relay is configured.
 pub const DEV_MAIL: &str = "/backend/v1/dev/mail";
