@@ -312,18 +312,9 @@ async fn admin(config: &Config, command: AdminCommand) -> Result<(), StartError>
     let name = enrolment.user.display_name();
     println!("{name} ({}) is an operator.", enrolment.user.id);
     println!("Open this link within a day to register their passkey for the dashboard:");
-    println!("{}", enrolment_link(&auth.settings(), &enrolment.token));
+    let link = crate::http::dashboard::enrolment_link(&auth.settings(), &enrolment.token);
+    println!("{link}");
     Ok(())
-}
-
-/// The page that enrols an operator: the token goes in the fragment, which browsers
-/// never send to a server or put in a `Referer`.
-fn enrolment_link(settings: &latchkey_core::Settings, token: &str) -> String {
-    format!(
-        "{}{}/enrol#token={token}",
-        settings.own_origin(),
-        crate::http::router::paths::DASHBOARD
-    )
 }
 
 async fn mail(config: &Config, command: MailCommand) -> Result<(), StartError> {

@@ -131,14 +131,19 @@ async fn wait_after_accept_error(err: &std::io::Error) {
 enum Side {
     /// Everything but `/backend/`.
     Public,
-    /// `/backend/`, the probes and the metrics only.
+    /// `/backend/`, the dashboard with the SDK it loads, the probes and the metrics.
     Backend,
+}
+
+/// Whether `path` is `prefix` or below it.
+fn is_under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Whether `path` is under the Backend API's prefix.
 fn is_backend_path(path: &str) -> bool {
-    path.strip_prefix(paths::BACKEND)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    is_under(path, paths::BACKEND)
 }
 
 /// Whether the listener on `side` serves `path`.
@@ -146,7 +151,10 @@ fn serves(side: Side, path: &str) -> bool {
     match side {
         Side::Public => !is_backend_path(path),
         Side::Backend => {
-            is_backend_path(path) || [paths::HEALTHZ, paths::READYZ, paths::METRICS].contains(&path)
+            is_backend_path(path)
+                || is_under(path, paths::DASHBOARD)
+                || is_under(path, paths::SDK)
+                || [paths::HEALTHZ, paths::READYZ, paths::METRICS].contains(&path)
         }
     }
 }
@@ -183,17 +191,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_backend_listener_serves_the_backend_api_probes_and_metrics_only() {
+    fn the_backend_listener_serves_the_backend_api_dashboard_probes_and_metrics_only() {
         for path in [
             paths::BACKEND,
             paths::USERS,
+            paths::DASHBOARD,
+            "/dashboard/app.js",
+            "/dashboard/backend/v1/users",
+            "/sdk/latchkey.js",
             paths::HEALTHZ,
             paths::READYZ,
             paths::METRICS,
         ] {
             assert!(serves(Side::Backend, path), "{path}");
         }
-        for path in ["/", paths::CLIENT, "/backendx", "/latchkey.js"] {
+        for path in [
+            "/",
+            paths::CLIENT,
+            "/backendx",
+            "/latchkey.js",
+            "/dashboardx",
+        ] {
             assert!(!serves(Side::Backend, path), "{path}");
         }
     }

@@ -6,8 +6,8 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::{Extension, Router};
-use latchkey_core::Error;
 use latchkey_core::auth::Surface;
+use latchkey_core::{Error, Settings};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,6 +40,16 @@ pub fn routes() -> Router<AppState> {
     Router::new().nest(
         paths::DASHBOARD,
         routes.layer(Extension(Surface::Dashboard)),
+    )
+}
+
+/// The page that enrols an operator: the token goes in the fragment, which browsers
+/// never send to a server or put in a `Referer`.
+pub fn enrolment_link(settings: &Settings, token: &str) -> String {
+    format!(
+        "{}{}/enrol#token={token}",
+        settings.own_origin(),
+        paths::DASHBOARD
     )
 }
 

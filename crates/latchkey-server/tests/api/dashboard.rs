@@ -311,3 +311,38 @@ async fn a_banned_user_loses_their_sessions_and_cannot_sign_in_until_unbanned() 
         .await
         .assert_error(404, "resource_not_found");
 }
+
+#[tokio::test]
+async fn an_operator_invites_another_whose_link_enrols_them() {
+    let app = TestApp::spawn().await;
+    let (root, _) = operator(&app, "root").await;
+    let root_id = root.get("/v1/me").await.ok()["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let invited = root
+        .post("/backend/v1/operators", &[("username", "grace")])
+        .await;
+    let invitation = invited.ok();
+    assert_eq!(invitation["object"], "operator_enrolment");
+    assert_eq!(invitation["username"], "grace");
+    let url = invitation["url"].as_str().expect("url");
+    let prefix = format!("{}/dashboard/enrol#token=", app.url);
+    let token = url.strip_prefix(&prefix).expect("an enrolment link");
+    let grace = dashboard(&app);
+    let enrolled = grace.post("/v1/enrolments", &[("token", token)]).await;
+    assert_eq!(enrolled.ok()["response"]["user"]["role"], "admin");
+    let grace_id = invitation["user_id"].as_str().expect("id");
+    let events = root
+        .get(&format!(
+            "/backend/v1/audit_events?type=operator.created&user_id={grace_id}"
+        ))
+        .await;
+    assert_eq!(events.ok()["data"][0]["actor"], root_id.as_str());
+    root.post("/backend/v1/operators", &[])
+        .await
+        .assert_error(422, "form_param_missing");
+    root.post("/backend/v1/operators", &[("username", "x")])
+        .await
+        .assert_error(422, "form_param_value_invalid");
+}

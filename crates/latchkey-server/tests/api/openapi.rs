@@ -71,6 +71,7 @@ async fn the_document_states_the_contracts_closed_sets() {
         ("DevBrowser", "dev_browser"),
         ("LiveSettings", "live_settings"),
         ("Overview", "overview"),
+        ("OperatorEnrolment", "operator_enrolment"),
     ];
     for (schema, object) in objects {
         assert_eq!(

@@ -5,6 +5,7 @@
 pub mod audit_events;
 pub mod live_settings;
 pub mod mail;
+pub mod operators;
 pub mod overview;
 pub mod sessions;
 pub mod users;

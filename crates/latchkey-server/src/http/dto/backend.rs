@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::kinds::{AuditEventObject, LiveSettingsObject, OverviewObject};
+use super::kinds::{AuditEventObject, LiveSettingsObject, OperatorEnrolmentObject, OverviewObject};
 use super::resources::{Session, SessionActivity};
 
 /// One page of a list, with the number of items in the whole list.
@@ -166,6 +166,33 @@ impl From<latchkey_core::auth::Overview> for Overview {
             live_sessions: o.live_sessions,
             passkeys_by_provider: o.providers.into_iter().map(provider).collect(),
             activity: o.activity.into_iter().map(activity).collect(),
+        }
+    }
+}
+
+/// A one-time link that registers an operator's passkey for the dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorEnrolment {
+    #[schema(inline)]
+    object: OperatorEnrolmentObject,
+    /// The operator (made an operator, and created when there was no such user).
+    user_id: String,
+    username: Option<String>,
+    /// The link to open, once, on the operator's device.
+    url: String,
+    /// Unix ms after which the link no longer works.
+    expire_at: i64,
+}
+
+impl OperatorEnrolment {
+    /// The enrolment `e`, whose link is `url`.
+    pub fn new(e: &latchkey_core::auth::Enrolment, url: String) -> Self {
+        OperatorEnrolment {
+            object: OperatorEnrolmentObject,
+            user_id: e.user.id.clone(),
+            username: e.user.username.clone(),
+            url,
+            expire_at: e.expire_at,
         }
     }
 }

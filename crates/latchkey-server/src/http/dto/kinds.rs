@@ -96,6 +96,10 @@ constant!(
     TokenObject = "token"
 );
 constant!(
+    /// The `object` of an operator's enrolment link.
+    OperatorEnrolmentObject = "operator_enrolment"
+);
+constant!(
     /// The `object` of the overview.
     OverviewObject = "overview"
 );

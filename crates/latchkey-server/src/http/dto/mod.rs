@@ -9,15 +9,15 @@ pub mod resources;
 pub mod user_settings;
 pub mod verifications;
 
-pub use backend::{AuditEvent, BackendSession, LiveSettings, Overview, Page};
+pub use backend::{AuditEvent, BackendSession, LiveSettings, OperatorEnrolment, Overview, Page};
 pub use documents::{
     AppleAppSiteAssociation, AssetLink, DevBrowser, Environment, Jwks, RelatedOrigins, Status,
 };
 pub use requests::{
     AttemptBody, ClientQuery, CreateUserBody, EmailAddressBody, EnrolmentBody, EventFilterQuery,
-    ExportQuery, ImportPasskeyBody, LiveSettingsBody, PageQuery, PrepareBody, RenameBody,
-    SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody, UserListQuery,
-    VerifyBody,
+    ExportQuery, ImportPasskeyBody, LiveSettingsBody, OperatorBody, PageQuery, PrepareBody,
+    RenameBody, SessionListQuery, SessionQuery, SignInBody, SignUpBody, UpdateMeBody,
+    UserListQuery, VerifyBody,
 };
 pub use resources::{
     ActiveSession, Client, DeletedObject, EmailAddress, Envelope, Passkey, Session,

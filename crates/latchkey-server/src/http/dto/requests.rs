@@ -199,6 +199,13 @@ impl LiveSettingsBody {
     }
 }
 
+/// An operator to invite, by username.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct OperatorBody {
+    #[schema(value_type = String)]
+    pub username: Text,
+}
+
 /// An operator's enrolment link used: the token of its fragment.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct EnrolmentBody {

@@ -11,7 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::backend::mail as dev_mail;
-use super::backend::{audit_events, live_settings, overview, sessions as backend_sessions, users};
+use super::backend::{
+    audit_events, live_settings, operators, overview, sessions as backend_sessions, users,
+};
 use super::frontend::{client, email_addresses, me, reverification, sessions, sign_ins, sign_ups};
 use super::{dashboard, metrics, middleware, openapi, probes, well_known};
 use crate::assets;
@@ -77,6 +79,7 @@ pub fn backend() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_events::list))
         .routes(routes!(audit_events::export))
         .routes(routes!(overview::get))
+        .routes(routes!(operators::create))
         .routes(routes!(live_settings::get, live_settings::update))
         .routes(routes!(dev_mail::list))
 }

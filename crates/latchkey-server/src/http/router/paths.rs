@@ -5,6 +5,8 @@
 pub const BACKEND: &str = "/backend";
 /// The prefix of the Frontend API.
 pub const FRONTEND: &str = "/v1";
+/// The embedded browser SDK.
+pub const SDK: &str = "/sdk";
 /// The dashboard: its pages, and below it the Frontend API its operators sign in with
 /// (`/dashboard/v1`) and the Backend API they act through (`/dashboard/backend/v1`).
 pub const DASHBOARD: &str = "/dashboard";
@@ -53,6 +55,7 @@ pub const BACKEND_JWKS: &str = "/backend/v1/jwks";
 pub const AUDIT_EVENTS: &str = "/backend/v1/audit_events";
 pub const AUDIT_EVENTS_EXPORT: &str = "/backend/v1/audit_events/export";
 pub const OVERVIEW: &str = "/backend/v1/overview";
+pub const OPERATORS: &str = "/backend/v1/operators";
 pub const LIVE_SETTINGS: &str = "/backend/v1/live_settings";
 /// The development outbox, served only while no SMTP relay is configured.
 pub const DEV_MAIL: &str = "/backend/v1/dev/mail";
