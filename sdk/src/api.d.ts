@@ -35,15 +35,18 @@
  */
 export class LatchkeyApi {
     /**
-     * @param {{ frontendApi: string, fetch?: typeof fetch }} options
+     * @param {{ frontendApi: string, fetch?: typeof fetch, sessionCookie?: boolean }} options
      * @param {ApiState} state
      */
-    constructor({ frontendApi, fetch: fetchImpl }: {
+    constructor({ frontendApi, fetch: fetchImpl, sessionCookie }: {
         frontendApi: string;
         fetch?: typeof fetch;
+        sessionCookie?: boolean;
     }, state: ApiState);
     /** @readonly @type {string} */
     readonly frontendApi: string;
+    /** @private Whether the current session's token goes to the `__session` cookie. */
+    private sessionCookie;
     /** @private */
     private fetchImpl;
     /** @private */
@@ -56,6 +59,12 @@ export class LatchkeyApi {
     private clientCreation;
     /** What this browser learnt about passkeys, and the signals that use it. */
     passkeys: PasskeyMemory;
+    /**
+     * Write (or, with null, clear) the `__session` cookie, unless this SDK was made
+     * with `sessionCookie: false`.
+     * @param {string | null} jwt
+     */
+    writeSessionCookie(jwt: string | null): void;
     /**
      * Make a Frontend API call. PATCH and DELETE are tunnelled through POST
      * (`?_method=`) and bodies are form-encoded, so cross-origin calls stay

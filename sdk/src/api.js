@@ -52,12 +52,14 @@ import { TokenCache } from './token-cache.js';
  */
 export class LatchkeyApi {
   /**
-   * @param {{ frontendApi: string, fetch?: typeof fetch }} options
+   * @param {{ frontendApi: string, fetch?: typeof fetch, sessionCookie?: boolean }} options
    * @param {ApiState} state
    */
-  constructor({ frontendApi, fetch: fetchImpl }, state) {
+  constructor({ frontendApi, fetch: fetchImpl, sessionCookie = true }, state) {
     /** @readonly @type {string} */
     this.frontendApi = frontendApi;
+    /** @private Whether the current session's token goes to the `__session` cookie. */
+    this.sessionCookie = sessionCookie;
     /** @private */
     this.fetchImpl = fetchImpl;
     /** @private */
@@ -70,6 +72,15 @@ export class LatchkeyApi {
     this.clientCreation = Promise.resolve();
     /** What this browser learnt about passkeys, and the signals that use it. */
     this.passkeys = new PasskeyMemory(state.rpId);
+  }
+
+  /**
+   * Write (or, with null, clear) the `__session` cookie, unless this SDK was made
+   * with `sessionCookie: false`.
+   * @param {string | null} jwt
+   */
+  writeSessionCookie(jwt) {
+    if (this.sessionCookie) writeSessionCookie(jwt);
   }
 
   /**
@@ -166,7 +177,7 @@ export class LatchkeyApi {
     if (!skipCache) {
       const cached = this.tokens.get(sessionId);
       if (cached) {
-        if (sessionId === this.state.sessionId()) writeSessionCookie(cached);
+        if (sessionId === this.state.sessionId()) this.writeSessionCookie(cached);
         return cached;
       }
       const inFlight = this.tokenRequests.get(sessionId);
@@ -178,13 +189,13 @@ export class LatchkeyApi {
         const jwt = typeof data?.jwt === 'string' ? data.jwt : null;
         if (jwt) {
           this.tokens.set(sessionId, jwt);
-          if (sessionId === this.state.sessionId()) writeSessionCookie(jwt);
+          if (sessionId === this.state.sessionId()) this.writeSessionCookie(jwt);
         }
         return jwt;
       } catch (error) {
         if (error instanceof LatchkeyAPIResponseError && error.status === 401) {
           this.forgetToken(sessionId);
-          if (sessionId === this.state.sessionId()) writeSessionCookie(null);
+          if (sessionId === this.state.sessionId()) this.writeSessionCookie(null);
         }
         throw error;
       } finally {

@@ -22,13 +22,16 @@
  */
 export class Latchkey {
     /**
-     * @param {{ frontendApi?: string, fetch?: typeof fetch }} [options]
+     * @param {{ frontendApi?: string, fetch?: typeof fetch, sessionCookie?: boolean }} [options]
      *   `frontendApi`: the Latchkey server's origin (default: the origin this
-     *   script was loaded from); `fetch`: a fetch implementation (default: global).
+     *   script was loaded from); `fetch`: a fetch implementation (default: global);
+     *   `sessionCookie`: whether the current session's token is kept in the page's
+     *   `__session` cookie for the app's backend (default: true).
      */
-    constructor({ frontendApi, fetch: fetchImpl }?: {
+    constructor({ frontendApi, fetch: fetchImpl, sessionCookie }?: {
         frontendApi?: string;
         fetch?: typeof fetch;
+        sessionCookie?: boolean;
     });
     /** @readonly @type {string} */
     readonly frontendApi: string;

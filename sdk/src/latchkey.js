@@ -10,7 +10,6 @@ import { ceremonyAbortService } from './abort.js';
 import { LatchkeyApi } from './api.js';
 import { ClientResource } from './client.js';
 import { unexpectedResponse } from './errors.js';
-import { writeSessionCookie } from './session-cookie.js';
 import { SignInResource } from './sign-in.js';
 import { SignUpResource } from './sign-up.js';
 import { tokenMatchesStatus } from './token-cache.js';
@@ -45,11 +44,13 @@ import { camelKeys } from './wire.js';
  */
 export class Latchkey {
   /**
-   * @param {{ frontendApi?: string, fetch?: typeof fetch }} [options]
+   * @param {{ frontendApi?: string, fetch?: typeof fetch, sessionCookie?: boolean }} [options]
    *   `frontendApi`: the Latchkey server's origin (default: the origin this
-   *   script was loaded from); `fetch`: a fetch implementation (default: global).
+   *   script was loaded from); `fetch`: a fetch implementation (default: global);
+   *   `sessionCookie`: whether the current session's token is kept in the page's
+   *   `__session` cookie for the app's backend (default: true).
    */
-  constructor({ frontendApi, fetch: fetchImpl } = {}) {
+  constructor({ frontendApi, fetch: fetchImpl, sessionCookie } = {}) {
     /** @readonly @type {string} */
     this.frontendApi = (frontendApi ?? new URL(import.meta.url).origin).replace(/\/+$/, '');
     /** @type {boolean} */
@@ -66,7 +67,7 @@ export class Latchkey {
     this._sessionStatuses = new Map();
     /** @private */
     this._api = new LatchkeyApi(
-      { frontendApi: this.frontendApi, fetch: fetchImpl },
+      { frontendApi: this.frontendApi, fetch: fetchImpl, sessionCookie },
       {
         sessionId: () => this._sessionId,
         client: () => this.client,
@@ -167,7 +168,7 @@ export class Latchkey {
     } else {
       if (this._sessionId) this._api.forgetToken(this._sessionId);
       this._sessionId = null;
-      writeSessionCookie(null);
+      this._api.writeSessionCookie(null);
     }
     this._emit();
     if (navigate) await navigate({ session: this.session });
@@ -187,7 +188,7 @@ export class Latchkey {
     } finally {
       if (session) this._api.forgetToken(session.id);
       this._sessionId = null;
-      writeSessionCookie(null);
+      this._api.writeSessionCookie(null);
       this._emit();
     }
     if (redirectUrl && globalThis.location) globalThis.location.href = redirectUrl;
@@ -233,7 +234,7 @@ export class Latchkey {
       tokens.clear(this._sessionId);
       const last = this.client?.lastActiveSessionId ?? null;
       this._sessionId = last && this.client?.activeSessions.some((s) => s.id === last) ? last : null;
-      if (!this._sessionId) writeSessionCookie(null);
+      if (!this._sessionId) this._api.writeSessionCookie(null);
     }
     for (const session of this.client?.sessions ?? []) {
       // A token's `sts` claim carries the session status: when the status

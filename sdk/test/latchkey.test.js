@@ -378,6 +378,28 @@ describe('session tokens', () => {
     assert.match(writes[writes.length - 1], /^__session=; path=\/; Max-Age=0/);
   });
 
+  test('an SDK made with sessionCookie: false never writes the __session cookie', async () => {
+    const g = /** @type {any} */ (globalThis);
+    /** @type {string[]} */
+    const writes = [];
+    g.document = { set cookie(v) { writes.push(v); } };
+    restore = () => {
+      delete g.document;
+    };
+    const jwt = fakeJwt({ exp: Math.floor(Date.now() / 1000) + 60 });
+    const fake = scriptedFetch([
+      { method: 'GET', path: '/v1/environment', body: ENVIRONMENT },
+      { method: 'GET', path: '/v1/client', body: env(wireClient(), wireClient()) },
+      { method: 'POST', path: '/v1/client/sessions/sess_1/tokens', body: { object: 'token', jwt } },
+      { method: 'POST', path: '/v1/client/sessions/sess_1/end', body: env(wireSession({ status: 'ended' }), wireClient({ sessions: [], last_active_session_id: null })) },
+    ]);
+    const latchkey = new Latchkey({ frontendApi: FRONTEND, fetch: /** @type {any} */ (fake.fetch), sessionCookie: false });
+    await latchkey.load();
+    assert.equal(await latchkey.session?.getToken(), jwt);
+    await latchkey.signOut();
+    assert.deepEqual(writes, []);
+  });
+
   test('a session whose status changes gets a new token', async () => {
     let status = 'pending';
     let minted = 0;
