@@ -160,7 +160,8 @@ pub trait UserStore: Send + Sync {
     async fn find_user(&self, id: &str) -> Result<Option<User>>;
     /// The user with this username or email address (both stored lower-case).
     async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>>;
-    /// Users whose username or email starts with `query`, newest first, and their count.
+    /// Users whose username or email starts with `query`, or whose id or one of whose
+    /// passkeys' id is `query`, newest first, and their count.
     async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)>;
     /// Deletes the user with its passkeys and sessions, remembering the sessions' ids as
     /// removed for their clients; returns whether it existed.

@@ -49,8 +49,9 @@ pub struct MinuteActivity {
 }
 
 impl Auth {
-    /// Users whose username or email address starts with `query` (every user without
-    /// one), newest first, and how many match.
+    /// Users whose username or email address starts with `query`, or whose id or one
+    /// of whose passkeys' id it is (every user without one), newest first, and how many
+    /// match.
     pub async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
         self.store.list_users(query, page).await
     }

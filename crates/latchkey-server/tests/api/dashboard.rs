@@ -165,6 +165,17 @@ async fn an_operator_signs_in_with_their_passkey_and_their_actions_are_audited()
     assert_eq!(ada["username"], "ada");
     assert_eq!(ada["role"], "user");
     let ada_id = ada["id"].as_str().expect("id");
+    // Found by their id and by their passkey's id too.
+    let passkey_id = ada["passkeys"][0]["id"].as_str().expect("passkey");
+    for query in [ada_id, passkey_id] {
+        let found = browser
+            .get(&format!("/backend/v1/users?query={query}"))
+            .await;
+        assert_eq!(found.ok()["total_count"], 1, "{query}");
+        assert_eq!(found.ok()["data"][0]["id"], ada_id, "{query}");
+    }
+    let everyone = browser.get("/backend/v1/users").await;
+    assert_eq!(everyone.ok()["total_count"], 2, "the operator and ada");
     let banned = browser
         .post(&format!("/backend/v1/users/{ada_id}/ban"), &[])
         .await;

@@ -91,12 +91,16 @@ impl UserStore for SqlStore {
 
     async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
         let pattern = like_prefix(query.unwrap_or(""));
-        let filter = "username LIKE $1 ESCAPE '\\' OR email_address LIKE $1 ESCAPE '\\'";
+        let exact = query.unwrap_or("").trim();
+        // No query lists everyone, those with neither a username nor an address too.
+        let filter = "$2 = '' OR username LIKE $1 ESCAPE '\\' OR email_address LIKE $1 ESCAPE '\\' \
+             OR id = $2 OR id IN (SELECT user_id FROM passkeys WHERE id = $2)";
         let select = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
+            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"
         );
         let count = format!("SELECT COUNT(*) AS n FROM users WHERE {filter}");
-        super::page(&self.db, &select, &count, args![&pattern], page, rows::user).await
+        let filter_args = args![&pattern, exact];
+        super::page(&self.db, &select, &count, filter_args, page, rows::user).await
     }
 
     async fn delete_user(&self, id: &str, _now: i64, event: &AuditEvent) -> Result<bool> {

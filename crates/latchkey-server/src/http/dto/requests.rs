@@ -325,7 +325,8 @@ pub struct SessionQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
-    /// Part of a username, name or email address.
+    /// The start of a username or email address, or a user id, or a passkey id (its
+    /// owner).
     pub query: Option<String>,
     /// Items per page, 0 to 500 (10 by default).
     #[param(value_type = Option<i64>)]
