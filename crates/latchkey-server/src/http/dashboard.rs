@@ -1,6 +1,7 @@
 //! The dashboard's routes, all below `/dashboard` on the dashboard's own client cookie:
-//! the Frontend API routes its operators sign in with (no sign-up), the Backend API they
-//! act through, and the use of an operator's enrolment link. Its pages are embedded
+//! the Frontend API routes its operators sign in with (no sign-up) and prove their
+//! passkey again with before a change, the Backend API they act through, and the use of
+//! an operator's enrolment link. Its pages are embedded
 //! files (see `assets.rs`).
 
 use axum::extract::State;
@@ -14,7 +15,7 @@ use utoipa_axum::routes;
 use super::dto::{EnrolmentBody, Envelope, Session};
 use super::error::ApiError;
 use super::extract::{Body, Caller};
-use super::frontend::{client, me, sessions, sign_ins};
+use super::frontend::{client, me, reverification, sessions, sign_ins};
 use super::router::{self, paths};
 use crate::state::AppState;
 
@@ -31,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(sessions::end))
         .routes(routes!(sessions::remove))
         .routes(routes!(client::remove_sessions))
+        .routes(routes!(reverification::start))
+        .routes(routes!(reverification::prepare_first_factor))
+        .routes(routes!(reverification::attempt_first_factor))
         .routes(routes!(me::get))
         .routes(routes!(me::create_passkey))
         .routes(routes!(me::attempt_passkey))

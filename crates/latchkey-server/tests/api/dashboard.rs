@@ -357,3 +357,44 @@ async fn an_operator_invites_another_whose_link_enrols_them() {
         .await
         .assert_error(422, "form_param_value_invalid");
 }
+
+#[tokio::test]
+async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_step_up() {
+    let app = TestApp::spawn().await;
+    let (browser, mut authenticator) = operator(&app, "root").await;
+    let (ada, _, _) = user_with_passkey(&app, "ada").await;
+    let ada_id = ada.get("/v1/me").await.ok()["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let ban = format!("/backend/v1/users/{ada_id}/ban");
+    app.clock.advance_secs(11 * 60);
+    // Reads need nothing more; changes need the passkey again.
+    browser.get("/backend/v1/users").await.ok();
+    browser
+        .post(&ban, &[])
+        .await
+        .assert_error(403, "session_reverification_required");
+    let session = browser.get("/v1/client").await.ok()["response"]["last_active_session_id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    let verify = format!("/v1/client/sessions/{session}/verify");
+    browser.post(&verify, &[]).await.ok();
+    let options = crate::prepare_passkey(&browser, &format!("{verify}/prepare_first_factor")).await;
+    let credential = authenticator
+        .get(&options, &app.url, &Default::default())
+        .expect("get")
+        .to_string();
+    let done = browser
+        .post(
+            &format!("{verify}/attempt_first_factor"),
+            &[
+                ("strategy", "passkey"),
+                ("public_key_credential", &credential),
+            ],
+        )
+        .await;
+    assert_eq!(done.ok()["response"]["status"], "complete");
+    assert_eq!(browser.post(&ban, &[]).await.ok()["banned"], true);
+}

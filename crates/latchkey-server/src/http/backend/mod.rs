@@ -11,6 +11,7 @@ pub mod sessions;
 pub mod users;
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use latchkey_core::auth::Surface;
@@ -38,7 +39,9 @@ impl FromRequestParts<AppState> for Administrator {
     ) -> Result<Self, Self::Rejection> {
         if surface(parts) == Surface::Dashboard {
             let caller = Caller::from_request_parts(parts, state).await?;
-            let (operator, _) = state.auth.operator(caller.existing_client()?).await?;
+            let change = !matches!(parts.method, Method::GET | Method::HEAD);
+            let client = caller.existing_client()?;
+            let (operator, _) = state.auth.operator(client, change).await?;
             let ctx = RequestContext {
                 actor: Some(operator.id),
                 ..caller.ctx
