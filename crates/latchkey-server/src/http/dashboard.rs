@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::dto::{EnrolmentBody, Envelope, Session};
 use super::error::ApiError;
 use super::extract::{Body, Caller};
-use super::frontend::{client, me, reverification, sessions, sign_ins};
+use super::frontend::{client, me};
 use super::router::{self, paths};
 use crate::state::AppState;
 
@@ -23,22 +23,9 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     let (routes, _) = OpenApiRouter::new()
         .routes(routes!(client::environment))
-        .routes(routes!(client::get, client::delete))
-        .routes(routes!(sign_ins::create))
-        .routes(routes!(sign_ins::prepare_first_factor))
-        .routes(routes!(sign_ins::attempt_first_factor))
-        .routes(routes!(sessions::touch))
-        .routes(routes!(sessions::tokens))
-        .routes(routes!(sessions::end))
-        .routes(routes!(sessions::remove))
-        .routes(routes!(client::remove_sessions))
-        .routes(routes!(reverification::start))
-        .routes(routes!(reverification::prepare_first_factor))
-        .routes(routes!(reverification::attempt_first_factor))
         .routes(routes!(me::get))
-        .routes(routes!(me::create_passkey))
-        .routes(routes!(me::attempt_passkey))
         .routes(routes!(enrol))
+        .merge(router::signing_in())
         .merge(router::backend())
         .split_for_parts();
     Router::new().nest(

@@ -379,22 +379,7 @@ async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_st
         .as_str()
         .expect("session")
         .to_owned();
-    let verify = format!("/v1/client/sessions/{session}/verify");
-    browser.post(&verify, &[]).await.ok();
-    let options = crate::prepare_passkey(&browser, &format!("{verify}/prepare_first_factor")).await;
-    let credential = authenticator
-        .get(&options, &app.url, &Default::default())
-        .expect("get")
-        .to_string();
-    let done = browser
-        .post(
-            &format!("{verify}/attempt_first_factor"),
-            &[
-                ("strategy", "passkey"),
-                ("public_key_credential", &credential),
-            ],
-        )
-        .await;
+    let done = crate::step_up_with_passkey(&browser, &mut authenticator, &app.url, &session).await;
     assert_eq!(done.ok()["response"]["status"], "complete");
     assert_eq!(browser.post(&ban, &[]).await.ok()["banned"], true);
 }

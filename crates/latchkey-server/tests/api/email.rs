@@ -6,8 +6,6 @@ use latchkey_testkit::{Browser, Reply, SmtpSink, SoftAuthenticator, TestApp};
 use serde_json::Value;
 use std::time::Duration;
 
-use crate::prepare_passkey;
-
 /// A server whose mail goes to a fresh SMTP server, with `tweak` applied.
 async fn app_with_mail(tweak: impl FnOnce(&mut Config)) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
@@ -590,22 +588,7 @@ async fn guarded_actions_need_a_recent_step_up_with_a_passkey_or_a_code() {
 
     // With a passkey.
     let verify = format!("/v1/client/sessions/{sid}/verify");
-    let started = browser.post(&verify, &[]).await;
-    assert_eq!(started.ok()["response"]["status"], "needs_first_factor");
-    let options = prepare_passkey(&browser, &format!("{verify}/prepare_first_factor")).await;
-    let credential = authenticator
-        .get(&options, &app.url, &Default::default())
-        .expect("get")
-        .to_string();
-    let done = browser
-        .post(
-            &format!("{verify}/attempt_first_factor"),
-            &[
-                ("strategy", "passkey"),
-                ("public_key_credential", &credential),
-            ],
-        )
-        .await;
+    let done = crate::step_up_with_passkey(&browser, &mut authenticator, &app.url, &sid).await;
     assert_eq!(done.ok()["response"]["status"], "complete");
     assert_eq!(
         done.body["response"]["session"]["factor_verification_age"],

@@ -56,6 +56,33 @@ pub async fn prepare_passkey(browser: &Browser, prepare_path: &str) -> String {
         .to_owned()
 }
 
+/// Proves the passkey of `authenticator` again for `session` (a step-up, which must
+/// start needing a first factor); returns the attempt's reply.
+pub async fn step_up_with_passkey(
+    browser: &Browser,
+    authenticator: &mut SoftAuthenticator,
+    origin: &str,
+    session: &str,
+) -> latchkey_testkit::Reply {
+    let verify = format!("/v1/client/sessions/{session}/verify");
+    let started = browser.post(&verify, &[]).await;
+    assert_eq!(started.ok()["response"]["status"], "needs_first_factor");
+    let options = prepare_passkey(browser, &format!("{verify}/prepare_first_factor")).await;
+    let credential = authenticator
+        .get(&options, origin, &Default::default())
+        .expect("get")
+        .to_string();
+    browser
+        .post(
+            &format!("{verify}/attempt_first_factor"),
+            &[
+                ("strategy", "passkey"),
+                ("public_key_credential", &credential),
+            ],
+        )
+        .await
+}
+
 /// The number of live sessions the browser's client holds.
 pub async fn session_count(browser: &Browser) -> usize {
     browser.get("/v1/client").await.body["client"]["sessions"]

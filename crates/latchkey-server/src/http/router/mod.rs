@@ -25,29 +25,15 @@ pub mod paths;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(client::environment, client::touch_environment))
-        .routes(routes!(client::get, client::delete))
         .routes(routes!(client::dev_browser))
         .routes(routes!(sign_ups::create))
         .routes(routes!(sign_ups::prepare_verification))
         .routes(routes!(sign_ups::attempt_verification))
-        .routes(routes!(sign_ins::create))
-        .routes(routes!(sign_ins::prepare_first_factor))
-        .routes(routes!(sign_ins::attempt_first_factor))
-        .routes(routes!(sessions::touch))
-        .routes(routes!(sessions::tokens))
-        .routes(routes!(sessions::end))
-        .routes(routes!(sessions::remove))
-        .routes(routes!(client::remove_sessions))
-        .routes(routes!(reverification::start))
-        .routes(routes!(reverification::prepare_first_factor))
-        .routes(routes!(reverification::attempt_first_factor))
         .routes(routes!(me::get, me::update))
         .routes(routes!(me::sessions))
         .routes(routes!(me::active_sessions))
         .routes(routes!(me::revoke_session))
-        .routes(routes!(me::create_passkey))
         .routes(routes!(me::rename_passkey, me::delete_passkey))
-        .routes(routes!(me::attempt_passkey))
         .routes(routes!(email_addresses::list, email_addresses::create))
         .routes(routes!(email_addresses::get, email_addresses::delete))
         .routes(routes!(email_addresses::prepare_verification))
@@ -60,7 +46,28 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(probes::readyz))
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi))
+        .merge(signing_in())
         .merge(backend())
+}
+
+/// The Frontend API's routes of a client signing in and out, proving a passkey again
+/// and registering one, which the dashboard serves too.
+pub fn signing_in() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(client::get, client::delete))
+        .routes(routes!(sign_ins::create))
+        .routes(routes!(sign_ins::prepare_first_factor))
+        .routes(routes!(sign_ins::attempt_first_factor))
+        .routes(routes!(sessions::touch))
+        .routes(routes!(sessions::tokens))
+        .routes(routes!(sessions::end))
+        .routes(routes!(sessions::remove))
+        .routes(routes!(client::remove_sessions))
+        .routes(routes!(reverification::start))
+        .routes(routes!(reverification::prepare_first_factor))
+        .routes(routes!(reverification::attempt_first_factor))
+        .routes(routes!(me::create_passkey))
+        .routes(routes!(me::attempt_passkey))
 }
 
 /// The Backend API's routes, which the dashboard serves too.
