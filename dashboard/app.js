@@ -1,16 +1,21 @@
 // The Latchkey dashboard: operators sign in with a passkey (the Frontend API
-// mounted at /dashboard) and manage users through the Backend API mounted at
-// /dashboard/backend, authorized by the dashboard's own cookie.
+// mounted at /dashboard) and run the instance through the Backend API mounted
+// at /dashboard/backend, authorized by the dashboard's own cookie: the overview,
+// users, the audit log (filtered and exported) and the live settings.
 //
 // The page's CSP allows only same-origin scripts and styles: nothing inline,
-// no style attributes; views are shown with the `hidden` attribute and every
-// piece of data goes into the page as text (textContent), never as HTML.
+// no style attributes; views are shown with the `hidden` attribute, the chart
+// is SVG whose geometry is set with attributes, and every piece of data goes
+// into the page as text (textContent), never as HTML.
 import { Latchkey, LatchkeyAPIResponseError, LatchkeyWebAuthnError } from '/sdk/latchkey.js';
 
 const BACKEND = '/dashboard/backend/v1';
 const USERS_PER_PAGE = 20;
 const EVENTS_PER_PAGE = 50;
 const RECENT_EVENTS = 10;
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const latchkey = new Latchkey({ frontendApi: `${location.origin}/dashboard` });
 
@@ -19,8 +24,10 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 const ui = {
   nav: $('nav'),
+  navOverview: $('nav-overview'),
   navUsers: $('nav-users'),
   navAudit: $('nav-audit'),
+  navSettings: $('nav-settings'),
   account: $('account'),
   operatorName: $('operator-name'),
   status: $('status'),
@@ -31,14 +38,27 @@ const ui = {
     signIn: $('view-sign-in'),
     enrol: $('view-enrol'),
     notOperator: $('view-not-operator'),
+    overview: $('view-overview'),
     users: $('view-users'),
     user: $('view-user'),
     audit: $('view-audit'),
+    settings: $('view-settings'),
   },
   enrolMessage: $('enrol-message'),
   enrolActions: $('enrol-actions'),
   enrolInvalidHelp: $('enrol-invalid-help'),
   notOperatorName: $('not-operator-name'),
+  overviewUpdated: $('overview-updated'),
+  overviewRefresh: /** @type {HTMLButtonElement} */ ($('overview-refresh')),
+  overviewFigures: $('overview-figures'),
+  figureUsers: $('figure-users'),
+  figureSessions: $('figure-sessions'),
+  figurePasskeys: $('figure-passkeys'),
+  figureSignIns: $('figure-sign-ins'),
+  chart: $('overview-chart'),
+  chartSummary: $('overview-chart-summary'),
+  providersRows: $('providers-rows'),
+  providersEmpty: $('providers-empty'),
   usersQuery: /** @type {HTMLInputElement} */ ($('users-query')),
   usersClear: $('users-clear'),
   usersTable: $('users-table'),
@@ -62,13 +82,29 @@ const ui = {
   userAuditRows: $('user-audit-rows'),
   userAuditEmpty: $('user-audit-empty'),
   userAuditAll: /** @type {HTMLAnchorElement} */ ($('user-audit-all')),
+  auditFilter: /** @type {HTMLFormElement} */ ($('audit-filter')),
   auditUser: /** @type {HTMLInputElement} */ ($('audit-user')),
+  auditType: /** @type {HTMLInputElement} */ ($('audit-type')),
+  auditTypes: $('audit-types'),
+  auditActor: /** @type {HTMLInputElement} */ ($('audit-actor')),
+  auditSince: /** @type {HTMLInputElement} */ ($('audit-since')),
+  auditUntil: /** @type {HTMLInputElement} */ ($('audit-until')),
   auditClear: $('audit-clear'),
+  auditFilterError: $('audit-filter-error'),
+  auditSummary: $('audit-summary'),
+  auditExportNdjson: /** @type {HTMLAnchorElement} */ ($('audit-export-ndjson')),
+  auditExportCsv: /** @type {HTMLAnchorElement} */ ($('audit-export-csv')),
   auditRows: $('audit-rows'),
   auditEmpty: $('audit-empty'),
   auditPrev: /** @type {HTMLButtonElement} */ ($('audit-prev')),
   auditNext: /** @type {HTMLButtonElement} */ ($('audit-next')),
   auditRange: $('audit-range'),
+  settingsForm: /** @type {HTMLFormElement} */ ($('settings-form')),
+  settingsFields: $('settings-fields'),
+  settingsError: $('settings-error'),
+  settingsSave: /** @type {HTMLButtonElement} */ ($('settings-save')),
+  settingsDiscard: /** @type {HTMLButtonElement} */ ($('settings-discard')),
+  settingsDirty: $('settings-dirty'),
   dialog: /** @type {HTMLDialogElement} */ ($('confirm')),
   dialogTitle: $('confirm-title'),
   dialogMessage: $('confirm-message'),
@@ -94,6 +130,8 @@ let pendingStatus = '';
 let currentUser = null;
 /** The sessions "Revoke all" revokes. @type {{ name: string, ids: string[], includesMine: boolean } | null} */
 let revokeAllTargets = null;
+/** The live settings as last loaded or saved. @type {{ name: string, value: unknown, pinned: boolean }[]} */
+let loadedSettings = [];
 
 // ----- errors and messages -----
 
@@ -103,12 +141,14 @@ class BackendError extends Error {
    * @param {number} status
    * @param {string} code
    * @param {string} message
+   * @param {string | null} [param] the field at fault (`meta.param_name`)
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, param = null) {
     super(message);
     this.name = 'BackendError';
     this.status = status;
     this.code = code;
+    this.param = param;
   }
 }
 
@@ -163,17 +203,31 @@ function showStatus(text) {
 // ----- the Backend API -----
 
 /**
- * Call the Backend API under /dashboard/backend/v1 with the dashboard's cookie.
- * @param {'GET' | 'POST' | 'DELETE'} method
- * @param {string} path below /dashboard/backend/v1
+ * A Backend API URL below /dashboard/backend/v1, empty parameters left out.
+ * @param {string} path
  * @param {Record<string, string | number | undefined | null>} [query]
- * @returns {Promise<any>}
  */
-async function backend(method, path, query = {}) {
+function backendUrl(path, query = {}) {
   const url = new URL(BACKEND + path, location.origin);
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
   }
+  return url;
+}
+
+/**
+ * Call the Backend API under /dashboard/backend/v1 with the dashboard's cookie.
+ * @param {'GET' | 'POST' | 'PATCH' | 'DELETE'} method
+ * @param {string} path below /dashboard/backend/v1
+ * @param {Record<string, string | number | undefined | null>} [query]
+ * @param {unknown} [body] sent as JSON
+ * @returns {Promise<any>}
+ */
+async function backend(method, path, query = {}, body = undefined) {
+  const url = backendUrl(path, query);
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
   /** @type {Response} */
   let res;
   try {
@@ -181,7 +235,8 @@ async function backend(method, path, query = {}) {
       method,
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: { accept: 'application/json' },
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new BackendError(0, 'network_error', 'The server could not be reached.');
@@ -199,6 +254,7 @@ async function backend(method, path, query = {}) {
       res.status,
       first?.code ?? 'unknown_error',
       first?.long_message || first?.message || `The server answered ${res.status}.`,
+      typeof first?.meta?.param_name === 'string' ? first.meta.param_name : null,
     );
   }
   return json;
@@ -296,9 +352,20 @@ function show(name, { focus = false } = {}) {
 
 /** Remove every piece of user data from the page (sign-out, lost session, not an operator). */
 function clearData() {
-  for (const rows of [ui.usersRows, ui.passkeysRows, ui.sessionsRows, ui.userAuditRows, ui.auditRows]) {
+  for (const rows of [ui.usersRows, ui.passkeysRows, ui.sessionsRows, ui.userAuditRows, ui.auditRows, ui.providersRows]) {
     rows.replaceChildren();
   }
+  for (const figure of [ui.figureUsers, ui.figureSessions, ui.figurePasskeys, ui.figureSignIns]) figure.textContent = '–';
+  ui.chart.replaceChildren();
+  ui.chartSummary.textContent = '';
+  ui.overviewUpdated.textContent = '';
+  ui.settingsFields.replaceChildren();
+  ui.settingsDirty.textContent = '';
+  hideFormError(ui.settingsError);
+  hideFormError(ui.auditFilterError);
+  loadedSettings = [];
+  for (const input of [ui.usersQuery, ui.auditUser, ui.auditType, ui.auditActor, ui.auditSince, ui.auditUntil]) input.value = '';
+  ui.auditSummary.textContent = '';
   ui.userDetails.replaceChildren();
   ui.userBadges.replaceChildren();
   ui.userTitle.textContent = '';
@@ -308,7 +375,7 @@ function clearData() {
   ui.notOperatorName.textContent = '';
   currentUser = null;
   revokeAllTargets = null;
-  for (const empty of [ui.usersEmpty, ui.passkeysEmpty, ui.sessionsEmpty, ui.userAuditEmpty, ui.auditEmpty]) {
+  for (const empty of [ui.usersEmpty, ui.passkeysEmpty, ui.sessionsEmpty, ui.userAuditEmpty, ui.auditEmpty, ui.providersEmpty]) {
     empty.hidden = true;
   }
   shownRoute = '';
@@ -401,7 +468,7 @@ async function afterSessionChange() {
 function enterDashboard() {
   // The dashboard's pages live at /dashboard#/...; /dashboard/enrol is only the link's landing page.
   if (!/^\/dashboard\/?$/.test(location.pathname)) {
-    history.replaceState(null, '', `/dashboard${location.hash.startsWith('#/') ? location.hash : '#/users'}`);
+    history.replaceState(null, '', `/dashboard${location.hash.startsWith('#/') ? location.hash : '#/overview'}`);
   }
   phase = 'operator';
   ui.operatorName.textContent = signedInName();
@@ -445,7 +512,7 @@ async function enrol() {
   if (!token) {
     await latchkey.load();
     if (latchkey.session?.status === 'active') {
-      history.replaceState(null, '', '/dashboard#/users');
+      history.replaceState(null, '', '/dashboard#/overview');
       await afterSessionChange();
     } else if (latchkey.session?.status === 'pending') {
       await afterSessionChange();
@@ -510,7 +577,7 @@ async function createOperatorPasskey() {
     showError(error);
     return;
   }
-  history.replaceState(null, '', '/dashboard#/users');
+  history.replaceState(null, '', '/dashboard#/overview');
   pendingStatus = 'Your passkey is set up. Sign in with it from now on.';
   await afterSessionChange();
 }
@@ -518,12 +585,12 @@ async function createOperatorPasskey() {
 // ----- routing -----
 
 /**
- * The route in the address: `#/users?query=&offset=`, `#/users/<id>` or
- * `#/audit?user_id=&offset=`.
- * @returns {{ name: 'users' | 'user' | 'audit', id: string, params: URLSearchParams }}
+ * The route in the address: `#/overview` (the default), `#/users?query=&offset=`,
+ * `#/users/<id>`, `#/audit?user_id=&type=&actor=&since=&until=&offset=` or `#/settings`.
+ * @returns {{ name: 'overview' | 'users' | 'user' | 'audit' | 'settings', id: string, params: URLSearchParams }}
  */
 function parseRoute() {
-  const hash = location.hash.startsWith('#/') ? location.hash.slice(2) : 'users';
+  const hash = location.hash.startsWith('#/') ? location.hash.slice(2) : 'overview';
   const [path, search = ''] = hash.split('?', 2);
   const params = new URLSearchParams(search);
   const parts = path.split('/');
@@ -536,8 +603,10 @@ function parseRoute() {
     }
     return { name: 'user', id, params };
   }
+  if (parts[0] === 'users') return { name: 'users', id: '', params };
   if (parts[0] === 'audit') return { name: 'audit', id: '', params };
-  return { name: 'users', id: '', params };
+  if (parts[0] === 'settings') return { name: 'settings', id: '', params };
+  return { name: 'overview', id: '', params };
 }
 
 /**
@@ -572,7 +641,7 @@ function navigate(hash, status = '') {
 async function route() {
   if (phase !== 'operator') return;
   const current = parseRoute();
-  const key = location.hash || '#/users';
+  const key = location.hash || '#/overview';
   const moved = key !== shownRoute;
   shownRoute = key;
   const pageKey = `${current.name}:${current.id}`;
@@ -582,13 +651,21 @@ async function route() {
   clearError();
   showStatus(pendingStatus || (moved ? '' : ui.status.textContent ?? ''));
   pendingStatus = '';
-  const section = current.name === 'audit' ? ui.navAudit : ui.navUsers;
-  for (const link of [ui.navUsers, ui.navAudit]) {
+  const section = {
+    overview: ui.navOverview,
+    users: ui.navUsers,
+    user: ui.navUsers,
+    audit: ui.navAudit,
+    settings: ui.navSettings,
+  }[current.name];
+  for (const link of [ui.navOverview, ui.navUsers, ui.navAudit, ui.navSettings]) {
     if (link === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+  if (current.name === 'overview') return renderOverview(seq, focus);
   if (current.name === 'users') return renderUsers(current.params, seq, moved, focus);
   if (current.name === 'user') return renderUser(current.id, seq, moved, focus);
+  if (current.name === 'settings') return renderSettings(seq, focus);
   return renderAudit(current.params, seq, moved, focus);
 }
 
@@ -612,6 +689,260 @@ function renderPager(range, prev, next, offset, shown, total) {
   prev.disabled = offset === 0;
   next.disabled = offset + shown >= total;
 }
+
+// ----- overview -----
+
+const numberFormat = new Intl.NumberFormat();
+const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
+/** @param {unknown} n */
+const count = (n) => (Number.isFinite(Number(n)) ? Number(n) : 0);
+
+/** @param {number} n @param {string} one @param {string} many */
+const plural = (n, one, many) => `${numberFormat.format(n)} ${n === 1 ? one : many}`;
+
+/**
+ * An SVG element with its attributes (geometry included: never a style).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attributes]
+ * @param {...(Node | string)} children
+ */
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  node.append(...children);
+  return node;
+}
+
+/** @param {string} text */
+const svgTitle = (text) => svg('title', {}, text);
+
+/**
+ * A round upper bound for the chart's vertical axis whose half is a whole
+ * number too: 1, 2, 4, 6, 8, 10, 20, 40…
+ * @param {number} max
+ */
+function niceCeiling(max) {
+  if (max <= 1) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(max));
+  for (const step of [2, 4, 6, 8, 10]) {
+    if (step * magnitude >= max) return step * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+/** The series of the chart, stacked from the bottom in this order. */
+const SERIES = /** @type {const} */ ([
+  { key: 'sign_ins', className: 'sign-ins', one: 'sign-in', many: 'sign-ins' },
+  { key: 'sign_ups', className: 'sign-ups', one: 'sign-up', many: 'sign-ups' },
+  { key: 'failures', className: 'failures', one: 'failure', many: 'failures' },
+]);
+
+/**
+ * The per-minute chart of the last day: stacked bars of sign-ins, sign-ups and
+ * failures on a time axis (ticks every three hours, the browser's time zone)
+ * and a count axis. Each bar's <title> tells its minute and counts.
+ * @param {{ minute: number, sign_ins: number, sign_ups: number, failures: number }[]} activity
+ * @param {number} now
+ */
+function activityChart(activity, now) {
+  const width = 960;
+  const height = 280;
+  const margin = { top: 14, right: 14, bottom: 46, left: 50 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const end = Math.floor(now / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const start = end - DAY_MS;
+  const perMinute = plotWidth / (DAY_MS / MINUTE_MS);
+  const barWidth = Math.max(2, perMinute);
+  const top = niceCeiling(Math.max(0, ...activity.map((m) => count(m.sign_ins) + count(m.sign_ups) + count(m.failures))));
+  const x = (/** @type {number} */ ms) => margin.left + ((ms - start) / MINUTE_MS) * perMinute;
+  const y = (/** @type {number} */ n) => margin.top + plotHeight - (n / top) * plotHeight;
+
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-labelledby': 'chart-title',
+    'aria-describedby': 'overview-chart-summary',
+    focusable: 'false',
+  });
+
+  // The count axis: gridlines and labels at 0, half and the top.
+  const yAxis = svg('g', { class: 'axis y-axis' });
+  const ticks = top === 1 ? [0, 1] : [0, top / 2, top];
+  for (const tick of ticks) {
+    const ty = y(tick);
+    yAxis.append(
+      svg('line', { class: tick === 0 ? 'baseline' : 'grid', x1: margin.left, x2: width - margin.right, y1: ty, y2: ty }),
+      svg('text', { x: margin.left - 8, y: ty, 'text-anchor': 'end', 'dominant-baseline': 'middle' }, numberFormat.format(tick)),
+    );
+  }
+  yAxis.append(
+    svg(
+      'text',
+      {
+        class: 'axis-title',
+        x: -(margin.top + plotHeight / 2),
+        y: 14,
+        transform: 'rotate(-90)',
+        'text-anchor': 'middle',
+      },
+      'Events per minute',
+    ),
+  );
+
+  // The time axis: a tick every three hours on the hour, in local time.
+  const xAxis = svg('g', { class: 'axis x-axis' });
+  const firstHour = new Date(start);
+  firstHour.setMinutes(0, 0, 0);
+  if (firstHour.getTime() < start) firstHour.setHours(firstHour.getHours() + 1);
+  while (firstHour.getHours() % 3 !== 0) firstHour.setHours(firstHour.getHours() + 1);
+  for (const tick = new Date(firstHour); tick.getTime() <= end; tick.setHours(tick.getHours() + 3)) {
+    const tx = x(tick.getTime());
+    xAxis.append(
+      svg('line', { class: 'tick', x1: tx, x2: tx, y1: margin.top + plotHeight, y2: margin.top + plotHeight + 5 }),
+      svg('text', { x: tx, y: margin.top + plotHeight + 18, 'text-anchor': 'middle' }, clockFormat.format(tick)),
+    );
+  }
+  xAxis.append(
+    svg(
+      'text',
+      { class: 'axis-title', x: margin.left + plotWidth / 2, y: height - 6, 'text-anchor': 'middle' },
+      'Time (last 24 hours, your time zone)',
+    ),
+  );
+
+  const bars = svg('g', { class: 'bars' });
+  for (const minute of activity) {
+    const at = count(minute.minute);
+    if (at < start || at >= end) continue;
+    const bx = Math.min(x(at), width - margin.right - barWidth);
+    const when = clockFormat.format(new Date(at));
+    const words = SERIES.map((s) => plural(count(minute[s.key]), s.one, s.many)).join(', ');
+    let stacked = 0;
+    for (const series of SERIES) {
+      const n = count(minute[series.key]);
+      if (n <= 0) continue;
+      const y0 = y(stacked);
+      const y1 = y(stacked + n);
+      stacked += n;
+      bars.append(
+        svg(
+          'rect',
+          {
+            class: `bar ${series.className}`,
+            x: bx.toFixed(2),
+            y: y1.toFixed(2),
+            width: barWidth.toFixed(2),
+            height: Math.max(1, y0 - y1).toFixed(2),
+            'data-minute': at,
+          },
+          svgTitle(`${when}: ${words}`),
+        ),
+      );
+    }
+  }
+  root.append(yAxis, xAxis, bars);
+  return root;
+}
+
+/**
+ * The chart's words for screen readers (and everyone): totals and the busiest minute.
+ * @param {{ minute: number, sign_ins: number, sign_ups: number, failures: number }[]} activity
+ */
+function activitySummary(activity) {
+  const totals = { sign_ins: 0, sign_ups: 0, failures: 0 };
+  /** @type {{ minute: number, total: number } | null} */
+  let busiest = null;
+  for (const minute of activity) {
+    const total = count(minute.sign_ins) + count(minute.sign_ups) + count(minute.failures);
+    totals.sign_ins += count(minute.sign_ins);
+    totals.sign_ups += count(minute.sign_ups);
+    totals.failures += count(minute.failures);
+    if (total > 0 && (!busiest || total > busiest.total)) busiest = { minute: count(minute.minute), total };
+  }
+  if (!busiest) return { totals, text: 'No sign-ins, sign-ups or failures in the last 24 hours.' };
+  const text =
+    `In the last 24 hours: ${plural(totals.sign_ins, 'sign-in', 'sign-ins')}, ` +
+    `${plural(totals.sign_ups, 'sign-up', 'sign-ups')} and ${plural(totals.failures, 'failure', 'failures')}, ` +
+    `in ${plural(activity.length, 'minute', 'minutes')} with activity. ` +
+    `The busiest minute was ${clockFormat.format(new Date(busiest.minute))}, with ${plural(busiest.total, 'event', 'events')}.`;
+  return { totals, text };
+}
+
+/** A provider's icon: only an image data URL (the CSP allows no other origin). @param {unknown} icon */
+function providerIcon(icon) {
+  if (typeof icon !== 'string' || !/^data:image\/[a-z0-9.+-]+[;,]/i.test(icon)) {
+    return el('span', 'provider-icon placeholder');
+  }
+  const img = /** @type {HTMLImageElement} */ (el('img', 'provider-icon'));
+  img.src = icon;
+  img.alt = '';
+  img.width = 20;
+  img.height = 20;
+  return img;
+}
+
+/**
+ * @param {number} seq
+ * @param {boolean} focus another page: focus its heading
+ */
+async function renderOverview(seq, focus) {
+  show('overview', { focus });
+  ui.overviewFigures.setAttribute('aria-busy', 'true');
+  /** @type {any} */
+  let overview;
+  try {
+    overview = await backend('GET', '/overview');
+  } catch (error) {
+    if (seq === routeSeq) await fail(error);
+    return;
+  } finally {
+    if (seq === routeSeq) ui.overviewFigures.removeAttribute('aria-busy');
+  }
+  if (seq !== routeSeq) return;
+  const now = Date.now();
+  const activity = Array.isArray(overview?.activity) ? overview.activity : [];
+  const providers = Array.isArray(overview?.passkeys_by_provider) ? overview.passkeys_by_provider : [];
+  const passkeys = providers.reduce((/** @type {number} */ sum, /** @type {any} */ p) => sum + count(p.count), 0);
+  const summary = activitySummary(activity);
+
+  ui.figureUsers.textContent = numberFormat.format(count(overview?.users));
+  ui.figureSessions.textContent = numberFormat.format(count(overview?.live_sessions));
+  ui.figurePasskeys.textContent = numberFormat.format(passkeys);
+  ui.figureSignIns.textContent = numberFormat.format(summary.totals.sign_ins);
+
+  ui.chart.replaceChildren(activityChart(activity, now));
+  ui.chartSummary.textContent = summary.text;
+
+  ui.providersRows.replaceChildren(
+    ...providers.map((/** @type {any} */ p) => {
+      const tr = el('tr');
+      const name = typeof p.provider === 'string' && p.provider ? p.provider : 'Other';
+      tr.append(
+        el('td', 'provider', providerIcon(p.icon), el('span', '', name)),
+        el('td', 'num', numberFormat.format(count(p.count))),
+        el('td', 'num', passkeys > 0 ? percentFormat.format(count(p.count) / passkeys) : '—'),
+      );
+      return tr;
+    }),
+  );
+  ui.providersEmpty.hidden = providers.length > 0;
+  ui.overviewUpdated.textContent = `Updated at ${clockFormat.format(new Date(now))}`;
+}
+
+ui.overviewRefresh.addEventListener('click', async () => {
+  ui.overviewRefresh.disabled = true;
+  try {
+    await route();
+  } finally {
+    ui.overviewRefresh.disabled = false;
+  }
+  restoreFocus([ui.overviewRefresh]);
+});
 
 // ----- users -----
 
@@ -976,36 +1307,143 @@ ui.sessionsRevokeAll.addEventListener('click', () => {
 /** Human words for a data key of an audit event. @type {Record<string, string>} */
 const DATA_LABELS = { actor: 'By', code: 'Error', error: 'Error', name: 'Name', strategy: 'Strategy', reason: 'Reason' };
 
+/** The event types the server records, offered by the type filter (which takes any text). */
+const EVENT_TYPES = [
+  'account.recovered',
+  'email.code_sent',
+  'email.verification_failed',
+  'email.verified',
+  'email_address.created',
+  'email_address.deleted',
+  'email_address.primary_changed',
+  'instance.settings_changed',
+  'operator.created',
+  'operator.enrolled',
+  'passkey.created',
+  'passkey.deleted',
+  'passkey.failed',
+  'passkey.renamed',
+  'passkey.used',
+  'session.ended',
+  'session.reverification_failed',
+  'session.reverified',
+  'session.revoked',
+  'sign_in.failed',
+  'sign_in.succeeded',
+  'sign_up.failed',
+  'user.banned',
+  'user.created',
+  'user.deleted',
+  'user.unbanned',
+];
+ui.auditTypes.replaceChildren(
+  ...EVENT_TYPES.map((type) => {
+    const option = /** @type {HTMLOptionElement} */ (el('option'));
+    option.value = type;
+    return option;
+  }),
+);
+
+/** The filters of the audit log, as its route and the API name them. */
+const AUDIT_FILTERS = /** @type {const} */ (['user_id', 'type', 'actor', 'since', 'until']);
+
+/** The operator who made an event's change: the top-level `actor` (older events kept it in `data`). @param {any} event */
+function actorOf(event) {
+  if (typeof event.actor === 'string' && event.actor) return event.actor;
+  const legacy = event.data && typeof event.data === 'object' ? event.data.actor : null;
+  return typeof legacy === 'string' && legacy ? legacy : null;
+}
+
+/** @param {string | null} id a user id, linked to their page */
+function userLink(id) {
+  if (!id) return el('span', 'muted', '—');
+  return id.startsWith('user_') ? routeLink(`#/users/${seg(id)}`, code(id)) : code(id);
+}
+
+/** @param {unknown} value a detail's value as text */
+const detailText = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+
 /**
- * One event's row; the user column only in the full log.
+ * One event's row; the user and actor columns only in the full log (elsewhere
+ * the actor shows among the details).
  * @param {any} event
  * @param {boolean} withUser
  */
 function eventRow(event, withUser) {
   const tr = el('tr');
   tr.dataset.eventId = event.id;
+  const actor = actorOf(event);
   const details = el('ul', 'plain facts');
+  if (!withUser && actor) details.append(el('li', '', `${DATA_LABELS.actor} `, userLink(actor)));
   if (event.passkey_id) details.append(el('li', '', 'Passkey ', code(event.passkey_id)));
   if (event.session_id) details.append(el('li', '', 'Session ', code(event.session_id)));
   if (event.data && typeof event.data === 'object') {
     for (const [key, value] of Object.entries(event.data)) {
-      if (value === null || value === undefined || value === '') continue;
-      const label = DATA_LABELS[key] ?? key.replace(/_/g, ' ');
-      if (key === 'actor' && typeof value === 'string' && value.startsWith('user_')) {
-        details.append(el('li', '', `${label} `, routeLink(`#/users/${seg(value)}`, code(value))));
-      } else {
-        details.append(el('li', '', `${label}: `, typeof value === 'string' ? value : JSON.stringify(value)));
+      if (value === null || value === undefined || value === '' || key === 'actor') continue;
+      if (key === 'changes' && typeof value === 'object' && !Array.isArray(value)) {
+        // instance.settings_changed: each setting, before → after.
+        for (const [name, change] of Object.entries(value)) {
+          const before = change && typeof change === 'object' && 'before' in change ? detailText(change.before) : '?';
+          const after = change && typeof change === 'object' && 'after' in change ? detailText(change.after) : detailText(change);
+          details.append(el('li', 'change', code(name), `: ${before} → ${after}`));
+        }
+        continue;
       }
+      const label = DATA_LABELS[key] ?? key.replace(/_/g, ' ');
+      details.append(el('li', '', `${label}: `, detailText(value)));
     }
   }
   const ip = td(event.ip ?? el('span', 'muted', '—'));
   if (event.user_agent) ip.title = event.user_agent;
   tr.append(td(time(event.created_at)), td(code(event.type)));
-  if (withUser) {
-    tr.append(td(event.user_id ? routeLink(`#/users/${seg(event.user_id)}`, code(event.user_id)) : el('span', 'muted', '—')));
-  }
-  tr.append(td(details.childElementCount ? details : el('span', 'muted', '—')), ip);
+  if (withUser) tr.append(el('td', 'id-cell', userLink(event.user_id ?? null)), el('td', 'id-cell actor', userLink(actor)));
+  tr.append(el('td', 'details-cell', details.childElementCount ? details : el('span', 'muted', '—')), ip);
   return tr;
+}
+
+/** @param {string | null} value Unix ms in the route, or nothing */
+function msOf(value) {
+  if (value === null || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** A `datetime-local` value for Unix ms, in the browser's time zone. @param {number} ms */
+function localInput(ms) {
+  const d = new Date(ms);
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Unix ms of a `datetime-local` value (local time), or null. @param {string} value */
+function localMs(value) {
+  if (!value) return null;
+  // A date-time with no offset is local time for Date (valueAsNumber would read it as UTC).
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * The audit log's filters from its route: text ones as they are, times as Unix ms.
+ * @param {URLSearchParams} params
+ */
+function auditFiltersOf(params) {
+  return {
+    user_id: params.get('user_id')?.trim() ?? '',
+    type: params.get('type')?.trim() ?? '',
+    actor: params.get('actor')?.trim() ?? '',
+    since: msOf(params.get('since')),
+    until: msOf(params.get('until')),
+  };
+}
+
+/** @param {ReturnType<typeof auditFiltersOf>} filters */
+function exportLinks(filters) {
+  const query = { user_id: filters.user_id, type: filters.type, actor: filters.actor, since: filters.since, until: filters.until };
+  const ndjson = backendUrl('/audit_events/export', { format: 'ndjson', ...query });
+  const csv = backendUrl('/audit_events/export', { format: 'csv', ...query });
+  ui.auditExportNdjson.href = ndjson.pathname + ndjson.search;
+  ui.auditExportCsv.href = csv.pathname + csv.search;
 }
 
 /**
@@ -1015,15 +1453,25 @@ function eventRow(event, withUser) {
  * @param {boolean} focus another page: focus its heading
  */
 async function renderAudit(params, seq, moved, focus) {
-  const userId = params.get('user_id') ?? '';
+  const filters = auditFiltersOf(params);
   const offset = offsetOf(params.get('offset'));
-  if (moved) ui.auditUser.value = userId;
-  ui.auditClear.hidden = !userId;
+  if (moved) {
+    ui.auditUser.value = filters.user_id;
+    ui.auditType.value = filters.type;
+    ui.auditActor.value = filters.actor;
+    ui.auditSince.value = filters.since === null ? '' : localInput(filters.since);
+    // "To" names its minute; the route holds the end of it.
+    ui.auditUntil.value = filters.until === null ? '' : localInput(Math.max(0, filters.until - MINUTE_MS));
+    hideFormError(ui.auditFilterError);
+  }
+  const filtered = AUDIT_FILTERS.some((key) => filters[key] !== '' && filters[key] !== null);
+  ui.auditClear.hidden = !filtered;
+  exportLinks(filters);
   show('audit', { focus });
   /** @type {any} */
   let page;
   try {
-    page = await backend('GET', '/audit_events', { user_id: userId, limit: EVENTS_PER_PAGE, offset });
+    page = await backend('GET', '/audit_events', { ...filters, limit: EVENTS_PER_PAGE, offset });
   } catch (error) {
     if (seq === routeSeq) await fail(error);
     return;
@@ -1033,17 +1481,43 @@ async function renderAudit(params, seq, moved, focus) {
   const total = Number(page?.total_count ?? events.length);
   ui.auditRows.replaceChildren(...events.map((/** @type {any} */ e) => eventRow(e, true)));
   ui.auditEmpty.hidden = events.length > 0;
-  ui.auditEmpty.textContent = userId ? 'No events for this user.' : 'No events.';
+  const onlyUser = filters.user_id !== '' && AUDIT_FILTERS.every((key) => key === 'user_id' || filters[key] === '' || filters[key] === null);
+  ui.auditEmpty.textContent = onlyUser ? 'No events for this user.' : filtered ? 'No events match these filters.' : 'No events.';
+  ui.auditSummary.textContent = filtered
+    ? `${plural(total, 'event matches', 'events match')} these filters.`
+    : `${plural(total, 'event', 'events')} in all.`;
   renderPager(ui.auditRange, ui.auditPrev, ui.auditNext, offset, events.length, total);
 }
 
-$('audit-filter').addEventListener('submit', (event) => {
+ui.auditFilter.addEventListener('submit', (event) => {
   event.preventDefault();
-  navigate(hashFor('audit', { user_id: ui.auditUser.value.trim() }));
+  hideFormError(ui.auditFilterError);
+  const since = localMs(ui.auditSince.value);
+  const to = localMs(ui.auditUntil.value);
+  const until = to === null ? null : to + MINUTE_MS;
+  if ((ui.auditSince.value && since === null) || (ui.auditUntil.value && to === null)) {
+    showFormError(ui.auditFilterError, 'Enter the times as a date and a time.');
+    return;
+  }
+  if (since !== null && until !== null && since >= until) {
+    showFormError(ui.auditFilterError, '“From” must come before “To”.');
+    ui.auditSince.focus();
+    return;
+  }
+  navigate(
+    hashFor('audit', {
+      user_id: ui.auditUser.value.trim(),
+      type: ui.auditType.value.trim(),
+      actor: ui.auditActor.value.trim(),
+      since: since ?? undefined,
+      until: until ?? undefined,
+    }),
+  );
 });
 
 ui.auditClear.addEventListener('click', () => {
-  ui.auditUser.value = '';
+  for (const input of [ui.auditUser, ui.auditType, ui.auditActor, ui.auditSince, ui.auditUntil]) input.value = '';
+  hideFormError(ui.auditFilterError);
   navigate(hashFor('audit'));
   ui.auditUser.focus();
 });
@@ -1051,11 +1525,367 @@ ui.auditClear.addEventListener('click', () => {
 /** @param {number} delta */
 function pageAudit(delta) {
   const { params } = parseRoute();
+  const filters = auditFiltersOf(params);
   const offset = Math.max(0, offsetOf(params.get('offset')) + delta);
-  navigate(hashFor('audit', { user_id: params.get('user_id') ?? '', offset }));
+  navigate(
+    hashFor('audit', {
+      user_id: filters.user_id,
+      type: filters.type,
+      actor: filters.actor,
+      since: filters.since ?? undefined,
+      until: filters.until ?? undefined,
+      offset,
+    }),
+  );
 }
 ui.auditPrev.addEventListener('click', () => pageAudit(-EVENTS_PER_PAGE));
 ui.auditNext.addEventListener('click', () => pageAudit(EVENTS_PER_PAGE));
+
+// ----- live settings -----
+
+/**
+ * What the page knows of each live setting: its label, help, and the control's
+ * bounds. A setting the server adds later still shows, with a control that fits
+ * its value's type.
+ * @type {Record<string, { label: string, help: string, min?: number, max?: number, unit?: string, options?: [string, string][] }>}
+ */
+const SETTINGS_META = {
+  'auth.passkey': {
+    label: 'Passkeys enabled',
+    help: 'Users sign in, sign up and add passkeys. Turned off, nobody can sign in with a passkey, operators on this dashboard included.',
+  },
+  'auth.sign_up_with_username': {
+    label: 'Sign-up with a username',
+    help: 'New users sign up with a username, then add a passkey.',
+  },
+  'auth.sign_up_with_passkey': {
+    label: 'Sign-up with a passkey',
+    help: 'New users sign up with a passkey alone (needs passkeys enabled).',
+  },
+  'webauthn.max_passkeys_per_user': {
+    label: 'Most passkeys per user',
+    help: 'From 1 to 100. Users who have more keep them, but cannot add another.',
+    min: 1,
+    max: 100,
+  },
+  'webauthn.user_verification': {
+    label: 'User verification',
+    help: 'Required: every passkey use must verify the user (PIN or biometrics). Preferred: asked for, not required.',
+    options: [
+      ['required', 'Required'],
+      ['preferred', 'Preferred'],
+    ],
+  },
+  'sessions.lifetime_secs': {
+    label: 'Session lifetime',
+    help: 'How long a new session lasts at most, from 60 seconds to a year. Sessions already signed in keep theirs.',
+    min: 60,
+    max: 31_536_000,
+    unit: 'seconds',
+  },
+  'sessions.inactivity_secs': {
+    label: 'Inactivity timeout',
+    help: 'A session unused for this long ends, from 60 seconds to a year.',
+    min: 60,
+    max: 31_536_000,
+    unit: 'seconds',
+  },
+  'sessions.token_ttl_secs': {
+    label: 'Session token lifetime',
+    help: 'How long each session token (JWT) is valid, from 10 to 3600 seconds.',
+    min: 10,
+    max: 3600,
+    unit: 'seconds',
+  },
+};
+
+/** The form's sections; settings in none of them go to the last one. */
+const SETTINGS_GROUPS = [
+  { title: 'Sign-in and sign-up', names: ['auth.passkey', 'auth.sign_up_with_username', 'auth.sign_up_with_passkey'] },
+  { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification'] },
+  { title: 'Sessions', names: ['sessions.lifetime_secs', 'sessions.inactivity_secs', 'sessions.token_ttl_secs'] },
+];
+
+const PINNED_TEXT = "Pinned by the server's configuration";
+
+/** @param {string} name a setting's control id */
+const settingId = (name) => `setting-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+
+/** @param {number} secs seconds in words: "7 days", "1 hour 30 minutes" */
+function duration(secs) {
+  if (!Number.isFinite(secs) || secs <= 0) return '';
+  const parts = [];
+  let rest = Math.floor(secs);
+  for (const [size, one, many] of /** @type {[number, string, string][]} */ ([
+    [86_400, 'day', 'days'],
+    [3600, 'hour', 'hours'],
+    [60, 'minute', 'minutes'],
+    [1, 'second', 'seconds'],
+  ])) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(plural(n, one, many));
+    if (parts.length === 2) break;
+  }
+  return parts.join(' ');
+}
+
+/** @param {{ name: string, value: unknown }} setting */
+const settingLabel = (setting) => SETTINGS_META[setting.name]?.label ?? setting.name;
+
+/**
+ * A value as the page says it.
+ * @param {string} name
+ * @param {unknown} value
+ */
+function settingWords(name, value) {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  const meta = SETTINGS_META[name];
+  const option = meta?.options?.find(([v]) => v === value);
+  if (option) return option[1].toLowerCase();
+  if (meta?.unit === 'seconds' && typeof value === 'number') return `${numberFormat.format(value)} seconds (${duration(value)})`;
+  return String(value);
+}
+
+/**
+ * One setting's row: its control, label, help and, when pinned, the note.
+ * @param {{ name: string, value: unknown, pinned: boolean }} setting
+ */
+function settingRow(setting) {
+  const meta = SETTINGS_META[setting.name];
+  const id = settingId(setting.name);
+  const row = el('div', 'setting');
+  row.dataset.setting = setting.name;
+  const label = /** @type {HTMLLabelElement} */ (el('label', 'setting-label', meta?.label ?? setting.name));
+  label.htmlFor = id;
+  const help = el('p', 'help muted', meta?.help ? `${meta.help} ` : '', code(setting.name));
+  help.id = `${id}-help`;
+  const described = [help.id];
+
+  /** @type {HTMLInputElement | HTMLSelectElement} */
+  let control;
+  if (typeof setting.value === 'boolean') {
+    const box = /** @type {HTMLInputElement} */ (el('input'));
+    box.type = 'checkbox';
+    box.checked = setting.value;
+    control = box;
+    row.classList.add('toggle');
+    row.append(el('div', 'setting-control', box, label));
+  } else if (meta?.options) {
+    const select = /** @type {HTMLSelectElement} */ (el('select'));
+    for (const [value, text] of meta.options) {
+      const option = /** @type {HTMLOptionElement} */ (el('option', '', text));
+      option.value = value;
+      select.append(option);
+    }
+    if (!meta.options.some(([value]) => value === setting.value)) {
+      // A value this page has no words for still shows as it is.
+      const option = /** @type {HTMLOptionElement} */ (el('option', '', String(setting.value)));
+      option.value = String(setting.value);
+      select.append(option);
+    }
+    select.value = String(setting.value);
+    control = select;
+    row.append(label, el('div', 'setting-control', select));
+  } else {
+    const input = /** @type {HTMLInputElement} */ (el('input'));
+    if (typeof setting.value === 'number') {
+      input.type = 'number';
+      input.step = '1';
+      input.inputMode = 'numeric';
+      if (meta?.min !== undefined) input.min = String(meta.min);
+      if (meta?.max !== undefined) input.max = String(meta.max);
+    } else {
+      input.type = 'text';
+      input.spellcheck = false;
+    }
+    input.required = true;
+    input.value = String(setting.value ?? '');
+    control = input;
+    const controlBox = el('div', 'setting-control', input);
+    if (meta?.unit) {
+      const unit = el('span', 'unit muted', meta.unit);
+      controlBox.append(unit);
+      if (meta.unit === 'seconds') {
+        const words = el('span', 'duration muted', duration(Number(input.value)));
+        words.id = `${id}-duration`;
+        described.push(words.id);
+        input.addEventListener('input', () => (words.textContent = duration(Number(input.value))));
+        controlBox.append(words);
+      }
+    }
+    row.append(label, controlBox);
+  }
+  control.id = id;
+  control.name = setting.name;
+  control.dataset.setting = setting.name;
+  row.append(help);
+  if (setting.pinned) {
+    control.disabled = true;
+    row.classList.add('pinned');
+    const note = el('p', 'pinned-note', PINNED_TEXT);
+    note.id = `${id}-pinned`;
+    described.push(note.id);
+    row.append(note);
+  }
+  control.setAttribute('aria-describedby', described.join(' '));
+  return row;
+}
+
+/** @param {{ name: string, value: unknown, pinned: boolean }[]} settings */
+function renderSettingsForm(settings) {
+  loadedSettings = settings;
+  const placed = new Set();
+  const fieldsets = [];
+  const groups = [...SETTINGS_GROUPS, { title: 'Other', names: settings.map((s) => s.name) }];
+  for (const group of groups) {
+    const members = group.names
+      .map((name) => settings.find((s) => s.name === name))
+      .filter((s) => s && !placed.has(s.name));
+    if (members.length === 0) continue;
+    const fieldset = el('fieldset', 'settings-group', el('legend', '', group.title));
+    for (const setting of members) {
+      if (!setting) continue;
+      placed.add(setting.name);
+      fieldset.append(settingRow(setting));
+    }
+    fieldsets.push(fieldset);
+  }
+  ui.settingsFields.replaceChildren(...fieldsets);
+  hideFormError(ui.settingsError);
+  markDirty();
+}
+
+/**
+ * A control's value as the API takes it: a boolean, a whole number or a word.
+ * @param {HTMLInputElement | HTMLSelectElement} control
+ * @param {unknown} loaded the value it was loaded with, for its type
+ */
+function controlValue(control, loaded) {
+  if (control instanceof HTMLInputElement && control.type === 'checkbox') return control.checked;
+  if (typeof loaded === 'number') {
+    const n = Number(control.value);
+    return control.value.trim() !== '' && Number.isFinite(n) ? n : control.value;
+  }
+  return control.value;
+}
+
+/** The settings whose control differs from what was loaded, by name. @returns {Record<string, unknown>} */
+function changedSettings() {
+  /** @type {Record<string, unknown>} */
+  const changes = {};
+  for (const setting of loadedSettings) {
+    if (setting.pinned) continue;
+    const control = ui.settingsFields.querySelector(`#${CSS.escape(settingId(setting.name))}`);
+    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) continue;
+    const value = controlValue(control, setting.value);
+    if (value !== setting.value) changes[setting.name] = value;
+  }
+  return changes;
+}
+
+/** Mark the changed rows and say how many changes are unsaved. */
+function markDirty() {
+  const changes = changedSettings();
+  for (const row of ui.settingsFields.querySelectorAll('.setting')) {
+    row.classList.toggle('changed', row instanceof HTMLElement && (row.dataset.setting ?? '') in changes);
+  }
+  const n = Object.keys(changes).length;
+  ui.settingsDirty.textContent = n ? `${plural(n, 'unsaved change', 'unsaved changes')}` : '';
+  ui.settingsDiscard.disabled = n === 0;
+}
+
+/** @param {HTMLElement} box @param {string} text */
+function showFormError(box, text) {
+  box.textContent = text;
+  box.hidden = false;
+}
+
+/** @param {HTMLElement} box */
+function hideFormError(box) {
+  box.textContent = '';
+  box.hidden = true;
+}
+
+/**
+ * @param {number} seq
+ * @param {boolean} focus another page: focus its heading
+ */
+async function renderSettings(seq, focus) {
+  show('settings', { focus });
+  ui.settingsForm.setAttribute('aria-busy', 'true');
+  /** @type {any} */
+  let answer;
+  try {
+    answer = await backend('GET', '/live_settings');
+  } catch (error) {
+    if (seq === routeSeq) await fail(error);
+    return;
+  } finally {
+    if (seq === routeSeq) ui.settingsForm.removeAttribute('aria-busy');
+  }
+  if (seq !== routeSeq) return;
+  renderSettingsForm(Array.isArray(answer?.settings) ? answer.settings : []);
+}
+
+ui.settingsForm.addEventListener('input', markDirty);
+ui.settingsForm.addEventListener('change', markDirty);
+
+ui.settingsDiscard.addEventListener('click', () => {
+  renderSettingsForm(loadedSettings);
+  showStatus('Discarded the unsaved changes.');
+  ui.settingsSave.focus();
+});
+
+ui.settingsForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearError();
+  hideFormError(ui.settingsError);
+  for (const invalid of ui.settingsFields.querySelectorAll('[aria-invalid]')) invalid.removeAttribute('aria-invalid');
+  const changes = changedSettings();
+  const names = Object.keys(changes);
+  if (names.length === 0) {
+    showStatus('No setting has changed: nothing to save.');
+    return;
+  }
+  if (changes['auth.passkey'] === false) {
+    showStatus('');
+    const confirmed = await confirmDialog({
+      title: 'Turn off passkeys?',
+      message:
+        'Nobody can sign in or sign up with a passkey, or add one, until passkeys are turned back on: ' +
+        'operators on this dashboard included. Sessions already signed in continue.',
+      confirm: 'Turn off passkeys',
+    });
+    ui.settingsSave.focus();
+    if (!confirmed) return;
+  }
+  const words = names.map((name) => `${SETTINGS_META[name]?.label ?? name} ${settingWords(name, changes[name])}`).join('; ');
+  showStatus('');
+  ui.settingsSave.disabled = true;
+  ui.settingsForm.setAttribute('aria-busy', 'true');
+  try {
+    const answer = await backend('PATCH', '/live_settings', {}, changes);
+    renderSettingsForm(Array.isArray(answer?.settings) ? answer.settings : loadedSettings);
+    showStatus(`Saved ${plural(names.length, 'setting', 'settings')}: ${words}. In force now.`);
+  } catch (error) {
+    const code = codeOf(error);
+    if (error instanceof BackendError && error.status >= 400 && error.status < 500 && code !== 'operator_required' && code !== 'authentication_invalid') {
+      // The server's own words, next to the form; the operator's edits stay.
+      showFormError(ui.settingsError, `Not saved: ${error.message} (${error.code})`);
+      const culprit = names.find((name) => name === error.param || error.message.startsWith(name));
+      if (culprit) {
+        ui.settingsFields.querySelector(`#${CSS.escape(settingId(culprit))}`)?.setAttribute('aria-invalid', 'true');
+      }
+    } else {
+      await fail(error);
+    }
+  } finally {
+    ui.settingsSave.disabled = false;
+    ui.settingsForm.removeAttribute('aria-busy');
+  }
+  restoreFocus([ui.settingsSave]);
+});
 
 // ----- actions and their confirmation -----
 

@@ -1,7 +1,9 @@
 // The operator dashboard (/dashboard) driven as an operator would: enrolment by
 // a one-time link from `latchkey admin create`, passkey sign-in and sign-out,
 // finding an end user and banning, unbanning, revoking and deleting through
-// the confirmation dialog, the audit log, and an end user turned away.
+// the confirmation dialog, the audit log (its filters and export), the overview
+// and its chart, live settings that take effect on the Frontend API (and a
+// pinned one that cannot change), and an end user turned away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -9,6 +11,7 @@ import {
   CHROME_LINUX_UA,
   alertText,
   button,
+  createPasskey,
   credentials,
   launchBrowser,
   openDemo,
@@ -40,14 +43,15 @@ after(async () => {
 /** @typedef {import('playwright-core').Page} Page */
 
 /**
- * `latchkey admin create NAME` against the test server's database: the one-time link it prints.
+ * `latchkey admin create NAME` against a test server's database: the one-time link it prints.
  * @param {string} name
+ * @param {import('./harness.js').LatchkeyServer} [srv] the file's server unless given
  */
-async function enrolmentLink(name) {
-  const { stdout, stderr } = await runLatchkey(server, ['admin', 'create', name]);
+async function enrolmentLink(name, srv = server) {
+  const { stdout, stderr } = await runLatchkey(srv, ['admin', 'create', name]);
   const link = /(https?:\/\/\S+\/dashboard\/enrol#token=[^\s"'<>]+)/.exec(`${stdout}\n${stderr}`)?.[1];
   if (!link) throw new Error(`latchkey admin create printed no enrolment link:\n${stdout}\n${stderr}`);
-  assert.ok(link.startsWith(`${server.url}/dashboard/enrol#token=`), link);
+  assert.ok(link.startsWith(`${srv.url}/dashboard/enrol#token=`), link);
   return link;
 }
 
@@ -56,14 +60,16 @@ const heading = (page, name) => page.getByRole('heading', { level: 1, name, exac
 
 /**
  * Enrol a new operator in `page`: open a fresh link, let the page create the
- * passkey on the virtual authenticator, and wait for the Users page.
+ * passkey on the virtual authenticator, and wait for the Overview, the page
+ * an operator lands on.
  * @param {Page} page
  * @param {string} name
+ * @param {import('./harness.js').LatchkeyServer} [srv] the file's server unless given
  */
-async function enrolOperator(page, name) {
-  const link = await enrolmentLink(name);
+async function enrolOperator(page, name, srv = server) {
+  const link = await enrolmentLink(name, srv);
   await page.goto(link);
-  await heading(page, 'Users').waitFor();
+  await heading(page, 'Overview').waitFor();
   await waitForText(page.locator('#operator-name'), name);
   // The token left the address bar (and the history entry) before it was used.
   assert.doesNotMatch(page.url(), /token=/);
@@ -71,9 +77,19 @@ async function enrolOperator(page, name) {
   return link;
 }
 
+/** The end user's virtual authenticator: CTAP2, internal, resident keys, user verification. */
+const AUTHENTICATOR = {
+  protocol: /** @type {const} */ ('ctap2'),
+  transport: /** @type {const} */ ('internal'),
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  automaticPresenceSimulation: true,
+};
+
 /**
  * A second browser with its own cookies and virtual authenticator: the end user.
- * @returns {Promise<{ context: import('playwright-core').BrowserContext, page: Page }>}
+ * @returns {Promise<{ context: import('playwright-core').BrowserContext, page: Page, cdp: import('playwright-core').CDPSession, authenticatorId: string }>}
  */
 async function endUserBrowser() {
   const context = await browser.newContext({ userAgent: CHROME_LINUX_UA });
@@ -81,17 +97,8 @@ async function endUserBrowser() {
   page.setDefaultTimeout(15_000);
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { context, page };
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR });
+  return { context, page, cdp, authenticatorId };
 }
 
 /**
@@ -156,6 +163,133 @@ function assertNoCspViolation(lines) {
   assert.deepEqual(violations, []);
 }
 
+/**
+ * The number an Overview figure shows, once the overview has loaded.
+ * @param {Page} page
+ * @param {string} id
+ */
+async function figure(page, id) {
+  await page.locator('#overview-figures:not([aria-busy])').waitFor();
+  const text = (await page.locator(`#${id}`).textContent()) ?? '';
+  assert.match(text, /^\d[\d,.\s\u00a0\u202f]*$/, `figure ${id}: ${text}`);
+  return Number(text.replace(/\D/g, ''));
+}
+
+/**
+ * An operator's own user id, read from their user page.
+ * @param {Page} page
+ * @param {string} name
+ */
+async function userIdOf(page, name) {
+  await openUser(page, name);
+  const id = ((await page.locator('#user-details dd').first().textContent()) ?? '').trim();
+  assert.match(id, /^user_[A-Za-z0-9]+$/);
+  return id;
+}
+
+/**
+ * Change live settings through the dashboard's Backend API with the page's
+ * operator session (the page is on the dashboard).
+ * @param {Page} page
+ * @param {Record<string, unknown>} changes
+ */
+function patchSettings(page, changes) {
+  return page.evaluate(async (changes) => {
+    const res = await fetch('/dashboard/backend/v1/live_settings', {
+      method: 'PATCH',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(changes),
+    });
+    const json = await res.json();
+    return { status: res.status, code: json?.errors?.[0]?.code ?? null, settings: json?.settings ?? null };
+  }, changes);
+}
+
+/**
+ * A sign-up with a username on the Frontend API, from a fresh browser on the
+ * server's origin: its HTTP status and error code.
+ * @param {string} username
+ */
+async function usernameSignUp(username) {
+  const context = await browser.newContext({ userAgent: CHROME_LINUX_UA });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/healthz`);
+    return await page.evaluate(async (username) => {
+      const res = await fetch('/v1/client/sign_ups', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username }),
+      });
+      const json = await res.json();
+      return { status: res.status, code: json?.errors?.[0]?.code ?? null };
+    }, username);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Open the Settings page from the navigation.
+ * @param {Page} page
+ */
+async function openSettings(page) {
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await heading(page, 'Settings').waitFor();
+  await page.locator('#settings-fields .setting').first().waitFor();
+  await page.locator('#settings-form:not([aria-busy])').waitFor();
+}
+
+/**
+ * Filter the audit log with its form; `fields` maps a filter's label to its value.
+ * @param {Page} page
+ * @param {Record<string, string>} fields
+ */
+async function filterAudit(page, fields) {
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+  await page.getByRole('button', { name: 'Filter', exact: true }).click();
+}
+
+/** @typedef {{ id: string, type: string, user: string, actor: string, details: string }} AuditRow */
+
+/**
+ * The audit log's rows, once `check` accepts them (pages render after the
+ * address changes, so wait for the rows a filter should give).
+ * @param {Page} page
+ * @param {(rows: AuditRow[]) => boolean} check
+ * @param {string} what
+ * @returns {Promise<AuditRow[]>}
+ */
+async function auditTable(page, check, what) {
+  /** @type {AuditRow[]} */
+  let rows = [];
+  await until(async () => {
+    rows = await page.locator('#audit-rows tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const cells = [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim());
+        return { id: tr.getAttribute('data-event-id') ?? '', type: cells[1], user: cells[2], actor: cells[3], details: cells[4] };
+      }),
+    );
+    return check(rows);
+  }, what);
+  return rows;
+}
+
+/**
+ * A `datetime-local` value `offsetMs` from now in the page's time zone.
+ * @param {Page} page
+ * @param {number} offsetMs
+ */
+function localTime(page, offsetMs) {
+  return page.evaluate((offsetMs) => {
+    const d = new Date(Date.now() + offsetMs);
+    const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, offsetMs);
+}
+
 describe('dashboard', () => {
   test('enrol by a one-time link, stay signed in across a reload, sign out and in with the passkey', async (t) => {
     await withPage(browser, t, async ({ page, cdp, authenticatorId, console: lines }) => {
@@ -172,7 +306,11 @@ describe('dashboard', () => {
       const link = await enrolOperator(page, name);
       assert.equal((await credentials(cdp, authenticatorId)).length, 1);
       await waitForText(statusText(page), 'Your passkey is set up');
+      assert.equal(new URL(page.url()).hash, '#/overview');
+      assert.equal(await page.getByRole('link', { name: 'Overview', exact: true }).getAttribute('aria-current'), 'page');
       // The operator is listed among the users, marked as one.
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await heading(page, 'Users').waitFor();
       const own = page.locator('#users-rows tr', { has: page.getByRole('link', { name, exact: true }) });
       await own.waitFor();
       assert.match((await own.textContent()) ?? '', /Operator/);
@@ -188,6 +326,7 @@ describe('dashboard', () => {
       assert.equal(await page.locator('#users-rows tr').count(), 0);
 
       await button(page, 'Sign in with a passkey').click();
+      // The page shown before signing out (the route stays in the address).
       await heading(page, 'Users').waitFor();
       await waitForText(page.locator('#operator-name'), name);
       assert.equal(await alertText(page).isVisible(), false);
@@ -251,7 +390,7 @@ describe('dashboard', () => {
         await page.getByRole('button', { name: 'Filter' }).click();
         const banned = page.locator('#audit-rows tr', { hasText: 'user.banned' });
         await banned.first().waitFor();
-        assert.match((await banned.first().textContent()) ?? '', /By\s*user_/);
+        assert.match(((await banned.first().locator('td.actor').textContent()) ?? '').trim(), /^user_[A-Za-z0-9]+$/);
 
         // The end user is signed out and their passkey sign-in is refused.
         const refused = await endUserSignIn(user);
@@ -359,6 +498,355 @@ describe('dashboard', () => {
 
       await signOut(page);
       await heading(page, 'Sign in to the dashboard').waitFor();
+      assertNoCspViolation(lines);
+    });
+  });
+
+  test('the overview counts users, sessions, passkeys and the last day’s sign-ins, charts them per minute and lists passkeys by provider', async (t) => {
+    const { context, page: user } = await endUserBrowser();
+    try {
+      const username = unique('enduser');
+      await openDemo(user, server.url);
+      await signUpWithPasskey(user, username);
+      const signedIn = await endUserSignIn(user);
+      assert.equal(signedIn.code, null);
+      assert.equal(signedIn.status, 'complete');
+
+      await withPage(browser, t, async ({ page, console: lines }) => {
+        await enrolOperator(page, unique('op'));
+        // The end user and the operator, each with a passkey and a session.
+        assert.ok((await figure(page, 'figure-users')) >= 2);
+        assert.ok((await figure(page, 'figure-sessions')) >= 2);
+        const passkeys = await figure(page, 'figure-passkeys');
+        assert.ok(passkeys >= 2);
+        const signIns = await figure(page, 'figure-sign-ins');
+        assert.ok(signIns >= 1);
+
+        // The chart: an SVG image with labelled axes and at least one bar of sign-ins.
+        const chart = page.locator('#overview-chart svg');
+        assert.equal(await chart.getAttribute('role'), 'img');
+        assert.equal(await chart.getAttribute('aria-describedby'), 'overview-chart-summary');
+        await waitForText(chart.locator('.x-axis .axis-title'), 'Time (last 24 hours');
+        await waitForText(chart.locator('.y-axis .axis-title'), 'Events per minute');
+        assert.ok((await chart.locator('.x-axis text').count()) >= 8, 'a time tick every three hours');
+        assert.ok((await chart.locator('rect.bar').count()) >= 1);
+        const bars = chart.locator('rect.bar.sign-ins');
+        assert.ok((await bars.count()) >= 1);
+        const bar = bars.last();
+        for (const attribute of ['x', 'y', 'width', 'height']) {
+          assert.ok(Number(await bar.getAttribute(attribute)) >= 0, attribute);
+        }
+        assert.ok(Number(await bar.getAttribute('height')) > 0);
+        assert.equal(await bar.getAttribute('style'), null);
+        assert.match((await bar.locator('title').textContent()) ?? '', /^\S+.*: \d+ sign-ins?, \d+ sign-ups?, \d+ failures?$/);
+        // The same totals in words for screen readers.
+        await waitForText(page.locator('#overview-chart-summary'), /^In the last 24 hours: \d+ sign-ins?, \d+ sign-ups? and \d+ failures?/);
+        const summary = (await page.locator('#overview-chart-summary').textContent()) ?? '';
+        assert.equal(Number(/: ([\d,]+) sign-in/.exec(summary)?.[1].replace(/\D/g, '')), signIns);
+
+        // Passkeys by provider: every passkey counted once.
+        const providers = page.locator('#providers-rows tr');
+        assert.ok((await providers.count()) >= 1);
+        const counts = await providers.evaluateAll((rows) =>
+          rows.map((row) => ({
+            name: (row.querySelector('td.provider')?.textContent ?? '').trim(),
+            count: Number((row.querySelectorAll('td')[1]?.textContent ?? '').replace(/\D/g, '')),
+            icon: row.querySelector('img.provider-icon')?.getAttribute('src') ?? null,
+          })),
+        );
+        for (const row of counts) {
+          assert.ok(row.name.length > 0);
+          assert.ok(row.count >= 1);
+          if (row.icon !== null) assert.match(row.icon, /^data:image\//);
+        }
+        assert.equal(
+          counts.reduce((sum, row) => sum + row.count, 0),
+          passkeys,
+        );
+
+        // Another sign-in shows after a refresh.
+        const again = await endUserSignIn(user);
+        assert.equal(again.status, 'complete');
+        await button(page, 'Refresh').click();
+        await until(async () => (await figure(page, 'figure-sign-ins')) >= signIns + 1, 'the new sign-in counted');
+        assert.equal(await alertText(page).isVisible(), false);
+        assertNoCspViolation(lines);
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('live settings take effect on the Frontend API at once, and the audit log shows each change with its operator', async (t) => {
+    const { context, page: user, cdp, authenticatorId } = await endUserBrowser();
+    try {
+      const username = unique('enduser');
+      await openDemo(user, server.url);
+      await signUpWithPasskey(user, username);
+      await user.locator('#passkeys li').first().waitFor();
+
+      await withPage(browser, t, async ({ page, console: lines }) => {
+        const opName = unique('op');
+        await enrolOperator(page, opName);
+        const opId = await userIdOf(page, opName);
+        await openSettings(page);
+
+        const usernameSignUps = page.getByLabel('Sign-up with a username', { exact: true });
+        const maxPasskeys = page.getByLabel('Most passkeys per user', { exact: true });
+        const initial = {
+          'auth.sign_up_with_username': await usernameSignUps.isChecked(),
+          'webauthn.max_passkeys_per_user': Number(await maxPasskeys.inputValue()),
+        };
+        assert.equal(initial['auth.sign_up_with_username'], true);
+        assert.ok(initial['webauthn.max_passkeys_per_user'] >= 2);
+        // One labelled control per setting, none pinned on this server.
+        assert.equal(await page.locator('#settings-fields .setting').count(), 8);
+        assert.equal(await page.getByText("Pinned by the server's configuration").count(), 0);
+        assert.equal(await page.getByLabel('User verification', { exact: true }).inputValue(), 'required');
+        assert.equal(await maxPasskeys.getAttribute('min'), '1');
+        assert.equal(await maxPasskeys.getAttribute('max'), '100');
+
+        try {
+          // Nothing changed: nothing is sent.
+          await button(page, 'Save changes').click();
+          await waitForText(statusText(page), 'nothing to save');
+
+          let patches = 0;
+          page.on('request', (r) => {
+            if (r.method() === 'PATCH') patches += 1;
+          });
+
+          // Turning passkeys off asks first; cancelled, nothing is sent.
+          const passkeysOn = page.getByLabel('Passkeys enabled', { exact: true });
+          await passkeysOn.uncheck();
+          await button(page, 'Save changes').click();
+          const dialog = page.getByRole('dialog');
+          await waitForText(dialog, 'Turn off passkeys?');
+          await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+          await dialog.waitFor({ state: 'hidden' });
+          assert.equal(patches, 0);
+          await passkeysOn.check();
+
+          // Sign-up with a username off: the Frontend API refuses it at once.
+          await usernameSignUps.uncheck();
+          await waitForText(page.locator('#settings-dirty'), '1 unsaved change');
+          // Hold the request to see the form while it is in flight: Save is disabled.
+          /** @type {() => void} */
+          let release = () => {};
+          const held = new Promise((resolve) => (release = () => resolve(undefined)));
+          await page.route('**/dashboard/backend/v1/live_settings', async (route) => {
+            if (route.request().method() === 'PATCH') await held;
+            await route.continue();
+          });
+          const saved = page.waitForResponse((r) => r.url().endsWith('/dashboard/backend/v1/live_settings') && r.request().method() === 'PATCH');
+          await button(page, 'Save changes').click();
+          await until(async () => button(page, 'Save changes').isDisabled(), 'Save disabled while saving');
+          assert.equal(await page.locator('#settings-form').getAttribute('aria-busy'), 'true');
+          release();
+          const patch = await saved;
+          await page.unroute('**/dashboard/backend/v1/live_settings');
+          assert.equal(patches, 1);
+          assert.deepEqual(patch.request().postDataJSON(), { 'auth.sign_up_with_username': false });
+          await waitForText(statusText(page), 'Saved 1 setting: Sign-up with a username off');
+          assert.equal(await button(page, 'Save changes').isEnabled(), true);
+          assert.equal(await usernameSignUps.isChecked(), false);
+          assert.equal(await page.locator('#settings-dirty').textContent(), '');
+          const refused = await usernameSignUp(unique('visitor'));
+          assert.deepEqual(refused, { status: 422, code: 'strategy_not_enabled' });
+
+          // One passkey per user: the end user's second one is refused.
+          await maxPasskeys.fill('1');
+          await button(page, 'Save changes').click();
+          await waitForText(statusText(page), 'Saved 1 setting: Most passkeys per user 1');
+          await openDemo(user, server.url);
+          await user.getByText(`Signed in as ${username}`).waitFor();
+          await button(user, 'Create a passkey').click();
+          await waitForText(alertText(user), 'passkey_quota_exceeded');
+          assert.equal(await user.locator('#passkeys li').count(), 1);
+
+          // Two: accepted (from a new authenticator, as the first one holds a passkey of this user).
+          await maxPasskeys.fill('2');
+          await button(page, 'Save changes').click();
+          await waitForText(statusText(page), 'Saved 1 setting: Most passkeys per user 2');
+          await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+          await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR });
+          await createPasskey(user);
+          assert.equal(await user.locator('#passkeys li').count(), 2);
+          assert.equal(await alertText(user).isVisible(), false);
+
+          // The audit log has the three changes, newest first, each by this operator.
+          await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+          await heading(page, 'Audit log').waitFor();
+          await filterAudit(page, { 'Event type': 'instance.settings_changed' });
+          const changes = await auditTable(
+            page,
+            (rows) => rows.length >= 3 && rows.every((r) => r.type === 'instance.settings_changed'),
+            'the settings changes',
+          );
+          assert.match(changes[0].details, /^webauthn\.max_passkeys_per_user: 1 → 2$/);
+          assert.match(changes[1].details, /^webauthn\.max_passkeys_per_user: \d+ → 1$/);
+          assert.match(changes[2].details, /^auth\.sign_up_with_username: true → false$/);
+          for (const row of changes.slice(0, 3)) assert.equal(row.actor, opId);
+          assert.equal(await page.locator('#audit-rows tr').first().locator('td.actor a').getAttribute('href'), `#/users/${opId}`);
+
+          // Filtered by this operator as actor too: exactly these three.
+          await filterAudit(page, { 'Actor (operator)': opId });
+          const mine = await auditTable(page, (rows) => rows.length === 3 && rows.every((r) => r.actor === opId), 'the operator\'s changes');
+          assert.deepEqual(mine.map((r) => r.id), changes.slice(0, 3).map((r) => r.id));
+          assert.match(new URL(page.url()).hash, /type=instance\.settings_changed/);
+          assert.match(new URL(page.url()).hash, new RegExp(`actor=${opId}`));
+
+          // Back as they were, through the form: sign-ups with a username work again.
+          await openSettings(page);
+          await usernameSignUps.check();
+          await maxPasskeys.fill(String(initial['webauthn.max_passkeys_per_user']));
+          await button(page, 'Save changes').click();
+          await waitForText(statusText(page), 'Saved 2 settings');
+          const allowed = await usernameSignUp(unique('visitor'));
+          assert.deepEqual(allowed, { status: 200, code: null });
+          assert.equal(await alertText(page).isVisible(), false);
+          assertNoCspViolation(lines);
+        } finally {
+          // Whatever happened, leave the (possibly shared) database's settings as found.
+          await patchSettings(page, initial);
+        }
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a setting pinned by the configuration shows disabled, and the server’s refusals show next to the form', async (t) => {
+    const pinnedServer = await startServer({ env: { LATCHKEY_LIVE_SETTINGS__PINNED: JSON.stringify(['auth.passkey']) } });
+    try {
+      await withPage(browser, t, async ({ page, console: lines }) => {
+        await enrolOperator(page, unique('op'), pinnedServer);
+        await openSettings(page);
+
+        const passkeys = page.getByLabel('Passkeys enabled', { exact: true });
+        assert.equal(await passkeys.isChecked(), true);
+        assert.equal(await passkeys.isDisabled(), true);
+        const row = page.locator('#settings-fields .setting[data-setting="auth.passkey"]');
+        await waitForText(row, "Pinned by the server's configuration");
+        assert.match((await passkeys.getAttribute('aria-describedby')) ?? '', /setting-auth-passkey-pinned/);
+        // Only that one.
+        assert.equal(await page.getByText("Pinned by the server's configuration").count(), 1);
+        assert.equal(await page.getByLabel('Sign-up with a username', { exact: true }).isDisabled(), false);
+
+        // The API refuses the pinned setting whatever the page does.
+        const pinned = await patchSettings(page, { 'auth.passkey': false });
+        assert.deepEqual({ status: pinned.status, code: pinned.code }, { status: 422, code: 'setting_pinned' });
+
+        // A value the form would not send (its bounds removed) gets the server's words next to the form.
+        const maxPasskeys = page.getByLabel('Most passkeys per user', { exact: true });
+        const before = await maxPasskeys.inputValue();
+        await maxPasskeys.evaluate((input) => input.removeAttribute('min'));
+        await maxPasskeys.fill('0');
+        await button(page, 'Save changes').click();
+        const error = page.locator('#settings-error');
+        await waitForText(error, 'form_param_value_invalid');
+        assert.match((await error.textContent()) ?? '', /webauthn\.max_passkeys_per_user/);
+        assert.equal(await error.getAttribute('role'), 'alert');
+        assert.equal(await maxPasskeys.getAttribute('aria-invalid'), 'true');
+        // The edit stays for the operator to fix; nothing changed on the server.
+        assert.equal(await maxPasskeys.inputValue(), '0');
+        assert.equal(await button(page, 'Save changes').isEnabled(), true);
+        await page.reload();
+        await heading(page, 'Settings').waitFor();
+        await page.locator('#settings-form:not([aria-busy])').waitFor();
+        assert.equal(await maxPasskeys.inputValue(), before);
+        assert.equal(await page.getByLabel('Passkeys enabled', { exact: true }).isDisabled(), true);
+        assert.equal(await error.isVisible(), false);
+        assertNoCspViolation(lines);
+      });
+    } finally {
+      await pinnedServer.stop();
+    }
+  });
+
+  test('the audit log filters by user, type and time, and exports what it shows as NDJSON and CSV', async (t) => {
+    await withPage(browser, t, async ({ page, console: lines }) => {
+      const opName = unique('op');
+      await enrolOperator(page, opName);
+      const opId = await userIdOf(page, opName);
+
+      await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+      await heading(page, 'Audit log').waitFor();
+      await filterAudit(page, { 'User ID': opId });
+      const own = await auditTable(page, (rows) => rows.length >= 2 && rows.every((r) => r.user === opId), 'the operator\'s events');
+      assert.ok(own.some((r) => r.type === 'passkey.created'));
+      assert.ok(own.some((r) => r.type === 'operator.enrolled'));
+      await filterAudit(page, { 'Event type': 'passkey.created' });
+      const created = await auditTable(
+        page,
+        (rows) => rows.length >= 1 && rows.every((r) => r.user === opId && r.type === 'passkey.created'),
+        'the operator\'s passkey.created',
+      );
+      await waitForText(page.locator('#audit-summary'), `${created.length} ${created.length === 1 ? 'event matches' : 'events match'} these filters`);
+
+      // The export links carry the filters and download with the dashboard's cookie.
+      const ndjson = page.getByRole('link', { name: 'NDJSON', exact: true });
+      const csv = page.getByRole('link', { name: 'CSV', exact: true });
+      assert.notEqual(await ndjson.getAttribute('download'), null);
+      assert.notEqual(await csv.getAttribute('download'), null);
+      const href = new URL((await ndjson.getAttribute('href')) ?? '', server.url);
+      assert.equal(href.pathname, '/dashboard/backend/v1/audit_events/export');
+      assert.equal(href.searchParams.get('format'), 'ndjson');
+      assert.equal(href.searchParams.get('user_id'), opId);
+      assert.equal(href.searchParams.get('type'), 'passkey.created');
+
+      const exported = await page.evaluate(async () => {
+        /** @param {string} id */
+        const get = async (id) => {
+          const link = /** @type {HTMLAnchorElement} */ (document.getElementById(id));
+          const res = await fetch(link.href);
+          return {
+            status: res.status,
+            type: res.headers.get('content-type'),
+            disposition: res.headers.get('content-disposition'),
+            body: await res.text(),
+          };
+        };
+        return { ndjson: await get('audit-export-ndjson'), csv: await get('audit-export-csv') };
+      });
+      assert.equal(exported.ndjson.status, 200);
+      assert.match(exported.ndjson.type ?? '', /^application\/x-ndjson/);
+      assert.match(exported.ndjson.disposition ?? '', /^attachment/);
+      const events = exported.ndjson.body
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line));
+      assert.deepEqual(events.map((e) => e.id), created.map((r) => r.id));
+      for (const event of events) {
+        assert.equal(event.object, 'audit_event');
+        assert.equal(event.type, 'passkey.created');
+        assert.equal(event.user_id, opId);
+        assert.ok('actor' in event);
+      }
+      assert.equal(exported.csv.status, 200);
+      assert.match(exported.csv.type ?? '', /^text\/csv/);
+      const csvLines = exported.csv.body.split('\r\n').filter((line) => line !== '');
+      assert.match(csvLines[0], /^id,type,created_at,user_id,actor,/);
+      assert.equal(csvLines.length, events.length + 1);
+
+      // Time filters: nothing of this operator's before an hour ago; all of it since.
+      await filterAudit(page, { 'Event type': '', To: await localTime(page, -3_600_000) });
+      await page.getByText('No events match these filters.').waitFor();
+      assert.equal(await page.locator('#audit-rows tr').count(), 0);
+      const untilMs = Number(new URL((await ndjson.getAttribute('href')) ?? '', server.url).searchParams.get('until'));
+      assert.ok(untilMs > Date.now() - 3_700_000 && untilMs < Date.now() - 3_400_000, String(untilMs));
+      await filterAudit(page, { To: '', From: await localTime(page, -3_600_000) });
+      await auditTable(page, (rows) => rows.length === own.length && rows.every((r) => r.user === opId), 'the operator\'s events since an hour ago');
+      // "From" after "To" is refused in the form.
+      await filterAudit(page, { From: await localTime(page, 0), To: await localTime(page, -3_600_000) });
+      await waitForText(page.locator('#audit-filter-error'), '“From” must come before “To”');
+
+      // Clear filters: every event again.
+      await page.getByRole('button', { name: 'Clear filters', exact: true }).click();
+      await until(async () => new URL(page.url()).hash === '#/audit', 'the unfiltered route');
+      assert.equal(await page.getByLabel('User ID', { exact: true }).inputValue(), '');
+      assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), '');
+      await waitForText(page.locator('#audit-summary'), /events? in all/);
       assertNoCspViolation(lines);
     });
   });
