@@ -17,7 +17,9 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-const latchkey = new Latchkey({ frontendApi: `${location.origin}/dashboard` });
+// The operator's session tokens stay out of the `__session` cookie, which an
+// application on this origin reads its end users' tokens from.
+const latchkey = new Latchkey({ frontendApi: `${location.origin}/dashboard`, sessionCookie: false });
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -224,6 +226,28 @@ function backendUrl(path, query = {}) {
  * @returns {Promise<any>}
  */
 async function backend(method, path, query = {}, body = undefined) {
+  try {
+    return await backendOnce(method, path, query, body);
+  } catch (error) {
+    // A change more than ten minutes after the operator last proved their passkey:
+    // ask for it again (a step-up), then retry once.
+    if (!(error instanceof BackendError) || error.code !== 'session_reverification_required' || !latchkey.session) {
+      throw error;
+    }
+    showStatus('Confirm it is you with your passkey to continue.');
+    await latchkey.session.verifyWithPasskey();
+    return backendOnce(method, path, query, body);
+  }
+}
+
+/**
+ * One call of the Backend API below /dashboard/backend/v1.
+ * @param {string} method
+ * @param {string} path
+ * @param {Record<string, string | number | undefined | null>} [query]
+ * @param {unknown} [body]
+ */
+async function backendOnce(method, path, query = {}, body = undefined) {
   const url = backendUrl(path, query);
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };

@@ -154,6 +154,7 @@ impl Error {
             | Error::IdentifierExists(p)
             | Error::IdentifierNotFound(p)
             | Error::IdentifierNotVerified(p)
+            | Error::SettingPinned(p)
             | Error::FormParamFormatInvalid { param: p, .. }
             | Error::FormParamValueInvalid { param: p, .. } => Some(p),
             Error::CodeIncorrect => Some("code"),

@@ -349,8 +349,13 @@ pub trait SettingStore: Send + Sync {
     async fn insert_setting(&self, key: &str, value: &str) -> Result<bool>;
     /// Every value whose name starts with `prefix`, by name.
     async fn list_settings(&self, prefix: &str) -> Result<Vec<(String, String)>>;
-    /// Stores each (name, value), replacing what was there, with its audit event.
-    async fn put_settings(&self, values: &[(String, String)], event: &AuditEvent) -> Result<()>;
+    /// Stores each (name, value), replacing what was there (deleting it for `None`),
+    /// with its audit event.
+    async fn put_settings(
+        &self,
+        values: &[(String, Option<String>)],
+        event: &AuditEvent,
+    ) -> Result<()>;
 }
 
 /// The audit log.

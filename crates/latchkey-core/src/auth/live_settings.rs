@@ -1,6 +1,7 @@
-//! Live settings: what operators change while the instance runs. Each changed setting is
-//! a row of the `settings` table; every replica reads them back every few seconds and
-//! applies them, so a change reaches the whole fleet without a restart.
+//! Live settings: what operators change while the instance runs. Each setting whose value
+//! differs from the configuration's is a row of the `settings` table; every replica reads
+//! them back every few seconds and applies them, so a change reaches the whole fleet
+//! without a restart.
 
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -82,7 +83,10 @@ impl Auth {
             let after = setting.get(&next);
             if before != after {
                 diff.insert(name.clone(), json!({ "before": before, "after": after }));
-                rows.push((format!("{PREFIX}{name}"), after));
+                // The configuration's own value is not kept: the setting follows the
+                // configuration again.
+                let stored = (after != setting.get(&self.configured)).then_some(after);
+                rows.push((format!("{PREFIX}{name}"), stored));
             }
         }
         if !rows.is_empty() {

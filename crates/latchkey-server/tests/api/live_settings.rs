@@ -5,7 +5,7 @@ use latchkey_testkit::{SoftAuthenticator, TestApp};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::secret_key_api;
+use crate::{row_count, secret_key_api};
 
 /// The value of live setting `name` in a `live_settings` answer.
 fn value<'a>(settings: &'a Value, name: &str) -> &'a Value {
@@ -91,6 +91,17 @@ async fn a_changed_setting_applies_at_once_and_is_audited_with_before_and_after(
         environment.ok()["user_settings"]["attributes"]["passkey"]["enabled"],
         false
     );
+    // Set back to the configuration's values, the settings follow the configuration
+    // again: nothing of them stays stored.
+    let stored = "settings WHERE name LIKE 'live.%'";
+    assert_eq!(row_count(&app.config.database.url, stored).await, 2);
+    change(
+        &app,
+        json!({ "auth.passkey": true, "webauthn.max_passkeys_per_user": 10 }),
+    )
+    .await
+    .ok();
+    assert_eq!(row_count(&app.config.database.url, stored).await, 0);
 }
 
 #[tokio::test]
@@ -105,12 +116,13 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
         .filter_map(|s| s["name"].as_str())
         .collect();
     assert_eq!(pinned, ["auth.passkey"]);
-    change(
+    let pinned_change = change(
         &app,
         json!({ "auth.passkey": false, "sessions.token_ttl_secs": 30 }),
     )
-    .await
-    .assert_error(422, "setting_pinned");
+    .await;
+    pinned_change.assert_error(422, "setting_pinned");
+    assert_eq!(pinned_change.param(), "auth.passkey");
     for bad in [
         json!({ "webauthn.max_passkeys_per_user": 0 }),
         json!({ "webauthn.max_passkeys_per_user": "many" }),

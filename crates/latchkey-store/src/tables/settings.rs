@@ -44,15 +44,27 @@ impl SettingStore for SqlStore {
             .collect()
     }
 
-    async fn put_settings(&self, values: &[(String, String)], event: &AuditEvent) -> Result<()> {
+    async fn put_settings(
+        &self,
+        values: &[(String, Option<String>)],
+        event: &AuditEvent,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         for (name, value) in values {
-            tx.execute(
-                "INSERT INTO settings (name, value) VALUES ($1, $2) \
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                args![name, value],
-            )
-            .await?;
+            match value {
+                Some(value) => {
+                    tx.execute(
+                        "INSERT INTO settings (name, value) VALUES ($1, $2) \
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        args![name, value],
+                    )
+                    .await?
+                }
+                None => {
+                    tx.execute("DELETE FROM settings WHERE name = $1", args![name])
+                        .await?
+                }
+            };
         }
         audit_events::insert_one(&mut tx, event).await?;
         Ok(tx.commit().await?)
