@@ -1171,7 +1171,12 @@ async function renderUser(id, seq, moved, focus) {
       const provider = passkey.provider?.name && passkey.provider.name !== label ? passkey.provider.name : null;
       const transports = Array.isArray(passkey.transports) ? passkey.transports : [];
       tr.append(
-        td(el('span', 'strong', label), provider ? el('span', 'sub muted', provider) : null, el('span', 'sub muted mono', passkey.id)),
+        td(
+          passkey.provider ? providerIcon(passkey.provider.icon_light) : null,
+          el('span', 'strong', label),
+          provider ? el('span', 'sub muted', provider) : null,
+          el('span', 'sub muted mono', passkey.id),
+        ),
         td(time(passkey.created_at)),
         td(time(passkey.last_used_at)),
         td(passkey.backed_up ? 'Yes' : 'No'),
