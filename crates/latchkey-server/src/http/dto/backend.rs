@@ -89,7 +89,6 @@ pub struct LiveSettingItem {
     /// Its configuration key, e.g. `auth.passkey`.
     name: &'static str,
     /// A boolean, a number or a string, as the configuration key takes.
-    #[schema(value_type = Object)]
     value: Value,
     /// Whether the configuration pins it, so that it cannot be changed here.
     pinned: bool,
