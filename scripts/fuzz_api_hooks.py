@@ -7,11 +7,14 @@
   and as the `__client` cookie with the server's own `Origin` (the CSRF rule for cookies).
 - A generated `_latchkey_session_id` or `_clerk_session_id` (random text: 401, as
   documented) is replaced on most cases by the client's session id, so that `/v1/me...`
-  calls are tested past it too; ids that a link supplied (`sess_...`) are kept.
+  calls are tested past it too; ids that a link supplied (`sess_...`) are kept. A
+  quarter of the calls to a session's own routes (`/v1/client/sessions/{id}/...`) name
+  the client's session, for the same reason.
 - When a Frontend call answers 401 (the fuzzer may have ended or revoked the client's
-  sessions, deleted its user, ...), the client is checked with `GET /v1/me`; if it is no
-  longer signed in, a fresh one is signed up, and cases generated earlier that still carry
-  the old token or session id get the new ones just before they are sent.
+  sessions, deleted or banned its user, ...), the client is checked with `GET /v1/me`; if
+  it is no longer signed in, a fresh one is signed up (with sign-ups by username turned
+  back on, should the fuzzer have turned them off), and cases generated earlier that
+  still carry the old token or session id get the new ones just before they are sent.
 
 Configured by the environment: LATCHKEY_FUZZ_URL (the server's public URL) and
 LATCHKEY_FUZZ_SECRET_KEY (a Backend API secret key of that server).
@@ -67,6 +70,14 @@ class SignedInClient:
                 self._session_id = None
 
     def _sign_up(self) -> tuple[str, str]:
+        # The fuzzer may have turned sign-ups with a username off (a live setting): on
+        # again, as the server started.
+        requests.patch(
+            f"{BASE_URL}/backend/v1/live_settings",
+            json={"auth.sign_up_with_username": True},
+            headers={"Authorization": f"Bearer {SECRET_KEY}"},
+            timeout=10,
+        ).raise_for_status()
         response = requests.post(
             f"{BASE_URL}/v1/client/sign_ups?_is_native=1",
             data={"username": f"fuzz_{uuid.uuid4().hex[:16]}"},
@@ -81,6 +92,8 @@ class SignedInClient:
 CLIENT = SignedInClient()
 # The query parameters that name the session to act as: ours and the vendor SDK's.
 SESSION_PARAMS = ("_latchkey_session_id", "_clerk_session_id")
+# The routes of one of the client's sessions.
+SESSION_PATH = "/v1/client/sessions/{id}"
 _counter = itertools.count()
 _counter_lock = threading.Lock()
 
@@ -122,6 +135,10 @@ class LatchkeyAuth:
             if query and name in query and n % 4 != 0:
                 if not str(query[name]).startswith("sess_"):
                     query[name] = session_id
+        # A session's own routes (touch, tokens, end, ...) get the client's session on
+        # some cases, so that they are tested past the lookup of the session too.
+        if context.operation.path.startswith(SESSION_PATH) and case.path_parameters and n % 4 == 2:
+            case.path_parameters["id"] = session_id
 
 
 def _client_token(case) -> str | None:
