@@ -8,7 +8,7 @@
 - A generated `_latchkey_session_id` or `_clerk_session_id` (random text: 401, as
   documented) is replaced on most cases by the client's session id, so that `/v1/me...`
   calls are tested past it too; ids that a link supplied (`sess_...`) are kept. A
-  quarter of the calls to a session's own routes (`/v1/client/sessions/{id}/...`) name
+  half of the calls to a session's own routes (`/v1/client/sessions/{id}/...`) name
   the client's session, for the same reason.
 - When a Frontend call answers 401 (the fuzzer may have ended or revoked the client's
   sessions, deleted or banned its user, ...), the client is checked with `GET /v1/me`; if
@@ -137,7 +137,7 @@ class LatchkeyAuth:
                     query[name] = session_id
         # A session's own routes (touch, tokens, end, ...) get the client's session on
         # some cases, so that they are tested past the lookup of the session too.
-        if context.operation.path.startswith(SESSION_PATH) and case.path_parameters and n % 4 == 2:
+        if context.operation.path.startswith(SESSION_PATH) and case.path_parameters and n % 2 == 0:
             case.path_parameters["id"] = session_id
 
 
