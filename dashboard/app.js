@@ -609,7 +609,8 @@ async function createOperatorPasskey() {
 // ----- routing -----
 
 /**
- * The route in the address: `#/overview` (the default), `#/users?query=&offset=`,
+ * The route in the address: `#/overview` (the default), `#/users?query=&after=&from=`
+ * (the page after user `after`, its first user the `from`-th),
  * `#/users/<id>`, `#/audit?user_id=&type=&actor=&since=&until=&offset=` or `#/settings`.
  * @returns {{ name: 'overview' | 'users' | 'user' | 'audit' | 'settings', id: string, params: URLSearchParams }}
  */
@@ -999,7 +1000,8 @@ function userBadges(user) {
  */
 async function renderUsers(params, seq, moved, focus) {
   const query = params.get('query') ?? '';
-  const offset = offsetOf(params.get('offset'));
+  const after = params.get('after') ?? '';
+  const offset = after ? offsetOf(params.get('from')) : 0;
   if (moved) ui.usersQuery.value = query;
   ui.usersClear.hidden = !query;
   show('users', { focus });
@@ -1007,7 +1009,8 @@ async function renderUsers(params, seq, moved, focus) {
   /** @type {any} */
   let page;
   try {
-    page = await backend('GET', '/users', { query, limit: USERS_PER_PAGE, offset });
+    const cursor = after ? { starting_after: after } : {};
+    page = await backend('GET', '/users', { query, limit: USERS_PER_PAGE, ...cursor });
   } catch (error) {
     if (seq === routeSeq) await fail(error);
     return;
@@ -1036,27 +1039,42 @@ async function renderUsers(params, seq, moved, focus) {
   ui.usersEmpty.hidden = users.length > 0;
   ui.usersEmpty.textContent = query ? `No user's username or email starts with “${query}”.` : 'No users yet.';
   renderPager(ui.usersRange, ui.usersPrev, ui.usersNext, offset, users.length, total);
+  lastUserShown = users.at(-1)?.id ?? '';
 }
+
+/**
+ * Users pages by keyset: Next starts after the last user shown; Previous goes back to
+ * the page whose cursor Next left here (the first page when there is none).
+ * @type {{ after: string, from: number }[]}
+ */
+const earlierUserPages = [];
+let lastUserShown = '';
 
 $('users-search').addEventListener('submit', (event) => {
   event.preventDefault();
+  earlierUserPages.length = 0;
   navigate(hashFor('users', { query: ui.usersQuery.value.trim() }));
 });
 
 ui.usersClear.addEventListener('click', () => {
   ui.usersQuery.value = '';
+  earlierUserPages.length = 0;
   navigate(hashFor('users'));
   ui.usersQuery.focus();
 });
 
-/** @param {number} delta */
-function pageUsers(delta) {
+ui.usersPrev.addEventListener('click', () => {
   const { params } = parseRoute();
-  const offset = Math.max(0, offsetOf(params.get('offset')) + delta);
-  navigate(hashFor('users', { query: params.get('query') ?? '', offset }));
-}
-ui.usersPrev.addEventListener('click', () => pageUsers(-USERS_PER_PAGE));
-ui.usersNext.addEventListener('click', () => pageUsers(USERS_PER_PAGE));
+  const earlier = earlierUserPages.pop();
+  const page = earlier?.after ? { after: earlier.after, from: earlier.from } : {};
+  navigate(hashFor('users', { query: params.get('query') ?? '', ...page }));
+});
+ui.usersNext.addEventListener('click', () => {
+  const { params } = parseRoute();
+  const from = params.get('after') ? offsetOf(params.get('from')) : 0;
+  earlierUserPages.push({ after: params.get('after') ?? '', from });
+  navigate(hashFor('users', { query: params.get('query') ?? '', after: lastUserShown, from: from + USERS_PER_PAGE }));
+});
 
 // ----- one user -----
 

@@ -420,6 +420,64 @@ describe('dashboard', () => {
     }
   });
 
+  test('the users list pages forward and back by keyset through a search', async (t) => {
+    await withPage(browser, t, async ({ page, console: lines }) => {
+      await enrolOperator(page, unique('op'));
+      const prefix = unique('pager');
+      // 45 users, created one after another: newest first, they are 44 down to 0.
+      await page.evaluate(async (prefix) => {
+        for (let n = 0; n < 45; n += 1) {
+          const res = await fetch('/dashboard/backend/v1/users', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: `${prefix}${String(n).padStart(2, '0')}` }),
+          });
+          if (!res.ok) throw new Error(`user ${n}: ${res.status} ${await res.text()}`);
+        }
+      }, prefix);
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await heading(page, 'Users').waitFor();
+      await page.getByLabel('Search by username or email').fill(prefix);
+      await page.getByLabel('Search by username or email').press('Enter');
+      const range = page.locator('#users-range');
+      const prev = button(page, 'Previous');
+      const next = button(page, 'Next');
+      /** The usernames shown, top to bottom. */
+      const shown = () => page.locator('#users-rows tr td:first-child a').allTextContents();
+      const numbers = (/** @type {number} */ from, /** @type {number} */ to) =>
+        Array.from({ length: from - to + 1 }, (_, i) => `${prefix}${String(from - i).padStart(2, '0')}`);
+
+      await waitForText(range, '1–20 of 45');
+      assert.deepEqual(await shown(), numbers(44, 25));
+      assert.equal(await prev.isDisabled(), true);
+      await next.click();
+      await waitForText(range, '21–40 of 45');
+      assert.deepEqual(await shown(), numbers(24, 5));
+      // The page is named by the last user before it, not by an offset.
+      const second = new URL(page.url()).hash;
+      assert.match(second, /after=user_/);
+      assert.doesNotMatch(second, /offset=/);
+      await next.click();
+      await waitForText(range, '41–45 of 45');
+      assert.deepEqual(await shown(), numbers(4, 0));
+      assert.equal(await next.isDisabled(), true);
+      await prev.click();
+      await waitForText(range, '21–40 of 45');
+      assert.deepEqual(await shown(), numbers(24, 5));
+      assert.equal(new URL(page.url()).hash, second);
+      // A reload shows the same page.
+      await page.reload();
+      await waitForText(range, '21–40 of 45');
+      assert.deepEqual(await shown(), numbers(24, 5));
+      await prev.click();
+      await waitForText(range, '1–20 of 45');
+      assert.deepEqual(await shown(), numbers(44, 25));
+      assert.equal(await alertText(page).isVisible(), false);
+      assertNoCspViolation(lines);
+    });
+  });
+
   test('revoke a session, delete a passkey and delete a user through the dialog', async (t) => {
     const { context, page: user } = await endUserBrowser();
     try {

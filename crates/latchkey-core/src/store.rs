@@ -110,6 +110,16 @@ pub struct Page {
     pub offset: i64,
 }
 
+/// Which users a list shows, newest first: those `query` matches (everyone without one),
+/// after the user `starting_after` (from the start without one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserFilter<'a> {
+    /// The start of a username or email address, a user id or a passkey id.
+    pub query: Option<&'a str>,
+    /// The id of the last user of the previous page.
+    pub starting_after: Option<&'a str>,
+}
+
 /// Declares `Store` as every narrow store listed, implemented by whatever implements them all.
 macro_rules! store_of {
     ($($narrow:ident),+) => {
@@ -160,9 +170,11 @@ pub trait UserStore: Send + Sync {
     async fn find_user(&self, id: &str) -> Result<Option<User>>;
     /// The user with this username or email address (both stored lower-case).
     async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>>;
-    /// Users whose username or email starts with `query`, or whose id or one of whose
-    /// passkeys' id is `query`, newest first, and their count.
-    async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)>;
+    /// Users whose username or email starts with `filter.query`, or whose id or one of
+    /// whose passkeys' id it is, newest first from after `filter.starting_after`, and how
+    /// many the query matches; a `starting_after` naming no user is
+    /// `FormParamValueInvalid`.
+    async fn list_users(&self, filter: UserFilter<'_>, page: Page) -> Result<(Vec<User>, i64)>;
     /// Deletes the user with its passkeys and sessions, remembering the sessions' ids as
     /// removed for their clients; returns whether it existed.
     async fn delete_user(&self, id: &str, now: i64, event: &AuditEvent) -> Result<bool>;

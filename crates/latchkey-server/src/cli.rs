@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::auth_keys;
 use latchkey_core::model::MailStatus;
-use latchkey_core::store::Page;
+use latchkey_core::store::{Page, UserFilter};
 use latchkey_core::{Clock, RequestContext, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -273,7 +273,13 @@ async fn users(config: &Config, command: UsersCommand) -> Result<(), StartError>
     match command {
         UsersCommand::List { query, limit } => {
             let (users, total) = auth
-                .list_users(query.as_deref(), Page { limit, offset: 0 })
+                .list_users(
+                    UserFilter {
+                        query: query.as_deref(),
+                        starting_after: None,
+                    },
+                    Page { limit, offset: 0 },
+                )
                 .await?;
             for user in users {
                 println!(

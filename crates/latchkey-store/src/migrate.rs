@@ -60,6 +60,12 @@ fn applied_sqlite(conn: &Connection) -> Result<Vec<(i64, Vec<u8>)>, DbError> {
         .map_err(sqlite::error)
 }
 
+/// A migration as SQLite spells it: PostgreSQL's byte-order collation `"C"` is SQLite's
+/// `BINARY`. The checksum stays that of the shared text.
+fn sqlite_spelling(sql: &str) -> String {
+    sql.replace("COLLATE \"C\"", "COLLATE BINARY")
+}
+
 /// Applies the migrations not in `applied`, recording them as sqlx does; refuses an
 /// applied migration whose checksum differs from ours.
 fn apply_sqlite(conn: &Connection, applied: &[(i64, Vec<u8>)]) -> Result<(), DbError> {
@@ -75,7 +81,8 @@ fn apply_sqlite(conn: &Connection, applied: &[(i64, Vec<u8>)]) -> Result<(), DbE
             None => {
                 let started = std::time::Instant::now();
                 let tx = conn.unchecked_transaction().map_err(sqlite::error)?;
-                tx.execute_batch(&migration.sql).map_err(sqlite::error)?;
+                tx.execute_batch(&sqlite_spelling(&migration.sql))
+                    .map_err(sqlite::error)?;
                 tx.execute(
                     "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
                      VALUES (?1, ?2, TRUE, ?3, ?4)",

@@ -6,7 +6,7 @@ use latchkey_core::model::*;
 use latchkey_core::store::{
     AuditFilter, AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, PasskeyUse,
     SessionStore, SettingStore, SignInCompletion, SignInStore, SignUpCompletion, SignUpStore,
-    UserStore, VerificationStore,
+    UserFilter, UserStore, VerificationStore,
 };
 use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
@@ -256,39 +256,201 @@ async fn clients_users_and_sessions_round_trip() {
             "{url}: only live sessions"
         );
         let (all, total) = store
-            .list_sessions(
-                Some(&u.id),
-                Some("ended"),
-                Page {
-                    limit: 10,
-                    offset: 0,
-                },
-            )
+            .list_sessions(Some(&u.id), Some("ended"), PAGE)
             .await
             .expect("list");
         assert_eq!((all.len(), total), (1, 1));
-        let (users, total) = store
+        let (users, total) = store.list_users(search("A"), PAGE).await.expect("users");
+        assert_eq!((users.len(), total), (1, 1), "{url}: a prefix in any case");
+        let (_, none) = store.list_users(search("%"), PAGE).await.expect("users");
+        assert_eq!(none, 0, "{url}: a wildcard is a plain character");
+    }
+}
+
+/// The first page of a list.
+const PAGE: Page = Page {
+    limit: 10,
+    offset: 0,
+};
+
+/// The users `query` matches, from the newest.
+fn search(query: &str) -> UserFilter<'_> {
+    UserFilter {
+        query: Some(query),
+        starting_after: None,
+    }
+}
+
+/// Adds `n` users straight through SQL, as fast as the database takes them: user `i` is
+/// `user_fill{i:07}` (its handle 16 bytes in base64url), named `{letter}{i:07}` (letters in turn) with the address
+/// `mail{i:07}@example.com`, created at `i / 4` ms after a fixed time (so that four share
+/// each millisecond); then gathers the statistics a long-running database has.
+async fn fill_users(url: &str, n: i64) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let conn = rusqlite::Connection::open(path).expect("open");
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("timeout");
+        conn.execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO users (id, user_handle, username, email_address, created_at, updated_at) \
+             SELECT printf('user_fill%07d', i), printf('fill%07dAAAAAAAAAAA', i), \
+             substr('abcdefghijklmnopqrstuvwxyz', i % 26 + 1, 1) || printf('%07d', i), \
+             printf('mail%07d@example.com', i), 1700000000000 + i / 4, 1700000000000 FROM n; \
+             ANALYZE;"
+        ))
+        .expect("fill");
+    } else {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+        for statement in [
+            format!(
+                "INSERT INTO users (id, user_handle, username, email_address, created_at, updated_at) \
+                 SELECT 'user_fill' || lpad(i::text, 7, '0'), 'fill' || lpad(i::text, 7, '0') || 'AAAAAAAAAAA', \
+                 substr('abcdefghijklmnopqrstuvwxyz', i % 26 + 1, 1) || lpad(i::text, 7, '0'), \
+                 'mail' || lpad(i::text, 7, '0') || '@example.com', 1700000000000 + i / 4, \
+                 1700000000000 FROM generate_series(1, {n}) AS i"
+            ),
+            "ANALYZE".to_owned(),
+        ] {
+            sqlx::query(&statement)
+                .execute(&mut conn)
+                .await
+                .expect("fill");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_million_users_are_paged_and_searched_through_indexes() {
+    const USERS: i64 = 1_000_000;
+    for (url, store) in stores().await {
+        let (_, ada, _) = signed_up(&store, "ada").await;
+        let key = passkey(&ada.id, b"million");
+        let (v, c) = ceremony(&key.id, now() + 60_000);
+        store.insert_passkey(&key, &v, &c).await.expect("passkey");
+        fill_users(&url, USERS).await;
+        let lists = [
+            ("everyone", UserFilter::default()),
+            (
+                "everyone after a user",
+                UserFilter {
+                    query: None,
+                    starting_after: Some("user_fill0500000"),
+                },
+            ),
+            ("a rare prefix", search("q00004")),
+            ("a prefix of every address", search("mail")),
+            ("an id", search("user_fill0000007")),
+            ("a passkey id", search(&key.id)),
+        ];
+        for (what, filter) in lists {
+            let plan = store.user_list_plan(filter, PAGE).await.expect("plan");
+            let text = plan.join("\n");
+            let full_scan = plan.iter().any(|step| {
+                step.contains("Seq Scan on users")
+                    || (step.starts_with("SCAN users") && !step.contains("USING"))
+            });
+            assert!(!full_scan, "{url}: {what} reads every user:\n{text}");
+            if what == "a rare prefix" {
+                assert!(
+                    text.contains("users_username_prefix") && text.contains("users_email_prefix"),
+                    "{url}: {what} is a range of the username and address indexes:\n{text}"
+                );
+            }
+            if filter.query.is_none() {
+                assert!(
+                    text.contains("users_newest")
+                        && !text.contains("Sort")
+                        && !text.contains("B-TREE"),
+                    "{url}: {what} walks the index in order:\n{text}"
+                );
+            }
+        }
+
+        let (newest, total) = store
             .list_users(
-                Some("a"),
+                UserFilter::default(),
                 Page {
-                    limit: 10,
+                    limit: 3,
                     offset: 0,
                 },
             )
             .await
-            .expect("users");
-        assert_eq!((users.len(), total), (1, 1));
-        let (_, none) = store
+            .expect("page");
+        assert_eq!(total, USERS + 1);
+        let ids: Vec<&str> = newest.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [ada.id.as_str(), "user_fill1000000", "user_fill0999999"],
+            "{url}"
+        );
+        let after = |id| UserFilter {
+            query: None,
+            starting_after: Some(id),
+        };
+        let (next, _) = store
             .list_users(
-                Some("%"),
+                after("user_fill0999999"),
                 Page {
-                    limit: 10,
+                    limit: 5,
                     offset: 0,
                 },
             )
             .await
-            .expect("users");
-        assert_eq!(none, 0, "{url}: LIKE wildcards are escaped");
+            .expect("page");
+        let ids: Vec<&str> = next.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "user_fill0999998",
+                "user_fill0999997",
+                "user_fill0999996",
+                "user_fill0999995",
+                "user_fill0999994"
+            ],
+            "{url}: the next page, across users created in the same millisecond"
+        );
+        let (last, _) = store
+            .list_users(after("user_fill0000002"), PAGE)
+            .await
+            .expect("page");
+        assert_eq!(last.len(), 1, "{url}: the deepest page");
+
+        let (found, total) = store
+            .list_users(search("q00004"), PAGE)
+            .await
+            .expect("search");
+        assert_eq!(total, 4, "{url}: q0000400 and three more of q00004xx");
+        assert!(found.iter().all(|u| {
+            u.username
+                .as_deref()
+                .is_some_and(|n| n.starts_with("q00004"))
+        }));
+        assert!(
+            found.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+            "{url}: newest first"
+        );
+        let (found, total) = store
+            .list_users(search(&key.id), PAGE)
+            .await
+            .expect("search");
+        assert_eq!(
+            (found[0].id.as_str(), total),
+            (ada.id.as_str(), 1),
+            "{url}: by passkey id"
+        );
+
+        let unknown = store.list_users(after("user_nobody"), PAGE).await;
+        assert!(
+            matches!(
+                unknown,
+                Err(Error::FormParamValueInvalid {
+                    param: "starting_after",
+                    ..
+                })
+            ),
+            "{url}: {unknown:?}"
+        );
     }
 }
 

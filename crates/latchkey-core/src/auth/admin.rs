@@ -5,7 +5,7 @@ use super::Auth;
 use crate::aaguid;
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, Session, User};
-use crate::store::{AuditFilter, Page};
+use crate::store::{AuditFilter, Page, UserFilter};
 
 /// The overview's window: a day.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -49,11 +49,11 @@ pub struct MinuteActivity {
 }
 
 impl Auth {
-    /// Users whose username or email address starts with `query`, or whose id or one
-    /// of whose passkeys' id it is (every user without one), newest first, and how many
-    /// match.
-    pub async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
-        self.store.list_users(query, page).await
+    /// Users whose username or email address starts with `filter.query`, or whose id
+    /// or one of whose passkeys' id it is (every user without one), newest first from
+    /// after `filter.starting_after`, and how many match.
+    pub async fn list_users(&self, filter: UserFilter<'_>, page: Page) -> Result<(Vec<User>, i64)> {
+        self.store.list_users(filter, page).await
     }
 
     /// Sessions of `user_id` (of everyone without one) whose stored status is `status`
@@ -91,7 +91,7 @@ impl Auth {
         let (_, users) = self
             .store
             .list_users(
-                None,
+                UserFilter::default(),
                 Page {
                     limit: 0,
                     offset: 0,

@@ -88,8 +88,9 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// The query parameters the API reads; a NUL character in one of them is refused by name.
-const QUERY_PARAMS: [&str; 9] = [
+const QUERY_PARAMS: [&str; 10] = [
     "query",
+    "starting_after",
     "user_id",
     "status",
     "limit",

@@ -1338,7 +1338,7 @@ async fn me_sessions_lists_the_users_active_sessions_on_every_client_only() {
 // ----- §4 Backend API -----
 
 #[tokio::test]
-async fn backend_lists_default_to_ten_and_page_with_offset() {
+async fn backend_lists_default_to_ten_and_page_with_offset_or_after_a_user() {
     let app = TestApp::spawn().await;
     let api = backend(&app);
     for n in 0..12 {
@@ -1374,6 +1374,27 @@ async fn backend_lists_default_to_ten_and_page_with_offset() {
     paged_sorted.sort();
     ids.sort();
     assert_eq!(paged_sorted, ids, "the two pages hold every user once");
+    let last_of_first = &paged[9];
+    let after = api
+        .get(&format!("/backend/v1/users?starting_after={last_of_first}"))
+        .await;
+    let after: Vec<String> = after.ok()["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(
+        after,
+        paged[10..],
+        "the page after the first one's last user"
+    );
+    assert_eq!(after.len(), 2);
+    let unknown = api
+        .get("/backend/v1/users?starting_after=user_nobody")
+        .await;
+    unknown.assert_error(422, "form_param_value_invalid");
+    assert_eq!(unknown.param(), "starting_after");
     api.get("/backend/v1/users?limit=501")
         .await
         .assert_error(422, "form_param_value_invalid");
@@ -1722,6 +1743,9 @@ async fn bad_input_never_gets_an_internal_error() {
     let reply = api.get("/backend/v1/users?query=%00").await;
     reply.assert_error(422, "form_param_format_invalid");
     assert_eq!(reply.param(), "query");
+    let reply = api.get("/backend/v1/users?starting_after=user_%00").await;
+    reply.assert_error(422, "form_param_format_invalid");
+    assert_eq!(reply.param(), "starting_after");
 }
 
 #[tokio::test]

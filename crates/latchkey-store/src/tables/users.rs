@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use latchkey_core::encoding::b64url;
 use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{AuditEvent, EmailAddress, Role, User};
-use latchkey_core::store::{Page, UserStore};
+use latchkey_core::store::{Page, UserFilter, UserStore};
 
 use crate::SqlStore;
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use crate::rows::{self, USER_COLUMNS};
 use crate::value::{Value, args, unique};
 
@@ -54,18 +54,120 @@ pub(crate) async fn record_sign_in(tx: &mut Tx, user_id: &str, at: i64) -> Resul
     Ok(())
 }
 
-/// A `LIKE` pattern matching what starts with `query`, lower-cased, its wildcards
-/// escaped with `\`.
-fn like_prefix(query: &str) -> String {
-    let escaped: String = query
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("{escaped}%")
+/// The order of every list of users, newest first, which the index `users_newest` keeps.
+const NEWEST_FIRST: &str = "ORDER BY created_at DESC, id DESC";
+
+/// The least string greater than every string that starts with `prefix` (in code point
+/// order, which is UTF-8's byte order); `None` when there is none (a prefix of U+10FFFF
+/// only, a noncharacter in no username or address).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// A list of users as SQL: the filter of the users it shows and its arguments, which the
+/// page and the count share.
+struct UserList {
+    filter: String,
+    args: Vec<Value<'static>>,
+}
+
+impl UserList {
+    /// The users `query` matches (everyone without one). Usernames and addresses are
+    /// compared in byte order (collation `"C"` on PostgreSQL, whatever the database's
+    /// own, SQLite's default `BINARY`), so that a prefix is a range of their indexes.
+    fn new(db: &Db, query: Option<&str>) -> Self {
+        let Some(query) = query.filter(|q| !q.is_empty()) else {
+            return UserList {
+                filter: "1 = 1".into(),
+                args: Vec::new(),
+            };
+        };
+        let bytes = match db {
+            Db::Sqlite(_) => "BINARY",
+            Db::Postgres(_) => "\"C\"",
+        };
+        let start = query.to_lowercase();
+        let end = prefix_end(&start).unwrap_or_else(|| start.clone());
+        UserList {
+            filter: format!(
+                "(username COLLATE {bytes} >= $1 AND username COLLATE {bytes} < $2 \
+                 OR email_address COLLATE {bytes} >= $1 AND email_address COLLATE {bytes} < $2 \
+                 OR id = $3 OR id = (SELECT user_id FROM passkeys WHERE id = $3))"
+            ),
+            args: vec![start.into(), end.into(), query.to_owned().into()],
+        }
+    }
+
+    /// The statement of a page after the user created at `created_at` with id `id`, and
+    /// its arguments.
+    fn page(&self, after: (i64, String), page: Page) -> (String, Vec<Value<'static>>) {
+        let n = self.args.len();
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {} AND (created_at, id) < (${}, ${}) \
+             {NEWEST_FIRST} LIMIT ${} OFFSET ${}",
+            self.filter,
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        );
+        let mut args = self.args.clone();
+        args.extend([
+            after.0.into(),
+            after.1.into(),
+            page.limit.into(),
+            page.offset.into(),
+        ]);
+        (sql, args)
+    }
+
+    /// The statement counting the users the filter admits.
+    fn count(&self) -> String {
+        format!("SELECT COUNT(*) AS n FROM users WHERE {}", self.filter)
+    }
+}
+
+impl SqlStore {
+    /// Where a page of users starts: after the user `starting_after` (its creation time
+    /// and id), else from the newest.
+    async fn users_after(&self, starting_after: Option<&str>) -> Result<(i64, String)> {
+        let Some(id) = starting_after else {
+            return Ok((i64::MAX, String::new()));
+        };
+        let row = self
+            .db
+            .fetch_optional("SELECT created_at FROM users WHERE id = $1", args![id])
+            .await?
+            .ok_or_else(|| Error::FormParamValueInvalid {
+                param: "starting_after",
+                reason: format!("{id} is no user's id"),
+            })?;
+        Ok((row.get("created_at")?, id.to_owned()))
+    }
+
+    /// The database's plan for the page of users `filter` and `page` ask for, one line per
+    /// step, so that a test can hold every list of users to its indexes.
+    pub async fn user_list_plan(&self, filter: UserFilter<'_>, page: Page) -> Result<Vec<String>> {
+        let list = UserList::new(&self.db, filter.query);
+        let (sql, args) = list.page(self.users_after(filter.starting_after).await?, page);
+        let (explain, column) = match self.db {
+            Db::Sqlite(_) => ("EXPLAIN QUERY PLAN", "detail"),
+            Db::Postgres(_) => ("EXPLAIN", "QUERY PLAN"),
+        };
+        let rows = self
+            .db
+            .fetch_all(&format!("{explain} {sql}"), &args)
+            .await?;
+        rows.iter().map(|row| row.get(column)).collect()
+    }
 }
 
 #[async_trait]
@@ -89,18 +191,16 @@ impl UserStore for SqlStore {
         row.as_ref().map(rows::user).transpose()
     }
 
-    async fn list_users(&self, query: Option<&str>, page: Page) -> Result<(Vec<User>, i64)> {
-        let pattern = like_prefix(query.unwrap_or(""));
-        let exact = query.unwrap_or("").trim();
-        // No query lists everyone, those with neither a username nor an address too.
-        let filter = "$2 = '' OR username LIKE $1 ESCAPE '\\' OR email_address LIKE $1 ESCAPE '\\' \
-             OR id = $2 OR id IN (SELECT user_id FROM passkeys WHERE id = $2)";
-        let select = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"
-        );
-        let count = format!("SELECT COUNT(*) AS n FROM users WHERE {filter}");
-        let filter_args = args![&pattern, exact];
-        super::page(&self.db, &select, &count, filter_args, page, rows::user).await
+    async fn list_users(&self, filter: UserFilter<'_>, page: Page) -> Result<(Vec<User>, i64)> {
+        let list = UserList::new(&self.db, filter.query);
+        let (select, args) = list.page(self.users_after(filter.starting_after).await?, page);
+        let found = self.db.fetch_all(&select, &args).await?;
+        let total: i64 = self
+            .db
+            .fetch_one(&list.count(), &list.args)
+            .await?
+            .get("n")?;
+        Ok((found.iter().map(rows::user).collect::<Result<_>>()?, total))
     }
 
     async fn delete_user(&self, id: &str, _now: i64, event: &AuditEvent) -> Result<bool> {

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use latchkey_core::auth::SignUpInput;
+use latchkey_core::store::UserFilter;
 
 use super::Administrator;
 use crate::http::dto::kinds::DeletedKind;
@@ -30,10 +31,11 @@ pub async fn list(
     Query(q): Query<UserListQuery>,
 ) -> Result<Json<Page<User>>, ApiError> {
     let page = dto::requests::page(q.limit.as_deref(), q.offset.as_deref())?;
-    let (users, total_count) = state
-        .auth
-        .list_users(q.query.as_deref().map(str::trim), page)
-        .await?;
+    let filter = UserFilter {
+        query: q.query.as_deref().map(str::trim),
+        starting_after: q.starting_after.as_deref(),
+    };
+    let (users, total_count) = state.auth.list_users(filter, page).await?;
     let mut data = Vec::with_capacity(users.len());
     for user in users {
         data.push(User::from(&state.auth.user_view(&user.id).await?));

@@ -328,6 +328,9 @@ pub struct UserListQuery {
     /// The start of a username or email address, or a user id, or a passkey id (its
     /// owner).
     pub query: Option<String>,
+    /// The id of the last user of the previous page: the page starts after it (keyset
+    /// pagination, which stays fast on any page of a large list).
+    pub starting_after: Option<String>,
     /// Items per page, 0 to 500 (10 by default).
     #[param(value_type = Option<i64>)]
     pub limit: Option<String>,
