@@ -1,7 +1,8 @@
 // The operator dashboard (/dashboard) driven as an operator would: enrolment by
 // a one-time link from `latchkey admin create`, passkey sign-in and sign-out,
 // finding an end user and banning, unbanning, revoking and deleting through
-// the confirmation dialog, the audit log (its filters and export), the overview
+// the confirmation dialog, the users list paged by keyset, a step-up before a late
+// change, the audit log (its filters and export), the overview
 // and its chart, live settings that take effect on the Frontend API (and a
 // pinned one that cannot change), and an end user turned away.
 import assert from 'node:assert/strict';
@@ -771,6 +772,41 @@ describe('dashboard', () => {
       });
     } finally {
       await context.close();
+    }
+  });
+
+  test('a change after the step-up limit asks for the passkey again, then goes through', async (t) => {
+    const limit = 2;
+    const strictServer = await startServer({ env: { LATCHKEY_AUTH__REVERIFICATION_MAX_AGE_SECS: String(limit) } });
+    try {
+      await withPage(browser, t, async ({ page, cdp, authenticatorId, console: lines }) => {
+        await enrolOperator(page, unique('op'), strictServer);
+        const provedAt = Date.now();
+        const [{ signCount }] = await credentials(cdp, authenticatorId);
+        await openSettings(page);
+        const maxPasskeys = page.getByLabel('Most passkeys per user', { exact: true });
+        const wanted = String(Number(await maxPasskeys.inputValue()) + 1);
+        await maxPasskeys.fill(wanted);
+        /** @type {number[]} */
+        const patches = [];
+        page.on('response', (r) => {
+          if (r.request().method() === 'PATCH') patches.push(r.status());
+        });
+        await page.waitForTimeout(Math.max(0, provedAt + limit * 1000 + 500 - Date.now()));
+        await button(page, 'Save changes').click();
+        await waitForText(statusText(page), 'Saved 1 setting');
+        // Refused once for want of a recent proof, proved with the passkey, then saved.
+        assert.deepEqual(patches, [403, 200]);
+        const [after] = await credentials(cdp, authenticatorId);
+        assert.ok(after.signCount > signCount, `the passkey signed the step-up (${signCount} → ${after.signCount})`);
+        await page.reload();
+        await openSettings(page);
+        assert.equal(await page.getByLabel('Most passkeys per user', { exact: true }).inputValue(), wanted);
+        assert.equal(await alertText(page).isVisible(), false);
+        assertNoCspViolation(lines);
+      });
+    } finally {
+      await strictServer.stop();
     }
   });
 

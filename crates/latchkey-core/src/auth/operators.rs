@@ -16,9 +16,6 @@ use crate::validate::Username;
 const ENROLMENT_TTL_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long a dashboard session lasts at most, however active: eight hours.
 pub const OPERATOR_SESSION_MAX_AGE_MS: i64 = 8 * 60 * 60 * 1000;
-/// How recently an operator must have proved their passkey to change anything: ten
-/// minutes (a sign-in or a step-up proves it).
-const OPERATOR_STEP_UP_MS: i64 = 10 * 60 * 1000;
 
 /// An operator and the one-time token of their enrolment link.
 #[derive(Debug)]
@@ -119,7 +116,8 @@ impl Auth {
     /// The operator signed in to a dashboard `client`: its last active session, active
     /// and younger than [`OPERATOR_SESSION_MAX_AGE_MS`], of a user who is an operator
     /// and not banned. To `change` anything, the operator must have proved their passkey
-    /// within the last ten minutes (`ReverificationRequired` otherwise).
+    /// (by a sign-in or a step-up) within `auth.reverification_max_age_secs`
+    /// (`ReverificationRequired` otherwise).
     pub async fn operator(&self, client: &Client, change: bool) -> Result<(User, Session)> {
         let id = client
             .last_active_session_id
@@ -140,10 +138,8 @@ impl Auth {
         if user.role != Role::Admin || user.banned_at.is_some() {
             return Err(Error::OperatorRequired);
         }
-        if change && now - session.verified_at > OPERATOR_STEP_UP_MS {
-            return Err(Error::ReverificationRequired {
-                after_minutes: OPERATOR_STEP_UP_MS / 60_000,
-            });
+        if change {
+            self.require_factor_within_limit(&session)?;
         }
         Ok((user, session))
     }

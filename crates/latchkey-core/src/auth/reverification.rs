@@ -26,6 +26,12 @@ impl Auth {
         if !self.settings().reverification_actions.contains(&action) {
             return Ok(());
         }
+        self.require_factor_within_limit(session)
+    }
+
+    /// Refuses with `ReverificationRequired` when the session's user last proved a
+    /// factor longer ago than `auth.reverification_max_age_secs`.
+    pub(super) fn require_factor_within_limit(&self, session: &Session) -> Result<()> {
         let max_age_ms = self.settings().reverification_max_age_secs * 1000;
         if self.now() - session.verified_at <= max_age_ms {
             return Ok(());

@@ -359,7 +359,7 @@ async fn an_operator_invites_another_whose_link_enrols_them() {
 }
 
 #[tokio::test]
-async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_step_up() {
+async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_step_up_by_default() {
     let app = TestApp::spawn().await;
     let (browser, mut authenticator) = operator(&app, "root").await;
     let (ada, _, _) = user_with_passkey(&app, "ada").await;
@@ -382,4 +382,27 @@ async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_st
     let done = crate::step_up_with_passkey(&browser, &mut authenticator, &app.url, &session).await;
     assert_eq!(done.ok()["response"]["status"], "complete");
     assert_eq!(browser.post(&ban, &[]).await.ok()["banned"], true);
+}
+
+#[tokio::test]
+async fn the_step_up_limit_of_operators_is_the_instances_reverification_limit() {
+    let app = TestApp::spawn_with(|c| c.auth.reverification_max_age_secs = 60).await;
+    let (browser, _) = operator(&app, "root").await;
+    let (ada, _, _) = user_with_passkey(&app, "ada").await;
+    let ada_id = ada.get("/v1/me").await.ok()["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let ban = format!("/backend/v1/users/{ada_id}/ban");
+    app.clock.advance_secs(59);
+    assert_eq!(browser.post(&ban, &[]).await.ok()["banned"], true);
+    app.clock.advance_secs(2);
+    let refused = browser
+        .post(&format!("/backend/v1/users/{ada_id}/unban"), &[])
+        .await;
+    refused.assert_error(403, "session_reverification_required");
+    assert_eq!(
+        refused.body["errors"][0]["meta"]["reverification"]["after_minutes"],
+        1
+    );
 }
