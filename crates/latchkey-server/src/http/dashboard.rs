@@ -34,14 +34,12 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
-/// The page that enrols an operator: the token goes in the fragment, which browsers
+/// The page that enrols an operator, below `server.public_url` (its path too, for a
+/// server behind a proxy at a path): the token goes in the fragment, which browsers
 /// never send to a server or put in a `Referer`.
 pub fn enrolment_link(settings: &Settings, token: &str) -> String {
-    format!(
-        "{}{}/enrol#token={token}",
-        settings.own_origin(),
-        paths::DASHBOARD
-    )
+    let base = settings.public_url.as_str().trim_end_matches('/');
+    format!("{base}{}/enrol#token={token}", paths::DASHBOARD)
 }
 
 /// Use an operator's enrolment link
@@ -68,4 +66,31 @@ pub async fn enrol(
     let client = caller.client(&state);
     let answer = state.auth.enrol(&client, &token, &caller.ctx).await?;
     Ok(caller.respond(&state, answer, |view| Session::from(&view)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_core::settings::Url;
+
+    #[test]
+    fn an_enrolment_link_keeps_the_public_urls_path() {
+        for (public_url, link) in [
+            (
+                "http://localhost:8080",
+                "http://localhost:8080/dashboard/enrol#token=t",
+            ),
+            (
+                "https://example.com/auth/",
+                "https://example.com/auth/dashboard/enrol#token=t",
+            ),
+            (
+                "https://example.com/auth",
+                "https://example.com/auth/dashboard/enrol#token=t",
+            ),
+        ] {
+            let settings = Settings::for_url(Url::parse(public_url).expect("url"));
+            assert_eq!(enrolment_link(&settings, "t"), link);
+        }
+    }
 }
