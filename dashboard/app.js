@@ -1605,6 +1605,15 @@ const SETTINGS_META = {
       ['preferred', 'Preferred'],
     ],
   },
+  'webauthn.attestation': {
+    label: 'Attestation',
+    help: "What new passkeys are asked to prove about their authenticator's make. None: nothing. Indirect or direct: an attestation statement, which authenticators may still withhold.",
+    options: [
+      ['none', 'None'],
+      ['indirect', 'Indirect'],
+      ['direct', 'Direct'],
+    ],
+  },
   'sessions.lifetime_secs': {
     label: 'Session lifetime',
     help: 'How long a new session lasts at most, from 60 seconds to a year. Sessions already signed in keep theirs.',
@@ -1631,7 +1640,7 @@ const SETTINGS_META = {
 /** The form's sections; settings in none of them go to the last one. */
 const SETTINGS_GROUPS = [
   { title: 'Sign-in and sign-up', names: ['auth.passkey', 'auth.sign_up_with_username', 'auth.sign_up_with_passkey'] },
-  { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification'] },
+  { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification', 'webauthn.attestation'] },
   { title: 'Sessions', names: ['sessions.lifetime_secs', 'sessions.inactivity_secs', 'sessions.token_ttl_secs'] },
 ];
 

@@ -12,6 +12,33 @@ pub enum UserVerification {
     Preferred,
 }
 
+/// The attestation registration asks authenticators for (WebAuthn §5.4.7,
+/// `AttestationConveyancePreference`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attestation {
+    None,
+    Indirect,
+    Direct,
+}
+
+impl Attestation {
+    /// Its WebAuthn name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Indirect => "indirect",
+            Self::Direct => "direct",
+        }
+    }
+
+    /// The preference named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::None, Self::Indirect, Self::Direct]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
+}
+
 /// What an emailed one-time code may do at sign-in (`auth.email_code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailCodeUse {
@@ -64,6 +91,7 @@ pub struct Settings {
     /// accepted in client data exactly like `origins`.
     pub related_origins: Vec<Url>,
     pub user_verification: UserVerification,
+    pub attestation: Attestation,
     pub challenge_ttl_secs: i64,
     pub max_passkeys_per_user: u32,
     pub passkey_enabled: bool,
@@ -104,6 +132,7 @@ impl Settings {
             rp_id,
             rp_name: "Latchkey".into(),
             user_verification: UserVerification::Required,
+            attestation: Attestation::None,
             challenge_ttl_secs: 300,
             max_passkeys_per_user: 10,
             passkey_enabled: true,
@@ -141,6 +170,7 @@ pub enum LiveSetting {
     SignUpWithPasskey,
     MaxPasskeysPerUser,
     UserVerification,
+    Attestation,
     SessionLifetimeSecs,
     SessionInactivitySecs,
     TokenTtlSecs,
@@ -151,12 +181,13 @@ const MAX_SESSION_SECS: i64 = 365 * 24 * 60 * 60;
 
 impl LiveSetting {
     /// Every live setting, in the order they are shown.
-    pub const ALL: [LiveSetting; 8] = [
+    pub const ALL: [LiveSetting; 9] = [
         Self::Passkey,
         Self::SignUpWithUsername,
         Self::SignUpWithPasskey,
         Self::MaxPasskeysPerUser,
         Self::UserVerification,
+        Self::Attestation,
         Self::SessionLifetimeSecs,
         Self::SessionInactivitySecs,
         Self::TokenTtlSecs,
@@ -170,6 +201,7 @@ impl LiveSetting {
             Self::SignUpWithPasskey => "auth.sign_up_with_passkey",
             Self::MaxPasskeysPerUser => "webauthn.max_passkeys_per_user",
             Self::UserVerification => "webauthn.user_verification",
+            Self::Attestation => "webauthn.attestation",
             Self::SessionLifetimeSecs => "sessions.lifetime_secs",
             Self::SessionInactivitySecs => "sessions.inactivity_secs",
             Self::TokenTtlSecs => "sessions.token_ttl_secs",
@@ -192,6 +224,7 @@ impl LiveSetting {
                 UserVerification::Required => "required".into(),
                 UserVerification::Preferred => "preferred".into(),
             },
+            Self::Attestation => settings.attestation.as_str().into(),
             Self::SessionLifetimeSecs => settings.session_lifetime_secs.to_string(),
             Self::SessionInactivitySecs => settings.session_inactivity_secs.to_string(),
             Self::TokenTtlSecs => settings.token_ttl_secs.to_string(),
@@ -225,6 +258,10 @@ impl LiveSetting {
                     "preferred" => UserVerification::Preferred,
                     _ => return Err("required or preferred"),
                 }
+            }
+            Self::Attestation => {
+                settings.attestation =
+                    Attestation::parse(text).ok_or("none, indirect or direct")?;
             }
             Self::SessionLifetimeSecs => {
                 settings.session_lifetime_secs =
@@ -268,6 +305,8 @@ mod tests {
             (LiveSetting::Passkey, "false"),
             (LiveSetting::MaxPasskeysPerUser, "3"),
             (LiveSetting::UserVerification, "preferred"),
+            (LiveSetting::Attestation, "direct"),
+            (LiveSetting::Attestation, "indirect"),
             (LiveSetting::SessionLifetimeSecs, "3600"),
             (LiveSetting::TokenTtlSecs, "30"),
         ] {
@@ -281,6 +320,8 @@ mod tests {
             (LiveSetting::MaxPasskeysPerUser, "0"),
             (LiveSetting::MaxPasskeysPerUser, "1e3"),
             (LiveSetting::UserVerification, "discouraged"),
+            (LiveSetting::Attestation, "enterprise"),
+            (LiveSetting::Attestation, "Direct"),
             (LiveSetting::SessionInactivitySecs, "59"),
             (LiveSetting::TokenTtlSecs, "-1"),
         ] {

@@ -177,6 +177,11 @@ mod tests {
                 "webauthn.user_verification",
             ),
             (
+                "LATCHKEY_WEBAUTHN__ATTESTATION",
+                "enterprise",
+                "webauthn.attestation",
+            ),
+            (
                 "LATCHKEY_WEBAUTHN__ORIGINS",
                 r#"["not an origin"]"#,
                 "webauthn.origins",

@@ -4,7 +4,9 @@
 
 use latchkey_core::Settings;
 use latchkey_core::model::SigningAlgorithm;
-use latchkey_core::settings::{EmailCodeUse, GuardedAction, LiveSetting, UserVerification};
+use latchkey_core::settings::{
+    Attestation, EmailCodeUse, GuardedAction, LiveSetting, UserVerification,
+};
 use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -65,6 +67,12 @@ impl Config {
                 ));
             }
         };
+        let attestation = Attestation::parse(&self.webauthn.attestation).ok_or_else(|| {
+            invalid(
+                "webauthn.attestation",
+                "must be \"none\", \"indirect\" or \"direct\"",
+            )
+        })?;
         positive(
             "webauthn.challenge_ttl_secs",
             self.webauthn.challenge_ttl_secs,
@@ -194,6 +202,7 @@ impl Config {
             origins,
             related_origins,
             user_verification,
+            attestation,
             challenge_ttl_secs: i64::from(self.webauthn.challenge_ttl_secs),
             max_passkeys_per_user: self.webauthn.max_passkeys_per_user,
             passkey_enabled: self.auth.passkey,

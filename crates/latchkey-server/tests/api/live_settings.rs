@@ -106,7 +106,10 @@ async fn a_changed_setting_applies_at_once_and_is_audited_with_before_and_after(
 
 #[tokio::test]
 async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
-    let app = TestApp::spawn_with(|c| c.live_settings.pinned = vec!["auth.passkey".into()]).await;
+    let app = TestApp::spawn_with(|c| {
+        c.live_settings.pinned = vec!["auth.passkey".into(), "webauthn.attestation".into()];
+    })
+    .await;
     let shown = secret_key_api(&app).get("/backend/v1/live_settings").await;
     let pinned: Vec<&str> = shown.ok()["settings"]
         .as_array()
@@ -115,7 +118,12 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
         .filter(|s| s["pinned"] == true)
         .filter_map(|s| s["name"].as_str())
         .collect();
-    assert_eq!(pinned, ["auth.passkey"]);
+    assert_eq!(pinned, ["auth.passkey", "webauthn.attestation"]);
+    for name in pinned {
+        let refused = change(&app, json!({ name: value(shown.ok(), name) })).await;
+        refused.assert_error(422, "setting_pinned");
+        assert_eq!(refused.param(), name);
+    }
     let pinned_change = change(
         &app,
         json!({ "auth.passkey": false, "sessions.token_ttl_secs": 30 }),
@@ -173,4 +181,29 @@ async fn a_change_on_one_replica_reaches_the_other_within_seconds_and_survives_a
         .sign_up("bob")
         .await
         .assert_error(422, "strategy_not_enabled");
+}
+
+#[tokio::test]
+async fn the_attestation_preference_applies_to_the_next_registration() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    let attestation = |options: &str| -> Value {
+        serde_json::from_str::<Value>(options).expect("options")["attestation"].clone()
+    };
+    assert_eq!(attestation(&browser.start_passkey().await.1), "none");
+    let changed = change(&app, json!({ "webauthn.attestation": "direct" })).await;
+    assert_eq!(value(changed.ok(), "webauthn.attestation"), "direct");
+    let (id, options) = browser.start_passkey().await;
+    assert_eq!(attestation(&options), "direct");
+    // An authenticator that still answers with "none" attestation is accepted.
+    let credential = SoftAuthenticator::new()
+        .create(&options, &app.url, &Default::default())
+        .expect("create");
+    browser.finish_passkey(&id, &credential).await.ok();
+    for bad in ["enterprise", "", "Direct"] {
+        let refused = change(&app, json!({ "webauthn.attestation": bad })).await;
+        refused.assert_error(422, "form_param_value_invalid");
+        assert_eq!(refused.param(), "webauthn.attestation");
+    }
 }

@@ -168,6 +168,9 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "webauthn.user_verification")]
     #[schema(value_type = String)]
     pub user_verification: Text,
+    #[serde(default, rename = "webauthn.attestation")]
+    #[schema(value_type = String)]
+    pub attestation: Text,
     #[serde(default, rename = "sessions.lifetime_secs")]
     #[schema(value_type = String)]
     pub lifetime_secs: Text,
@@ -189,6 +192,7 @@ impl LiveSettingsBody {
             (S::SignUpWithPasskey, self.sign_up_with_passkey),
             (S::MaxPasskeysPerUser, self.max_passkeys_per_user),
             (S::UserVerification, self.user_verification),
+            (S::Attestation, self.attestation),
             (S::SessionLifetimeSecs, self.lifetime_secs),
             (S::SessionInactivitySecs, self.inactivity_secs),
             (S::TokenTtlSecs, self.token_ttl_secs),
