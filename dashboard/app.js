@@ -1635,6 +1635,41 @@ const SETTINGS_META = {
     max: 3600,
     unit: 'seconds',
   },
+  'rate_limit.per_ip_per_minute': {
+    label: 'Ceremonies per IP',
+    help: 'Sign-ins, sign-ups and passkey registrations one IP address may start in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'rate_limit.per_client_per_minute': {
+    label: 'Ceremonies per client',
+    help: 'Sign-ins, sign-ups and passkey registrations one browser or app may start in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_address_per_minute': {
+    label: 'Codes per email address',
+    help: 'One-time codes mailed to one address in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_ip_per_minute': {
+    label: 'Codes per IP',
+    help: 'One-time codes mailed at the request of one IP address in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_minute': {
+    label: 'Codes per minute',
+    help: 'One-time codes the whole instance mails in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
 };
 
 /** The form's sections; settings in none of them go to the last one. */
@@ -1642,6 +1677,16 @@ const SETTINGS_GROUPS = [
   { title: 'Sign-in and sign-up', names: ['auth.passkey', 'auth.sign_up_with_username', 'auth.sign_up_with_passkey'] },
   { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification', 'webauthn.attestation'] },
   { title: 'Sessions', names: ['sessions.lifetime_secs', 'sessions.inactivity_secs', 'sessions.token_ttl_secs'] },
+  {
+    title: 'Rate limits',
+    names: [
+      'rate_limit.per_ip_per_minute',
+      'rate_limit.per_client_per_minute',
+      'email.sends_per_address_per_minute',
+      'email.sends_per_ip_per_minute',
+      'email.sends_per_minute',
+    ],
+  },
 ];
 
 const PINNED_TEXT = "Pinned by the server's configuration";
@@ -1682,6 +1727,7 @@ function settingWords(name, value) {
   const option = meta?.options?.find(([v]) => v === value);
   if (option) return option[1].toLowerCase();
   if (meta?.unit === 'seconds' && typeof value === 'number') return `${numberFormat.format(value)} seconds (${duration(value)})`;
+  if (meta?.unit && typeof value === 'number') return `${numberFormat.format(value)} ${meta.unit}`;
   return String(value);
 }
 

@@ -107,6 +107,10 @@ pub struct Settings {
     /// Actions that need a factor proved within `reverification_max_age_secs`.
     pub reverification_actions: Vec<GuardedAction>,
     pub reverification_max_age_secs: i64,
+    /// Ceremony starts (sign-in, sign-up, passkey registration) per minute from one IP
+    /// and by one client.
+    pub ceremonies_per_ip_per_minute: u32,
+    pub ceremonies_per_client_per_minute: u32,
     /// Codes mailed per minute to one address, from one IP, and by the whole instance.
     pub email_sends_per_address_per_minute: u32,
     pub email_sends_per_ip_per_minute: u32,
@@ -146,6 +150,8 @@ impl Settings {
             sign_up_requires_verified_email: false,
             reverification_actions: Vec::new(),
             reverification_max_age_secs: 600,
+            ceremonies_per_ip_per_minute: 600,
+            ceremonies_per_client_per_minute: 120,
             email_sends_per_address_per_minute: 3,
             email_sends_per_ip_per_minute: 10,
             email_sends_per_minute: 600,
@@ -174,14 +180,21 @@ pub enum LiveSetting {
     SessionLifetimeSecs,
     SessionInactivitySecs,
     TokenTtlSecs,
+    CeremoniesPerIpPerMinute,
+    CeremoniesPerClientPerMinute,
+    EmailSendsPerAddressPerMinute,
+    EmailSendsPerIpPerMinute,
+    EmailSendsPerMinute,
 }
 
 /// The longest session lifetime or inactivity timeout a setting takes: a year.
 const MAX_SESSION_SECS: i64 = 365 * 24 * 60 * 60;
+/// The highest rate limit a setting takes, per minute.
+const MAX_PER_MINUTE: i64 = 1_000_000;
 
 impl LiveSetting {
     /// Every live setting, in the order they are shown.
-    pub const ALL: [LiveSetting; 9] = [
+    pub const ALL: [LiveSetting; 14] = [
         Self::Passkey,
         Self::SignUpWithUsername,
         Self::SignUpWithPasskey,
@@ -191,6 +204,11 @@ impl LiveSetting {
         Self::SessionLifetimeSecs,
         Self::SessionInactivitySecs,
         Self::TokenTtlSecs,
+        Self::CeremoniesPerIpPerMinute,
+        Self::CeremoniesPerClientPerMinute,
+        Self::EmailSendsPerAddressPerMinute,
+        Self::EmailSendsPerIpPerMinute,
+        Self::EmailSendsPerMinute,
     ];
 
     /// Its name: the configuration key.
@@ -205,6 +223,11 @@ impl LiveSetting {
             Self::SessionLifetimeSecs => "sessions.lifetime_secs",
             Self::SessionInactivitySecs => "sessions.inactivity_secs",
             Self::TokenTtlSecs => "sessions.token_ttl_secs",
+            Self::CeremoniesPerIpPerMinute => "rate_limit.per_ip_per_minute",
+            Self::CeremoniesPerClientPerMinute => "rate_limit.per_client_per_minute",
+            Self::EmailSendsPerAddressPerMinute => "email.sends_per_address_per_minute",
+            Self::EmailSendsPerIpPerMinute => "email.sends_per_ip_per_minute",
+            Self::EmailSendsPerMinute => "email.sends_per_minute",
         }
     }
 
@@ -228,6 +251,15 @@ impl LiveSetting {
             Self::SessionLifetimeSecs => settings.session_lifetime_secs.to_string(),
             Self::SessionInactivitySecs => settings.session_inactivity_secs.to_string(),
             Self::TokenTtlSecs => settings.token_ttl_secs.to_string(),
+            Self::CeremoniesPerIpPerMinute => settings.ceremonies_per_ip_per_minute.to_string(),
+            Self::CeremoniesPerClientPerMinute => {
+                settings.ceremonies_per_client_per_minute.to_string()
+            }
+            Self::EmailSendsPerAddressPerMinute => {
+                settings.email_sends_per_address_per_minute.to_string()
+            }
+            Self::EmailSendsPerIpPerMinute => settings.email_sends_per_ip_per_minute.to_string(),
+            Self::EmailSendsPerMinute => settings.email_sends_per_minute.to_string(),
         }
     }
 
@@ -243,6 +275,10 @@ impl LiveSetting {
                 .ok()
                 .filter(|n| (min..=max).contains(n))
                 .ok_or(wanted)
+        };
+        let per_minute = || {
+            let n = number(1, MAX_PER_MINUTE, "a whole number from 1 to 1000000")?;
+            u32::try_from(n).map_err(|_| "too large")
         };
         match self {
             Self::Passkey => settings.passkey_enabled = flag()?,
@@ -274,6 +310,17 @@ impl LiveSetting {
             Self::TokenTtlSecs => {
                 settings.token_ttl_secs = number(10, 3600, "from 10 to 3600 seconds")?;
             }
+            Self::CeremoniesPerIpPerMinute => settings.ceremonies_per_ip_per_minute = per_minute()?,
+            Self::CeremoniesPerClientPerMinute => {
+                settings.ceremonies_per_client_per_minute = per_minute()?;
+            }
+            Self::EmailSendsPerAddressPerMinute => {
+                settings.email_sends_per_address_per_minute = per_minute()?;
+            }
+            Self::EmailSendsPerIpPerMinute => {
+                settings.email_sends_per_ip_per_minute = per_minute()?
+            }
+            Self::EmailSendsPerMinute => settings.email_sends_per_minute = per_minute()?,
         }
         Ok(())
     }
@@ -309,6 +356,11 @@ mod tests {
             (LiveSetting::Attestation, "indirect"),
             (LiveSetting::SessionLifetimeSecs, "3600"),
             (LiveSetting::TokenTtlSecs, "30"),
+            (LiveSetting::CeremoniesPerIpPerMinute, "1"),
+            (LiveSetting::CeremoniesPerClientPerMinute, "1000000"),
+            (LiveSetting::EmailSendsPerAddressPerMinute, "5"),
+            (LiveSetting::EmailSendsPerIpPerMinute, "20"),
+            (LiveSetting::EmailSendsPerMinute, "1200"),
         ] {
             let mut settings = base.clone();
             setting.set(&mut settings, value).expect("valid");
@@ -324,6 +376,10 @@ mod tests {
             (LiveSetting::Attestation, "Direct"),
             (LiveSetting::SessionInactivitySecs, "59"),
             (LiveSetting::TokenTtlSecs, "-1"),
+            (LiveSetting::CeremoniesPerIpPerMinute, "0"),
+            (LiveSetting::CeremoniesPerClientPerMinute, "1000001"),
+            (LiveSetting::EmailSendsPerAddressPerMinute, "2.5"),
+            (LiveSetting::EmailSendsPerMinute, ""),
         ] {
             let mut settings = base.clone();
             assert!(setting.set(&mut settings, value).is_err(), "{value}");

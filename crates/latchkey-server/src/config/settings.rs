@@ -216,6 +216,8 @@ impl Config {
             sign_up_requires_verified_email: self.auth.sign_up_requires_verified_email,
             reverification_actions,
             reverification_max_age_secs: i64::from(self.auth.reverification_max_age_secs),
+            ceremonies_per_ip_per_minute: self.rate_limit.per_ip_per_minute,
+            ceremonies_per_client_per_minute: self.rate_limit.per_client_per_minute,
             email_sends_per_address_per_minute: self.email.sends_per_address_per_minute,
             email_sends_per_ip_per_minute: self.email.sends_per_ip_per_minute,
             email_sends_per_minute: self.email.sends_per_minute,

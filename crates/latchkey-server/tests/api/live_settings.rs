@@ -107,7 +107,12 @@ async fn a_changed_setting_applies_at_once_and_is_audited_with_before_and_after(
 #[tokio::test]
 async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
     let app = TestApp::spawn_with(|c| {
-        c.live_settings.pinned = vec!["auth.passkey".into(), "webauthn.attestation".into()];
+        c.live_settings.pinned = vec![
+            "auth.passkey".into(),
+            "webauthn.attestation".into(),
+            "rate_limit.per_client_per_minute".into(),
+            "email.sends_per_minute".into(),
+        ];
     })
     .await;
     let shown = secret_key_api(&app).get("/backend/v1/live_settings").await;
@@ -118,7 +123,15 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
         .filter(|s| s["pinned"] == true)
         .filter_map(|s| s["name"].as_str())
         .collect();
-    assert_eq!(pinned, ["auth.passkey", "webauthn.attestation"]);
+    assert_eq!(
+        pinned,
+        [
+            "auth.passkey",
+            "webauthn.attestation",
+            "rate_limit.per_client_per_minute",
+            "email.sends_per_minute",
+        ]
+    );
     for name in pinned {
         let refused = change(&app, json!({ name: value(shown.ok(), name) })).await;
         refused.assert_error(422, "setting_pinned");
@@ -205,5 +218,67 @@ async fn the_attestation_preference_applies_to_the_next_registration() {
         let refused = change(&app, json!({ "webauthn.attestation": bad })).await;
         refused.assert_error(422, "form_param_value_invalid");
         assert_eq!(refused.param(), "webauthn.attestation");
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_apply_to_the_next_request() {
+    let app = TestApp::spawn().await;
+    change(&app, json!({ "rate_limit.per_ip_per_minute": 2 }))
+        .await
+        .ok();
+    let browser = app.browser();
+    browser.sign_up("ada").await.ok();
+    browser.start_passkey().await;
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(429, "rate_limit_exceeded");
+    change(
+        &app,
+        json!({ "rate_limit.per_ip_per_minute": 100, "rate_limit.per_client_per_minute": 3 }),
+    )
+    .await
+    .ok();
+    // The client has started two ceremonies, the refused one included: one more is
+    // allowed.
+    browser.start_passkey().await;
+    browser
+        .post("/v1/me/passkeys", &[])
+        .await
+        .assert_error(429, "rate_limit_exceeded");
+
+    let email_sends = |n: u32| json!({ "email.sends_per_address_per_minute": n });
+    change(&app, email_sends(1)).await.ok();
+    let ned = app.browser();
+    ned.post(
+        "/v1/client/sign_ups",
+        &[("username", "ned"), ("email_address", "ned@example.com")],
+    )
+    .await
+    .ok();
+    let me = ned.get("/v1/me").await;
+    let prepare = format!(
+        "/v1/me/email_addresses/{}/prepare_verification",
+        me.ok()["response"]["primary_email_address_id"]
+            .as_str()
+            .expect("address")
+    );
+    let send = || ned.post(&prepare, &[("strategy", "email_code")]);
+    send().await.ok();
+    send().await.assert_error(429, "rate_limit_exceeded");
+    change(&app, email_sends(3)).await.ok();
+    send().await.ok();
+
+    for bad in [
+        json!({ "rate_limit.per_ip_per_minute": 0 }),
+        json!({ "rate_limit.per_client_per_minute": 1_000_001 }),
+        json!({ "email.sends_per_ip_per_minute": "often" }),
+        json!({ "email.sends_per_minute": -5 }),
+    ] {
+        let name = bad.as_object().and_then(|o| o.keys().next()).cloned();
+        let refused = change(&app, bad).await;
+        refused.assert_error(422, "form_param_value_invalid");
+        assert_eq!(Some(refused.param().to_owned()), name);
     }
 }

@@ -180,6 +180,21 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "sessions.token_ttl_secs")]
     #[schema(value_type = String)]
     pub token_ttl_secs: Text,
+    #[serde(default, rename = "rate_limit.per_ip_per_minute")]
+    #[schema(value_type = String)]
+    pub per_ip_per_minute: Text,
+    #[serde(default, rename = "rate_limit.per_client_per_minute")]
+    #[schema(value_type = String)]
+    pub per_client_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_address_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_address_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_ip_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_ip_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_minute: Text,
 }
 
 impl LiveSettingsBody {
@@ -196,6 +211,14 @@ impl LiveSettingsBody {
             (S::SessionLifetimeSecs, self.lifetime_secs),
             (S::SessionInactivitySecs, self.inactivity_secs),
             (S::TokenTtlSecs, self.token_ttl_secs),
+            (S::CeremoniesPerIpPerMinute, self.per_ip_per_minute),
+            (S::CeremoniesPerClientPerMinute, self.per_client_per_minute),
+            (
+                S::EmailSendsPerAddressPerMinute,
+                self.sends_per_address_per_minute,
+            ),
+            (S::EmailSendsPerIpPerMinute, self.sends_per_ip_per_minute),
+            (S::EmailSendsPerMinute, self.sends_per_minute),
         ]
         .into_iter()
         .filter_map(|(setting, text)| Some((setting.name().to_owned(), text.into_inner()?)))

@@ -106,12 +106,12 @@ impl Caller {
 
     /// Counts a ceremony start against the caller's IP and client (`429` past the limits).
     pub async fn limit(&self, state: &AppState) -> Result<(), ApiError> {
-        let limits = &state.config.rate_limit;
+        let settings = state.auth.settings();
         let ip = self.ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
         let client = self.client.as_ref().map(|c| format!("client:{}", c.id));
         let counted: Vec<(&str, u32)> = [
-            (ip.as_deref(), limits.per_ip_per_minute),
-            (client.as_deref(), limits.per_client_per_minute),
+            (ip.as_deref(), settings.ceremonies_per_ip_per_minute),
+            (client.as_deref(), settings.ceremonies_per_client_per_minute),
         ]
         .into_iter()
         .filter_map(|(key, per_minute)| Some((key?, per_minute)))
