@@ -1670,6 +1670,13 @@ const SETTINGS_META = {
     max: 1_000_000,
     unit: 'per minute',
   },
+  'audit.retention_days': {
+    label: 'Audit retention',
+    help: 'Days audit events are kept, up to 36,500; older ones are deleted within a minute. 0 keeps them forever.',
+    min: 0,
+    max: 36_500,
+    unit: 'days',
+  },
 };
 
 /** The form's sections; settings in none of them go to the last one. */
@@ -1687,6 +1694,7 @@ const SETTINGS_GROUPS = [
       'email.sends_per_minute',
     ],
   },
+  { title: 'Audit log', names: ['audit.retention_days'] },
 ];
 
 const PINNED_TEXT = "Pinned by the server's configuration";

@@ -600,12 +600,13 @@ describe('dashboard', () => {
         assert.equal(initial['auth.sign_up_with_username'], true);
         assert.ok(initial['webauthn.max_passkeys_per_user'] >= 2);
         // One labelled control per setting, none pinned on this server.
-        assert.equal(await page.locator('#settings-fields .setting').count(), 14);
+        assert.equal(await page.locator('#settings-fields .setting').count(), 15);
         assert.equal(await page.getByText("Pinned by the server's configuration").count(), 0);
         assert.equal(await page.getByLabel('User verification', { exact: true }).inputValue(), 'required');
         assert.equal(await maxPasskeys.getAttribute('min'), '1');
         assert.equal(await maxPasskeys.getAttribute('max'), '100');
         assert.equal(await page.getByLabel('Attestation', { exact: true }).inputValue(), 'none');
+        assert.equal(await page.getByLabel('Audit retention', { exact: true }).getAttribute('max'), '36500');
         assert.equal(await page.getByLabel('Ceremonies per IP', { exact: true }).getAttribute('min'), '1');
 
         try {

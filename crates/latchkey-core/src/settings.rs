@@ -115,6 +115,8 @@ pub struct Settings {
     pub email_sends_per_address_per_minute: u32,
     pub email_sends_per_ip_per_minute: u32,
     pub email_sends_per_minute: u32,
+    /// Days audit events are kept; 0 keeps them forever.
+    pub audit_retention_days: u32,
     /// Seals signing keys at rest (`keys.encryption_key`); `None` stores them plain.
     pub key_cipher: Option<KeyCipher>,
     /// The algorithm new signing keys use (`keys.algorithm`); at start-up a key of it is
@@ -155,6 +157,7 @@ impl Settings {
             email_sends_per_address_per_minute: 3,
             email_sends_per_ip_per_minute: 10,
             email_sends_per_minute: 600,
+            audit_retention_days: 365,
             key_cipher: None,
             signing_algorithm: SigningAlgorithm::Es256,
             pinned: Vec::new(),
@@ -185,16 +188,19 @@ pub enum LiveSetting {
     EmailSendsPerAddressPerMinute,
     EmailSendsPerIpPerMinute,
     EmailSendsPerMinute,
+    AuditRetentionDays,
 }
 
 /// The longest session lifetime or inactivity timeout a setting takes: a year.
 const MAX_SESSION_SECS: i64 = 365 * 24 * 60 * 60;
 /// The highest rate limit a setting takes, per minute.
 const MAX_PER_MINUTE: i64 = 1_000_000;
+/// The longest audit retention a setting takes, in days: a hundred years.
+const MAX_RETENTION_DAYS: i64 = 36_500;
 
 impl LiveSetting {
     /// Every live setting, in the order they are shown.
-    pub const ALL: [LiveSetting; 14] = [
+    pub const ALL: [LiveSetting; 15] = [
         Self::Passkey,
         Self::SignUpWithUsername,
         Self::SignUpWithPasskey,
@@ -209,6 +215,7 @@ impl LiveSetting {
         Self::EmailSendsPerAddressPerMinute,
         Self::EmailSendsPerIpPerMinute,
         Self::EmailSendsPerMinute,
+        Self::AuditRetentionDays,
     ];
 
     /// Its name: the configuration key.
@@ -228,6 +235,7 @@ impl LiveSetting {
             Self::EmailSendsPerAddressPerMinute => "email.sends_per_address_per_minute",
             Self::EmailSendsPerIpPerMinute => "email.sends_per_ip_per_minute",
             Self::EmailSendsPerMinute => "email.sends_per_minute",
+            Self::AuditRetentionDays => "audit.retention_days",
         }
     }
 
@@ -260,6 +268,7 @@ impl LiveSetting {
             }
             Self::EmailSendsPerIpPerMinute => settings.email_sends_per_ip_per_minute.to_string(),
             Self::EmailSendsPerMinute => settings.email_sends_per_minute.to_string(),
+            Self::AuditRetentionDays => settings.audit_retention_days.to_string(),
         }
     }
 
@@ -321,6 +330,10 @@ impl LiveSetting {
                 settings.email_sends_per_ip_per_minute = per_minute()?
             }
             Self::EmailSendsPerMinute => settings.email_sends_per_minute = per_minute()?,
+            Self::AuditRetentionDays => {
+                let days = number(0, MAX_RETENTION_DAYS, "0 (forever) or up to 36500 days")?;
+                settings.audit_retention_days = u32::try_from(days).map_err(|_| "too large")?;
+            }
         }
         Ok(())
     }
@@ -361,6 +374,8 @@ mod tests {
             (LiveSetting::EmailSendsPerAddressPerMinute, "5"),
             (LiveSetting::EmailSendsPerIpPerMinute, "20"),
             (LiveSetting::EmailSendsPerMinute, "1200"),
+            (LiveSetting::AuditRetentionDays, "0"),
+            (LiveSetting::AuditRetentionDays, "36500"),
         ] {
             let mut settings = base.clone();
             setting.set(&mut settings, value).expect("valid");
@@ -380,6 +395,8 @@ mod tests {
             (LiveSetting::CeremoniesPerClientPerMinute, "1000001"),
             (LiveSetting::EmailSendsPerAddressPerMinute, "2.5"),
             (LiveSetting::EmailSendsPerMinute, ""),
+            (LiveSetting::AuditRetentionDays, "-1"),
+            (LiveSetting::AuditRetentionDays, "36501"),
         ] {
             let mut settings = base.clone();
             assert!(setting.set(&mut settings, value).is_err(), "{value}");

@@ -221,6 +221,7 @@ impl Config {
             email_sends_per_address_per_minute: self.email.sends_per_address_per_minute,
             email_sends_per_ip_per_minute: self.email.sends_per_ip_per_minute,
             email_sends_per_minute: self.email.sends_per_minute,
+            audit_retention_days: self.audit.retention_days,
             public_url,
         })
     }

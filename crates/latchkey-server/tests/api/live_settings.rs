@@ -112,6 +112,7 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
             "webauthn.attestation".into(),
             "rate_limit.per_client_per_minute".into(),
             "email.sends_per_minute".into(),
+            "audit.retention_days".into(),
         ];
     })
     .await;
@@ -130,6 +131,7 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
             "webauthn.attestation",
             "rate_limit.per_client_per_minute",
             "email.sends_per_minute",
+            "audit.retention_days",
         ]
     );
     for name in pinned {
@@ -280,5 +282,48 @@ async fn rate_limits_apply_to_the_next_request() {
         let refused = change(&app, bad).await;
         refused.assert_error(422, "form_param_value_invalid");
         assert_eq!(Some(refused.param().to_owned()), name);
+    }
+}
+
+/// The types of the audit events kept, newest first.
+async fn audit_event_types(app: &TestApp) -> Vec<String> {
+    let events = secret_key_api(app)
+        .get("/backend/v1/audit_events?limit=100")
+        .await;
+    events.ok()["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_clean_up_keeps_audit_events_for_the_retention_in_force() {
+    const DAY_SECS: i64 = 86_400;
+    let app = TestApp::spawn().await;
+    app.browser().sign_up("ada").await.ok();
+    let signed_up = audit_event_types(&app).await;
+    assert!(!signed_up.is_empty());
+    app.clock.advance_secs(40 * DAY_SECS);
+    // The configuration's 365 days keep them.
+    assert_eq!(app.auth.clean_up().await.expect("clean-up").audit_events, 0);
+    change(&app, json!({ "audit.retention_days": 30 }))
+        .await
+        .ok();
+    let done = app.auth.clean_up().await.expect("clean-up");
+    assert_eq!(done.audit_events, signed_up.len() as u64);
+    assert_eq!(audit_event_types(&app).await, ["instance.settings_changed"]);
+    // 0 keeps them forever.
+    change(&app, json!({ "audit.retention_days": "0" }))
+        .await
+        .ok();
+    app.clock.advance_secs(400 * DAY_SECS);
+    assert_eq!(app.auth.clean_up().await.expect("clean-up").audit_events, 0);
+    assert_eq!(audit_event_types(&app).await.len(), 2);
+    for bad in [json!(-1), json!(36_501), json!("a year")] {
+        let refused = change(&app, json!({ "audit.retention_days": bad })).await;
+        refused.assert_error(422, "form_param_value_invalid");
+        assert_eq!(refused.param(), "audit.retention_days");
     }
 }

@@ -195,6 +195,9 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "email.sends_per_minute")]
     #[schema(value_type = String)]
     pub sends_per_minute: Text,
+    #[serde(default, rename = "audit.retention_days")]
+    #[schema(value_type = String)]
+    pub retention_days: Text,
 }
 
 impl LiveSettingsBody {
@@ -219,6 +222,7 @@ impl LiveSettingsBody {
             ),
             (S::EmailSendsPerIpPerMinute, self.sends_per_ip_per_minute),
             (S::EmailSendsPerMinute, self.sends_per_minute),
+            (S::AuditRetentionDays, self.retention_days),
         ]
         .into_iter()
         .filter_map(|(setting, text)| Some((setting.name().to_owned(), text.into_inner()?)))
