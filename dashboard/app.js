@@ -1670,6 +1670,14 @@ const SETTINGS_META = {
     max: 1_000_000,
     unit: 'per minute',
   },
+  'webauthn.origins': {
+    label: 'Allowed origins',
+    help: 'One a line, exactly as a browser writes it (https://app.example.com), or android:apk-key-hash: for an Android app. Passkeys may be used from these; the web ones may also call the Frontend API from the browser. This server\'s own origin is always allowed to call it.',
+  },
+  'webauthn.related_origins': {
+    label: 'Related origins',
+    help: 'One a line: further sites that may use this relying party\'s passkeys, published at /.well-known/webauthn. Empty for none.',
+  },
   'audit.retention_days': {
     label: 'Audit retention',
     help: 'Days audit events are kept, up to 36,500; older ones are deleted within a minute. 0 keeps them forever.',
@@ -1683,6 +1691,7 @@ const SETTINGS_META = {
 const SETTINGS_GROUPS = [
   { title: 'Sign-in and sign-up', names: ['auth.passkey', 'auth.sign_up_with_username', 'auth.sign_up_with_passkey'] },
   { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification', 'webauthn.attestation'] },
+  { title: 'Origins', names: ['webauthn.origins', 'webauthn.related_origins'] },
   { title: 'Sessions', names: ['sessions.lifetime_secs', 'sessions.inactivity_secs', 'sessions.token_ttl_secs'] },
   {
     title: 'Rate limits',
@@ -1731,6 +1740,7 @@ const settingLabel = (setting) => SETTINGS_META[setting.name]?.label ?? setting.
  */
 function settingWords(name, value) {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
   const meta = SETTINGS_META[name];
   const option = meta?.options?.find(([v]) => v === value);
   if (option) return option[1].toLowerCase();
@@ -1754,9 +1764,16 @@ function settingRow(setting) {
   help.id = `${id}-help`;
   const described = [help.id];
 
-  /** @type {HTMLInputElement | HTMLSelectElement} */
+  /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
   let control;
-  if (typeof setting.value === 'boolean') {
+  if (Array.isArray(setting.value)) {
+    const list = /** @type {HTMLTextAreaElement} */ (el('textarea'));
+    list.rows = Math.max(2, setting.value.length + 1);
+    list.spellcheck = false;
+    list.value = setting.value.join('\n');
+    control = list;
+    row.append(label, el('div', 'setting-control', list));
+  } else if (typeof setting.value === 'boolean') {
     const box = /** @type {HTMLInputElement} */ (el('input'));
     box.type = 'checkbox';
     box.checked = setting.value;
@@ -1849,12 +1866,13 @@ function renderSettingsForm(settings) {
 }
 
 /**
- * A control's value as the API takes it: a boolean, a whole number or a word.
- * @param {HTMLInputElement | HTMLSelectElement} control
+ * A control's value as the API takes it: a boolean, a whole number, a word or a list.
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control
  * @param {unknown} loaded the value it was loaded with, for its type
  */
 function controlValue(control, loaded) {
   if (control instanceof HTMLInputElement && control.type === 'checkbox') return control.checked;
+  if (Array.isArray(loaded)) return control.value.split(/[\s,]+/).filter(Boolean);
   if (typeof loaded === 'number') {
     const n = Number(control.value);
     return control.value.trim() !== '' && Number.isFinite(n) ? n : control.value;
@@ -1869,9 +1887,9 @@ function changedSettings() {
   for (const setting of loadedSettings) {
     if (setting.pinned) continue;
     const control = ui.settingsFields.querySelector(`#${CSS.escape(settingId(setting.name))}`);
-    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) continue;
+    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLTextAreaElement)) continue;
     const value = controlValue(control, setting.value);
-    if (value !== setting.value) changes[setting.name] = value;
+    if (JSON.stringify(value) !== JSON.stringify(setting.value)) changes[setting.name] = value;
   }
   return changes;
 }

@@ -352,9 +352,13 @@ impl Ceremonies {
     }
 }
 
-/// The origins client data may name: the configured and the related origins.
+/// The origins client data may name: the allowed, the apps' and the related origins.
 fn allowed_origins(settings: &Settings) -> impl Iterator<Item = &Url> {
-    settings.origins.iter().chain(&settings.related_origins)
+    settings
+        .origins
+        .iter()
+        .chain(&settings.app_origins)
+        .chain(&settings.related_origins)
 }
 
 /// webauthn-rs for the relying party of `settings`, as registration uses it (and as the

@@ -3,6 +3,7 @@
 pub use url::Url;
 
 use crate::model::SigningAlgorithm;
+use crate::origin;
 use crate::tokens::KeyCipher;
 
 /// Whether assertions must carry the user-verified flag.
@@ -85,8 +86,11 @@ pub struct Settings {
     pub application_name: String,
     pub rp_id: String,
     pub rp_name: String,
-    /// Exact origins accepted in client data (web and `android:apk-key-hash:` origins).
+    /// Exact origins accepted in client data (web and `android:apk-key-hash:` origins);
+    /// the web ones are also allowed for CORS and cookie-authenticated changes.
     pub origins: Vec<Url>,
+    /// The origins of the Android apps of `[apps]`, accepted in client data too.
+    pub app_origins: Vec<Url>,
     /// Further origins allowed to use the RP ID (WebAuthn related origin requests),
     /// accepted in client data exactly like `origins`.
     pub related_origins: Vec<Url>,
@@ -132,6 +136,7 @@ impl Settings {
         let rp_id = public_url.host_str().unwrap_or("localhost").to_owned();
         Settings {
             origins: vec![public_url.clone()],
+            app_origins: Vec::new(),
             related_origins: Vec::new(),
             public_url,
             application_name: "Latchkey".into(),
@@ -168,6 +173,17 @@ impl Settings {
     pub fn own_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
     }
+
+    /// Whether a browser's `Origin` may make credentialed calls (CORS) and
+    /// cookie-authenticated changes: the server's own origin, or one of the web origins
+    /// of `origins`, exactly.
+    pub fn allows_web_origin(&self, origin: &str) -> bool {
+        origin == self.own_origin()
+            || self
+                .origins
+                .iter()
+                .any(|o| origin::is_web(o) && origin::serialise(o) == origin)
+    }
 }
 
 /// A setting operators may change while the instance runs, from the dashboard or the
@@ -189,6 +205,8 @@ pub enum LiveSetting {
     EmailSendsPerIpPerMinute,
     EmailSendsPerMinute,
     AuditRetentionDays,
+    Origins,
+    RelatedOrigins,
 }
 
 /// The longest session lifetime or inactivity timeout a setting takes: a year.
@@ -200,7 +218,7 @@ const MAX_RETENTION_DAYS: i64 = 36_500;
 
 impl LiveSetting {
     /// Every live setting, in the order they are shown.
-    pub const ALL: [LiveSetting; 15] = [
+    pub const ALL: [LiveSetting; 17] = [
         Self::Passkey,
         Self::SignUpWithUsername,
         Self::SignUpWithPasskey,
@@ -216,6 +234,8 @@ impl LiveSetting {
         Self::EmailSendsPerIpPerMinute,
         Self::EmailSendsPerMinute,
         Self::AuditRetentionDays,
+        Self::Origins,
+        Self::RelatedOrigins,
     ];
 
     /// Its name: the configuration key.
@@ -236,6 +256,8 @@ impl LiveSetting {
             Self::EmailSendsPerIpPerMinute => "email.sends_per_ip_per_minute",
             Self::EmailSendsPerMinute => "email.sends_per_minute",
             Self::AuditRetentionDays => "audit.retention_days",
+            Self::Origins => "webauthn.origins",
+            Self::RelatedOrigins => "webauthn.related_origins",
         }
     }
 
@@ -269,6 +291,8 @@ impl LiveSetting {
             Self::EmailSendsPerIpPerMinute => settings.email_sends_per_ip_per_minute.to_string(),
             Self::EmailSendsPerMinute => settings.email_sends_per_minute.to_string(),
             Self::AuditRetentionDays => settings.audit_retention_days.to_string(),
+            Self::Origins => origin_list(&settings.origins),
+            Self::RelatedOrigins => origin_list(&settings.related_origins),
         }
     }
 
@@ -334,9 +358,41 @@ impl LiveSetting {
                 let days = number(0, MAX_RETENTION_DAYS, "0 (forever) or up to 36500 days")?;
                 settings.audit_retention_days = u32::try_from(days).map_err(|_| "too large")?;
             }
+            Self::Origins => {
+                settings.origins = parse_origin_list(text)?;
+                if settings.origins.is_empty() {
+                    return Err("at least one origin");
+                }
+            }
+            Self::RelatedOrigins => settings.related_origins = parse_origin_list(text)?,
         }
         Ok(())
     }
+}
+
+/// Origins as a setting's text: a JSON array of their exact forms.
+fn origin_list(origins: &[Url]) -> String {
+    let exact: Vec<String> = origins.iter().map(origin::serialise).collect();
+    serde_json::Value::from(exact).to_string()
+}
+
+/// Origins from a JSON array of strings, or from text that separates them with commas or
+/// white space.
+fn parse_origin_list(text: &str) -> Result<Vec<Url>, &'static str> {
+    const WANTED: &str = "a list of origins such as https://app.example.com or \
+                          android:apk-key-hash:<base64url>";
+    let listed: Vec<String> = if text.starts_with('[') {
+        serde_json::from_str(text).map_err(|_| WANTED)?
+    } else {
+        text.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    listed
+        .iter()
+        .map(|o| origin::parse(o.trim()).ok_or(WANTED))
+        .collect()
 }
 
 impl Settings {
@@ -376,6 +432,12 @@ mod tests {
             (LiveSetting::EmailSendsPerMinute, "1200"),
             (LiveSetting::AuditRetentionDays, "0"),
             (LiveSetting::AuditRetentionDays, "36500"),
+            (
+                LiveSetting::Origins,
+                r#"["https://app.example.com","android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s"]"#,
+            ),
+            (LiveSetting::RelatedOrigins, r#"["https://shop.example"]"#),
+            (LiveSetting::RelatedOrigins, "[]"),
         ] {
             let mut settings = base.clone();
             setting.set(&mut settings, value).expect("valid");
@@ -397,6 +459,12 @@ mod tests {
             (LiveSetting::EmailSendsPerMinute, ""),
             (LiveSetting::AuditRetentionDays, "-1"),
             (LiveSetting::AuditRetentionDays, "36501"),
+            (LiveSetting::Origins, "[]"),
+            (LiveSetting::Origins, ""),
+            (LiveSetting::Origins, "https://app.example.com/login"),
+            (LiveSetting::Origins, r#"["https://app.example.com""#),
+            (LiveSetting::RelatedOrigins, "ftp://shop.example"),
+            (LiveSetting::RelatedOrigins, "[1]"),
         ] {
             let mut settings = base.clone();
             assert!(setting.set(&mut settings, value).is_err(), "{value}");
@@ -418,5 +486,39 @@ mod tests {
             applied.token_ttl_secs, 60,
             "invalid: the configuration holds"
         );
+    }
+
+    #[test]
+    fn origins_are_listed_as_text_and_checked_exactly() {
+        let mut settings = Settings::for_url(Url::parse("http://localhost:8080").expect("url"));
+        assert_eq!(
+            LiveSetting::Origins.get(&settings),
+            r#"["http://localhost:8080"]"#
+        );
+        LiveSetting::Origins
+            .set(
+                &mut settings,
+                "https://app.example.com/, android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s\nhttp://localhost:3000",
+            )
+            .expect("valid");
+        assert_eq!(
+            LiveSetting::Origins.get(&settings),
+            r#"["https://app.example.com","android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s","http://localhost:3000"]"#
+        );
+        // The server's own origin is always allowed; app origins never are.
+        for allowed in [
+            "http://localhost:8080",
+            "https://app.example.com",
+            "http://localhost:3000",
+        ] {
+            assert!(settings.allows_web_origin(allowed), "{allowed}");
+        }
+        for refused in [
+            "https://app.example.com/",
+            "android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s",
+            "https://shop.example",
+        ] {
+            assert!(!settings.allows_web_origin(refused), "{refused}");
+        }
     }
 }

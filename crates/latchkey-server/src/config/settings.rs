@@ -45,12 +45,13 @@ impl Config {
                     .map_err(|e| invalid("server.public_url", e))?,
             ],
         };
-        let mut origins = origins;
-        for app in &self.apps.android {
-            for fingerprint in &app.sha256_cert_fingerprints {
-                origins.push(android_origin(fingerprint)?);
-            }
-        }
+        let app_origins = self
+            .apps
+            .android
+            .iter()
+            .flat_map(|app| &app.sha256_cert_fingerprints)
+            .map(|fingerprint| android_origin(fingerprint))
+            .collect::<Result<Vec<_>, _>>()?;
         let related_origins = self
             .webauthn
             .related_origins
@@ -200,6 +201,7 @@ impl Config {
             rp_name: self.webauthn.rp_name.clone(),
             rp_id,
             origins,
+            app_origins,
             related_origins,
             user_verification,
             attestation,
@@ -225,24 +227,6 @@ impl Config {
             public_url,
         })
     }
-
-    /// The configured origins that are web origins (CORS and the CSRF check).
-    pub fn web_origins(&self) -> Vec<String> {
-        self.settings()
-            .map(|s| {
-                let mut origins: Vec<String> = s
-                    .origins
-                    .iter()
-                    .filter(|o| matches!(o.scheme(), "http" | "https"))
-                    .map(|o| o.origin().ascii_serialization())
-                    .collect();
-                origins.push(s.own_origin());
-                origins.sort();
-                origins.dedup();
-                origins
-            })
-            .unwrap_or_default()
-    }
 }
 
 fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
@@ -255,19 +239,8 @@ fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
 
 /// An exact origin: `http(s)://host[:port]` or `android:apk-key-hash:<base64url>`.
 fn parse_origin(raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw).map_err(|e| invalid("webauthn.origins", format!("{raw}: {e}")))?;
-    let web = matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some()
-        && matches!(url.path(), "" | "/");
-    let android = url.scheme() == "android" && url.path().starts_with("apk-key-hash:");
-    if web || android {
-        Ok(url)
-    } else {
-        Err(invalid(
-            "webauthn.origins",
-            format!("{raw} is not an origin"),
-        ))
-    }
+    latchkey_core::origin::parse(raw)
+        .ok_or_else(|| invalid("webauthn.origins", format!("{raw} is not an origin")))
 }
 
 /// The WebAuthn origin of an Android app signed with the certificate whose SHA-256

@@ -1,11 +1,11 @@
 //! Live settings: changed through the Backend API (and so the dashboard) while the
 //! instance runs, audited, refused when pinned or invalid, and applied by every replica.
 
-use latchkey_testkit::{SoftAuthenticator, TestApp};
+use latchkey_testkit::{Browser, SoftAuthenticator, TestApp};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::{row_count, secret_key_api};
+use crate::{row_count, secret_key_api, user_with_passkey};
 
 /// The value of live setting `name` in a `live_settings` answer.
 fn value<'a>(settings: &'a Value, name: &str) -> &'a Value {
@@ -113,6 +113,7 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
             "rate_limit.per_client_per_minute".into(),
             "email.sends_per_minute".into(),
             "audit.retention_days".into(),
+            "webauthn.origins".into(),
         ];
     })
     .await;
@@ -132,6 +133,7 @@ async fn pinned_unknown_and_invalid_settings_are_refused_and_change_nothing() {
             "rate_limit.per_client_per_minute",
             "email.sends_per_minute",
             "audit.retention_days",
+            "webauthn.origins",
         ]
     );
     for name in pinned {
@@ -325,5 +327,88 @@ async fn the_clean_up_keeps_audit_events_for_the_retention_in_force() {
         let refused = change(&app, json!({ "audit.retention_days": bad })).await;
         refused.assert_error(422, "form_param_value_invalid");
         assert_eq!(refused.param(), "audit.retention_days");
+    }
+}
+
+#[tokio::test]
+async fn origins_apply_to_cors_csrf_client_data_and_the_well_known_document() {
+    let app = TestApp::spawn().await;
+    let spa = "http://localhost:3000";
+    let shop = "https://shop.example";
+    let android = "android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s";
+    let (_, mut authenticator, _) = user_with_passkey(&app, "ada").await;
+    let spa_page = Browser::new(&app.base, Some(spa.into()));
+    assert_eq!(app.browser().cors_allows(spa).await, None);
+    spa_page
+        .sign_up("bob")
+        .await
+        .assert_error(403, "origin_invalid");
+    app.browser()
+        .sign_in(&mut authenticator, shop)
+        .await
+        .assert_error(422, "passkey_invalid_public_key_credential");
+    app.browser()
+        .get("/.well-known/webauthn")
+        .await
+        .assert_error(404, "resource_not_found");
+
+    let changed = change(
+        &app,
+        json!({ "webauthn.origins": [app.url, spa], "webauthn.related_origins": shop }),
+    )
+    .await;
+    assert_eq!(
+        value(changed.ok(), "webauthn.origins"),
+        &json!([app.url, spa])
+    );
+    assert_eq!(
+        value(changed.ok(), "webauthn.related_origins"),
+        &json!([shop])
+    );
+    assert_eq!(app.browser().cors_allows(spa).await.as_deref(), Some(spa));
+    spa_page.sign_up("bob").await.ok();
+    spa_page
+        .register_passkey(&mut SoftAuthenticator::new(), spa)
+        .await
+        .ok();
+    let signed_in = app.browser().sign_in(&mut authenticator, shop).await;
+    assert_eq!(signed_in.ok()["response"]["status"], "complete");
+    let document = app.browser().get("/.well-known/webauthn").await;
+    assert_eq!(document.ok()["origins"], json!([shop]));
+
+    // The server's own origin stays allowed for CORS and changes even when not listed;
+    // an app's origin is accepted in client data, never as a web origin.
+    change(
+        &app,
+        json!({ "webauthn.origins": format!("{spa}, {android}") }),
+    )
+    .await
+    .ok();
+    assert_eq!(app.browser().cors_allows(spa).await.as_deref(), Some(spa));
+    assert_eq!(
+        app.browser().cors_allows(&app.url).await.as_deref(),
+        Some(app.url.as_str())
+    );
+    assert_eq!(app.browser().cors_allows(android).await, None);
+    app.browser().sign_up("carol").await.ok();
+    let signed_in = app.browser().sign_in(&mut authenticator, android).await;
+    assert_eq!(signed_in.ok()["response"]["status"], "complete");
+    change(&app, json!({ "webauthn.related_origins": [] }))
+        .await
+        .ok();
+    app.browser()
+        .get("/.well-known/webauthn")
+        .await
+        .assert_error(404, "resource_not_found");
+
+    for (name, bad) in [
+        ("webauthn.origins", json!([])),
+        ("webauthn.origins", json!("https://app.example/login")),
+        ("webauthn.origins", json!(["app.example"])),
+        ("webauthn.related_origins", json!(["ftp://shop.example"])),
+    ] {
+        let refused = change(&app, json!({ name: bad })).await;
+        refused.assert_error(422, "form_param_value_invalid");
+        assert_eq!(refused.param(), name);
     }
 }

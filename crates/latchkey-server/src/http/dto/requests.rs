@@ -198,6 +198,14 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "audit.retention_days")]
     #[schema(value_type = String)]
     pub retention_days: Text,
+    /// Origins separated by commas or white space (a JSON body may give a list).
+    #[serde(default, rename = "webauthn.origins")]
+    #[schema(value_type = String)]
+    pub origins: Text,
+    /// Origins as `webauthn.origins`; empty for none.
+    #[serde(default, rename = "webauthn.related_origins")]
+    #[schema(value_type = String)]
+    pub related_origins: Text,
 }
 
 impl LiveSettingsBody {
@@ -223,6 +231,8 @@ impl LiveSettingsBody {
             (S::EmailSendsPerIpPerMinute, self.sends_per_ip_per_minute),
             (S::EmailSendsPerMinute, self.sends_per_minute),
             (S::AuditRetentionDays, self.retention_days),
+            (S::Origins, self.origins),
+            (S::RelatedOrigins, self.related_origins),
         ]
         .into_iter()
         .filter_map(|(setting, text)| Some((setting.name().to_owned(), text.into_inner()?)))
