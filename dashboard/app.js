@@ -1623,6 +1623,15 @@ const SETTINGS_META = {
       ['preferred', 'Preferred'],
     ],
   },
+  'webauthn.attestation': {
+    label: 'Attestation',
+    help: "What new passkeys are asked to prove about their authenticator's make. None: nothing. Indirect or direct: an attestation statement, which authenticators may still withhold.",
+    options: [
+      ['none', 'None'],
+      ['indirect', 'Indirect'],
+      ['direct', 'Direct'],
+    ],
+  },
   'sessions.lifetime_secs': {
     label: 'Session lifetime',
     help: 'How long a new session lasts at most, from 60 seconds to a year. Sessions already signed in keep theirs.',
@@ -1644,13 +1653,75 @@ const SETTINGS_META = {
     max: 3600,
     unit: 'seconds',
   },
+  'rate_limit.per_ip_per_minute': {
+    label: 'Ceremonies per IP',
+    help: 'Sign-ins, sign-ups and passkey registrations one IP address may start in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'rate_limit.per_client_per_minute': {
+    label: 'Ceremonies per client',
+    help: 'Sign-ins, sign-ups and passkey registrations one browser or app may start in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_address_per_minute': {
+    label: 'Codes per email address',
+    help: 'One-time codes mailed to one address in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_ip_per_minute': {
+    label: 'Codes per IP',
+    help: 'One-time codes mailed at the request of one IP address in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'email.sends_per_minute': {
+    label: 'Codes per minute',
+    help: 'One-time codes the whole instance mails in a minute, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    unit: 'per minute',
+  },
+  'webauthn.origins': {
+    label: 'Allowed origins',
+    help: 'One a line, exactly as a browser writes it (https://app.example.com), or android:apk-key-hash: for an Android app. Passkeys may be used from these; the web ones may also call the Frontend API from the browser. This server\'s own origin is always allowed to call it.',
+  },
+  'webauthn.related_origins': {
+    label: 'Related origins',
+    help: 'One a line: further sites that may use this relying party\'s passkeys, published at /.well-known/webauthn. Empty for none.',
+  },
+  'audit.retention_days': {
+    label: 'Audit retention',
+    help: 'Days audit events are kept, up to 36,500; older ones are deleted within a minute. 0 keeps them forever.',
+    min: 0,
+    max: 36_500,
+    unit: 'days',
+  },
 };
 
 /** The form's sections; settings in none of them go to the last one. */
 const SETTINGS_GROUPS = [
   { title: 'Sign-in and sign-up', names: ['auth.passkey', 'auth.sign_up_with_username', 'auth.sign_up_with_passkey'] },
-  { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification'] },
+  { title: 'Passkeys', names: ['webauthn.max_passkeys_per_user', 'webauthn.user_verification', 'webauthn.attestation'] },
+  { title: 'Origins', names: ['webauthn.origins', 'webauthn.related_origins'] },
   { title: 'Sessions', names: ['sessions.lifetime_secs', 'sessions.inactivity_secs', 'sessions.token_ttl_secs'] },
+  {
+    title: 'Rate limits',
+    names: [
+      'rate_limit.per_ip_per_minute',
+      'rate_limit.per_client_per_minute',
+      'email.sends_per_address_per_minute',
+      'email.sends_per_ip_per_minute',
+      'email.sends_per_minute',
+    ],
+  },
+  { title: 'Audit log', names: ['audit.retention_days'] },
 ];
 
 const PINNED_TEXT = "Pinned by the server's configuration";
@@ -1687,10 +1758,12 @@ const settingLabel = (setting) => SETTINGS_META[setting.name]?.label ?? setting.
  */
 function settingWords(name, value) {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
   const meta = SETTINGS_META[name];
   const option = meta?.options?.find(([v]) => v === value);
   if (option) return option[1].toLowerCase();
   if (meta?.unit === 'seconds' && typeof value === 'number') return `${numberFormat.format(value)} seconds (${duration(value)})`;
+  if (meta?.unit && typeof value === 'number') return `${numberFormat.format(value)} ${meta.unit}`;
   return String(value);
 }
 
@@ -1709,9 +1782,16 @@ function settingRow(setting) {
   help.id = `${id}-help`;
   const described = [help.id];
 
-  /** @type {HTMLInputElement | HTMLSelectElement} */
+  /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
   let control;
-  if (typeof setting.value === 'boolean') {
+  if (Array.isArray(setting.value)) {
+    const list = /** @type {HTMLTextAreaElement} */ (el('textarea'));
+    list.rows = Math.max(2, setting.value.length + 1);
+    list.spellcheck = false;
+    list.value = setting.value.join('\n');
+    control = list;
+    row.append(label, el('div', 'setting-control', list));
+  } else if (typeof setting.value === 'boolean') {
     const box = /** @type {HTMLInputElement} */ (el('input'));
     box.type = 'checkbox';
     box.checked = setting.value;
@@ -1804,12 +1884,13 @@ function renderSettingsForm(settings) {
 }
 
 /**
- * A control's value as the API takes it: a boolean, a whole number or a word.
- * @param {HTMLInputElement | HTMLSelectElement} control
+ * A control's value as the API takes it: a boolean, a whole number, a word or a list.
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control
  * @param {unknown} loaded the value it was loaded with, for its type
  */
 function controlValue(control, loaded) {
   if (control instanceof HTMLInputElement && control.type === 'checkbox') return control.checked;
+  if (Array.isArray(loaded)) return control.value.split(/[\s,]+/).filter(Boolean);
   if (typeof loaded === 'number') {
     const n = Number(control.value);
     return control.value.trim() !== '' && Number.isFinite(n) ? n : control.value;
@@ -1824,9 +1905,9 @@ function changedSettings() {
   for (const setting of loadedSettings) {
     if (setting.pinned) continue;
     const control = ui.settingsFields.querySelector(`#${CSS.escape(settingId(setting.name))}`);
-    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) continue;
+    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement || control instanceof HTMLTextAreaElement)) continue;
     const value = controlValue(control, setting.value);
-    if (value !== setting.value) changes[setting.name] = value;
+    if (JSON.stringify(value) !== JSON.stringify(setting.value)) changes[setting.name] = value;
   }
   return changes;
 }

@@ -652,18 +652,25 @@ describe('dashboard', () => {
 
         const usernameSignUps = page.getByLabel('Sign-up with a username', { exact: true });
         const maxPasskeys = page.getByLabel('Most passkeys per user', { exact: true });
+        const relatedOrigins = page.getByLabel('Related origins', { exact: true });
         const initial = {
           'auth.sign_up_with_username': await usernameSignUps.isChecked(),
           'webauthn.max_passkeys_per_user': Number(await maxPasskeys.inputValue()),
+          'webauthn.related_origins': (await relatedOrigins.inputValue()).split(/\s+/).filter(Boolean),
         };
         assert.equal(initial['auth.sign_up_with_username'], true);
         assert.ok(initial['webauthn.max_passkeys_per_user'] >= 2);
         // One labelled control per setting, none pinned on this server.
-        assert.equal(await page.locator('#settings-fields .setting').count(), 8);
+        assert.equal(await page.locator('#settings-fields .setting').count(), 17);
         assert.equal(await page.getByText("Pinned by the server's configuration").count(), 0);
         assert.equal(await page.getByLabel('User verification', { exact: true }).inputValue(), 'required');
         assert.equal(await maxPasskeys.getAttribute('min'), '1');
         assert.equal(await maxPasskeys.getAttribute('max'), '100');
+        assert.equal(await page.getByLabel('Attestation', { exact: true }).inputValue(), 'none');
+        const origins = (await page.getByLabel('Allowed origins', { exact: true }).inputValue()).split('\n');
+        assert.ok(origins.includes(new URL(server.url).origin), origins.join(' '));
+        assert.equal(await page.getByLabel('Audit retention', { exact: true }).getAttribute('max'), '36500');
+        assert.equal(await page.getByLabel('Ceremonies per IP', { exact: true }).getAttribute('min'), '1');
 
         try {
           // Nothing changed: nothing is sent.
@@ -763,6 +770,13 @@ describe('dashboard', () => {
           await waitForText(statusText(page), 'Saved 2 settings');
           const allowed = await usernameSignUp(unique('visitor'));
           assert.deepEqual(allowed, { status: 200, code: null });
+
+          // A related origin, one a line: published at once.
+          await relatedOrigins.fill('https://shop.example');
+          await button(page, 'Save changes').click();
+          await waitForText(statusText(page), 'Saved 1 setting: Related origins https://shop.example');
+          const published = await page.evaluate(async () => (await fetch('/.well-known/webauthn')).json());
+          assert.deepEqual(published, { origins: ['https://shop.example'] });
           assert.equal(await alertText(page).isVisible(), false);
           assertNoCspViolation(lines);
         } finally {

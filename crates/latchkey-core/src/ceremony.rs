@@ -10,16 +10,16 @@ use std::time::Duration;
 use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
 use webauthn_rs_core::proto::{
-    AttestationFormat, AttestationMetadata, AuthenticatorTransport, COSEAlgorithm, COSEEC2Key,
-    COSEKey, COSEKeyType, Credential, ECDSACurve, ParsedAttestation, ParsedAttestationData,
-    PublicKeyCredential, RegisterPublicKeyCredential, RegisteredExtensions, RegistrationState,
-    UserVerificationPolicy,
+    AttestationConveyancePreference, AttestationFormat, AttestationMetadata,
+    AuthenticatorTransport, COSEAlgorithm, COSEEC2Key, COSEKey, COSEKeyType, Credential,
+    ECDSACurve, ParsedAttestation, ParsedAttestationData, PublicKeyCredential,
+    RegisterPublicKeyCredential, RegisteredExtensions, RegistrationState, UserVerificationPolicy,
 };
 
 use crate::assertion::{self, Expected, PublicKey, RelyingParty};
 use crate::encoding::from_b64url;
 use crate::error::{Error, Result};
-use crate::settings::{Settings, Url, UserVerification};
+use crate::settings::{Attestation, Settings, Url, UserVerification};
 
 /// The form field that carries credentials.
 const CREDENTIAL_PARAM: &str = "public_key_credential";
@@ -30,6 +30,8 @@ const PUBLIC_KEY_PARAM: &str = "public_key";
 pub struct Ceremonies {
     core: WebauthnCore,
     policy: UserVerificationPolicy,
+    /// The attestation registration asks for.
+    attestation: Attestation,
     /// The RP ID and the exact origins: checked for sign-in by [`crate::assertion`], and
     /// for registration after webauthn-rs, which compares origins as parsed URLs.
     relying_party: RelyingParty,
@@ -133,6 +135,7 @@ impl Ceremonies {
         Self {
             core: webauthn_rs(settings),
             policy,
+            attestation: settings.attestation,
             relying_party: RelyingParty::new(&settings.rp_id, allowed_origins(settings)),
         }
     }
@@ -151,6 +154,11 @@ impl Ceremonies {
             .map_err(Error::internal)?
             .require_resident_key(true)
             .user_verification_policy(self.policy)
+            .attestation(match self.attestation {
+                Attestation::None => AttestationConveyancePreference::None,
+                Attestation::Indirect => AttestationConveyancePreference::Indirect,
+                Attestation::Direct => AttestationConveyancePreference::Direct,
+            })
             .exclude_credentials(Some(exclude.into_iter().collect()));
         let (options, state) = self
             .core
@@ -344,9 +352,13 @@ impl Ceremonies {
     }
 }
 
-/// The origins client data may name: the configured and the related origins.
+/// The origins client data may name: the allowed, the apps' and the related origins.
 fn allowed_origins(settings: &Settings) -> impl Iterator<Item = &Url> {
-    settings.origins.iter().chain(&settings.related_origins)
+    settings
+        .origins
+        .iter()
+        .chain(&settings.app_origins)
+        .chain(&settings.related_origins)
 }
 
 /// webauthn-rs for the relying party of `settings`, as registration uses it (and as the

@@ -56,8 +56,25 @@ impl Origins {
     }
 }
 
-/// A configured origin's exact form.
-fn serialise(url: &Url) -> String {
+/// An origin as configured: `http(s)://host[:port]` (a trailing `/` is dropped) or
+/// `android:apk-key-hash:<base64url>`; `None` for anything else.
+pub fn parse(raw: &str) -> Option<Url> {
+    let url = Url::parse(raw).ok()?;
+    let web = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && matches!(url.path(), "" | "/");
+    let android = url.scheme() == "android" && url.path().starts_with("apk-key-hash:");
+    (web || android).then_some(url)
+}
+
+/// Whether `url` is a web origin (`http` or `https`), not an app's.
+pub fn is_web(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
+/// A configured origin's exact form: a web origin's serialisation, an Android origin as
+/// written.
+pub fn serialise(url: &Url) -> String {
     match url.scheme() {
         "http" | "https" => url.origin().ascii_serialization(),
         _ => url.as_str().to_owned(),
@@ -113,6 +130,28 @@ mod tests {
         ] {
             assert!(!origins.allows(refused), "{refused}");
         }
+    }
+
+    #[test]
+    fn origins_parse_as_web_or_android_origins_only() {
+        for origin in [
+            "https://app.example.com",
+            "http://localhost:8080/",
+            "android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s",
+        ] {
+            assert!(parse(origin).is_some(), "{origin}");
+        }
+        for refused in [
+            "https://app.example.com/login",
+            "app.example.com",
+            "ftp://app.example.com",
+            "android:com.example.app",
+            "",
+        ] {
+            assert!(parse(refused).is_none(), "{refused}");
+        }
+        let url = parse("HTTPS://App.Example.com:443/").expect("origin");
+        assert_eq!(serialise(&url), "https://app.example.com");
     }
 
     #[test]

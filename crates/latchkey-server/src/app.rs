@@ -89,10 +89,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish on every
     /// listener; the background jobs and the mail worker run meanwhile.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let jobs = crate::jobs::spawn(
-            self.state.auth.clone(),
-            self.state.config.audit_retention_days(),
-        );
+        let jobs = crate::jobs::spawn(self.state.auth.clone());
         let mail = self.mail.spawn();
         let header_timeout =
             Duration::from_secs(u64::from(self.state.config.server.header_timeout_secs));

@@ -1,5 +1,5 @@
 //! Background jobs of a running server: every minute, a clean-up pass
-//! ([`Auth::clean_up`]) and a reload of the signing keys, to pick up keys rotated by
+//! ([`Auth::clean_up`], with the audit retention then in force) and a reload of the signing keys, to pick up keys rotated by
 //! `latchkey keys rotate` or by another replica; every two seconds, a read of the live
 //! settings, to apply what an operator changed on any replica.
 
@@ -17,10 +17,10 @@ const SETTINGS_PERIOD: Duration = Duration::from_secs(2);
 /// the keys, and nothing has expired yet that cannot wait a minute, so a start's first
 /// requests never share the database with a clean-up); they run until the handle is
 /// aborted.
-pub fn spawn(auth: Arc<Auth>, audit_retention_days: Option<u32>) -> JoinHandle<()> {
+pub fn spawn(auth: Arc<Auth>) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::join!(
-            clean_up_periodically(auth.clone(), audit_retention_days),
+            clean_up_periodically(auth.clone()),
             refresh_settings_periodically(auth),
         );
     })
@@ -39,14 +39,14 @@ async fn refresh_settings_periodically(auth: Arc<Auth>) {
 }
 
 /// Runs [`Auth::clean_up`] and reloads the signing keys every [`PERIOD`].
-async fn clean_up_periodically(auth: Arc<Auth>, audit_retention_days: Option<u32>) {
+async fn clean_up_periodically(auth: Arc<Auth>) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PERIOD, PERIOD);
     loop {
         tick.tick().await;
-        match auth.clean_up(audit_retention_days).await {
+        match auth.clean_up().await {
             Ok(done) if done.audit_events > 0 => tracing::info!(
                 audit_events = done.audit_events,
-                retention_days = audit_retention_days,
+                retention_days = auth.settings().audit_retention_days,
                 "deleted audit events past their retention"
             ),
             Ok(_) => {}

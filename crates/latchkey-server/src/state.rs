@@ -19,8 +19,6 @@ use crate::http::metrics::Metrics;
 pub struct AppState {
     pub auth: Arc<Auth>,
     pub config: Arc<Config>,
-    /// Web origins allowed for CORS and cookie-authenticated changes.
-    pub web_origins: Arc<Vec<String>>,
     /// Whether `server.public_url` is HTTPS: the client cookie is then `Secure` and
     /// `__Host-`-prefixed.
     pub secure_cookies: bool,
@@ -63,7 +61,6 @@ impl AppState {
         let state = AppState {
             trusted_proxies,
             metrics: Arc::default(),
-            web_origins: Arc::new(config.web_origins()),
             secure_cookies: settings.public_url.scheme() == "https",
             config: Arc::new(config),
             auth,

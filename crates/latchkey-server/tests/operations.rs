@@ -267,8 +267,7 @@ async fn event_ids(app: &Application) -> Vec<String> {
 async fn audit_events_past_their_retention_are_deleted() {
     let (app, clock, dir) = built_with_retention(30).await;
     let auth = app.state().auth.clone();
-    let retention = app.state().config.audit_retention_days();
-    assert_eq!(retention, Some(30));
+    assert_eq!(auth.settings().audit_retention_days, 30);
     let now = auth.now();
     let day_ms = DAY_SECS * 1000;
     let old = event(now - 40 * day_ms);
@@ -278,7 +277,7 @@ async fn audit_events_past_their_retention_are_deleted() {
         auth.store().insert_audit_event(e).await.expect("insert");
     }
 
-    let done = auth.clean_up(retention).await.expect("clean-up");
+    let done = auth.clean_up().await.expect("clean-up");
     assert_eq!(done.audit_events, 1);
     let mut kept = event_ids(&app).await;
     kept.sort();
@@ -288,16 +287,10 @@ async fn audit_events_past_their_retention_are_deleted() {
 
     // Fifteen days on, the 20-day-old event is past 30 days; the fresh one is not.
     clock.advance_secs(15 * DAY_SECS);
-    let done = auth.clean_up(retention).await.expect("clean-up");
+    let done = auth.clean_up().await.expect("clean-up");
     assert_eq!(done.audit_events, 1);
     assert_eq!(event_ids(&app).await, vec![fresh.id.clone()]);
-    assert_eq!(
-        auth.clean_up(retention)
-            .await
-            .expect("clean-up")
-            .audit_events,
-        0
-    );
+    assert_eq!(auth.clean_up().await.expect("clean-up").audit_events, 0);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -305,15 +298,14 @@ async fn audit_events_past_their_retention_are_deleted() {
 async fn audit_retention_zero_keeps_events_forever() {
     let (app, clock, dir) = built_with_retention(0).await;
     let auth = app.state().auth.clone();
-    let retention = app.state().config.audit_retention_days();
-    assert_eq!(retention, None);
+    assert_eq!(auth.settings().audit_retention_days, 0);
     let ancient = event(auth.now() - 3_650 * DAY_SECS * 1000);
     auth.store()
         .insert_audit_event(&ancient)
         .await
         .expect("insert");
     clock.advance_secs(400 * DAY_SECS);
-    let done = auth.clean_up(retention).await.expect("clean-up");
+    let done = auth.clean_up().await.expect("clean-up");
     assert_eq!(done.audit_events, 0);
     assert_eq!(event_ids(&app).await, vec![ancient.id.clone()]);
     let _ = std::fs::remove_dir_all(dir);
@@ -343,10 +335,7 @@ async fn deleting_audit_events_works_in_batches() {
     assert_eq!(removed, 5_010);
     assert_eq!(event_ids(&app).await.len(), 1);
     clock.advance_secs(2 * DAY_SECS);
-    assert_eq!(
-        auth.clean_up(Some(1)).await.expect("clean-up").audit_events,
-        1
-    );
+    assert_eq!(auth.clean_up().await.expect("clean-up").audit_events, 1);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -19,19 +19,19 @@ const DAY_MS: i64 = 86_400_000;
 
 impl Auth {
     /// One clean-up pass at the clock's current time: removes what expired more than an
-    /// hour ago and audit events older than `audit_retention_days` (`None` keeps them
+    /// hour ago and audit events older than the audit retention in force (0 keeps them
     /// forever). Each statement is a plain `DELETE ... WHERE time < cutoff`, so replicas
     /// running it at once do no harm.
-    pub async fn clean_up(&self, audit_retention_days: Option<u32>) -> Result<CleanUp> {
+    pub async fn clean_up(&self) -> Result<CleanUp> {
         let now = self.now();
         let expired = self.store.delete_expired(now - GRACE_MS).await?;
-        let audit_events = match audit_retention_days {
-            Some(days) => {
+        let audit_events = match self.settings().audit_retention_days {
+            0 => 0,
+            days => {
                 self.store
                     .delete_audit_events_before(now - i64::from(days) * DAY_MS)
                     .await?
             }
-            None => 0,
         };
         Ok(CleanUp {
             expired,

@@ -135,11 +135,6 @@ impl Config {
         }
         Ok(Some(addr))
     }
-
-    /// Days to keep audit events, or `None` to keep them forever.
-    pub fn audit_retention_days(&self) -> Option<u32> {
-        Some(self.audit.retention_days).filter(|days| *days > 0)
-    }
 }
 
 #[cfg(test)]
@@ -175,6 +170,11 @@ mod tests {
                 "LATCHKEY_WEBAUTHN__USER_VERIFICATION",
                 "sometimes",
                 "webauthn.user_verification",
+            ),
+            (
+                "LATCHKEY_WEBAUTHN__ATTESTATION",
+                "enterprise",
+                "webauthn.attestation",
             ),
             (
                 "LATCHKEY_WEBAUTHN__ORIGINS",
@@ -312,10 +312,12 @@ mod tests {
             config.backend_listen_addr().expect("addr"),
             Some("127.0.0.1:8081".parse().expect("addr"))
         );
-        assert_eq!(config.audit_retention_days(), None);
+        assert_eq!(config.settings().expect("valid").audit_retention_days, 0);
         let defaults = Config::load(None, env(&[]), vec![]).expect("valid");
         assert_eq!(defaults.backend_listen_addr().expect("addr"), None);
-        assert_eq!(defaults.audit.retention_days, 365);
-        assert_eq!(defaults.audit_retention_days(), Some(365));
+        assert_eq!(
+            defaults.settings().expect("valid").audit_retention_days,
+            365
+        );
     }
 }

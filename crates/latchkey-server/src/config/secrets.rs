@@ -103,7 +103,7 @@ mod tests {
         );
         let config =
             Config::load(None, env(&[("LATCHKEY_APPS__ANDROID", &apps)]), vec![]).expect("valid");
-        let origins = config.settings().expect("settings").origins;
+        let origins = config.settings().expect("settings").app_origins;
         assert!(
             origins
                 .iter()

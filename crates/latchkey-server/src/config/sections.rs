@@ -75,6 +75,8 @@ pub struct WebauthnConfig {
     pub origins: Option<Vec<String>>,
     pub related_origins: Vec<String>,
     pub user_verification: String,
+    /// The attestation registration asks for: `none`, `indirect` or `direct`.
+    pub attestation: String,
     pub challenge_ttl_secs: u32,
     pub max_passkeys_per_user: u32,
 }
@@ -87,6 +89,7 @@ impl Default for WebauthnConfig {
             origins: None,
             related_origins: Vec::new(),
             user_verification: "required".into(),
+            attestation: "none".into(),
             challenge_ttl_secs: 300,
             max_passkeys_per_user: 10,
         }

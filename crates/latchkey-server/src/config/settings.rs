@@ -4,7 +4,9 @@
 
 use latchkey_core::Settings;
 use latchkey_core::model::SigningAlgorithm;
-use latchkey_core::settings::{EmailCodeUse, GuardedAction, LiveSetting, UserVerification};
+use latchkey_core::settings::{
+    Attestation, EmailCodeUse, GuardedAction, LiveSetting, UserVerification,
+};
 use latchkey_core::tokens::{KeyCipher, MIN_ENCRYPTION_KEY_LEN};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -43,12 +45,13 @@ impl Config {
                     .map_err(|e| invalid("server.public_url", e))?,
             ],
         };
-        let mut origins = origins;
-        for app in &self.apps.android {
-            for fingerprint in &app.sha256_cert_fingerprints {
-                origins.push(android_origin(fingerprint)?);
-            }
-        }
+        let app_origins = self
+            .apps
+            .android
+            .iter()
+            .flat_map(|app| &app.sha256_cert_fingerprints)
+            .map(|fingerprint| android_origin(fingerprint))
+            .collect::<Result<Vec<_>, _>>()?;
         let related_origins = self
             .webauthn
             .related_origins
@@ -65,6 +68,12 @@ impl Config {
                 ));
             }
         };
+        let attestation = Attestation::parse(&self.webauthn.attestation).ok_or_else(|| {
+            invalid(
+                "webauthn.attestation",
+                "must be \"none\", \"indirect\" or \"direct\"",
+            )
+        })?;
         positive(
             "webauthn.challenge_ttl_secs",
             self.webauthn.challenge_ttl_secs,
@@ -192,8 +201,10 @@ impl Config {
             rp_name: self.webauthn.rp_name.clone(),
             rp_id,
             origins,
+            app_origins,
             related_origins,
             user_verification,
+            attestation,
             challenge_ttl_secs: i64::from(self.webauthn.challenge_ttl_secs),
             max_passkeys_per_user: self.webauthn.max_passkeys_per_user,
             passkey_enabled: self.auth.passkey,
@@ -207,29 +218,14 @@ impl Config {
             sign_up_requires_verified_email: self.auth.sign_up_requires_verified_email,
             reverification_actions,
             reverification_max_age_secs: i64::from(self.auth.reverification_max_age_secs),
+            ceremonies_per_ip_per_minute: self.rate_limit.per_ip_per_minute,
+            ceremonies_per_client_per_minute: self.rate_limit.per_client_per_minute,
             email_sends_per_address_per_minute: self.email.sends_per_address_per_minute,
             email_sends_per_ip_per_minute: self.email.sends_per_ip_per_minute,
             email_sends_per_minute: self.email.sends_per_minute,
+            audit_retention_days: self.audit.retention_days,
             public_url,
         })
-    }
-
-    /// The configured origins that are web origins (CORS and the CSRF check).
-    pub fn web_origins(&self) -> Vec<String> {
-        self.settings()
-            .map(|s| {
-                let mut origins: Vec<String> = s
-                    .origins
-                    .iter()
-                    .filter(|o| matches!(o.scheme(), "http" | "https"))
-                    .map(|o| o.origin().ascii_serialization())
-                    .collect();
-                origins.push(s.own_origin());
-                origins.sort();
-                origins.dedup();
-                origins
-            })
-            .unwrap_or_default()
     }
 }
 
@@ -243,19 +239,8 @@ fn positive(key: &str, value: u32) -> Result<(), ConfigError> {
 
 /// An exact origin: `http(s)://host[:port]` or `android:apk-key-hash:<base64url>`.
 fn parse_origin(raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw).map_err(|e| invalid("webauthn.origins", format!("{raw}: {e}")))?;
-    let web = matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some()
-        && matches!(url.path(), "" | "/");
-    let android = url.scheme() == "android" && url.path().starts_with("apk-key-hash:");
-    if web || android {
-        Ok(url)
-    } else {
-        Err(invalid(
-            "webauthn.origins",
-            format!("{raw} is not an origin"),
-        ))
-    }
+    latchkey_core::origin::parse(raw)
+        .ok_or_else(|| invalid("webauthn.origins", format!("{raw} is not an origin")))
 }
 
 /// The WebAuthn origin of an Android app signed with the certificate whose SHA-256

@@ -1,11 +1,13 @@
 //! Cross-cutting request handling: method tunnelling, request ids, CORS and panics.
 
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use latchkey_core::Error;
 use latchkey_core::ids::random_bytes;
+use latchkey_core::{Auth, Error};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -129,14 +131,15 @@ pub async fn one_database_connection(req: Request, next: Next) -> Response {
     latchkey_store::on_one_connection(next.run(req)).await
 }
 
-/// Credentialed CORS for the configured web origins only.
-pub fn cors(origins: &[String]) -> CorsLayer {
-    let allowed: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+/// Credentialed CORS for the allowed web origins in force only, checked per request.
+pub fn cors(auth: Arc<Auth>) -> CorsLayer {
+    let allowed = AllowOrigin::predicate(move |origin: &HeaderValue, _: &Parts| {
+        origin
+            .to_str()
+            .is_ok_and(|o| auth.settings().allows_web_origin(o))
+    });
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(allowed))
+        .allow_origin(allowed)
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([

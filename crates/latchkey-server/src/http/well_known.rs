@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use latchkey_core::Error;
+use latchkey_core::origin::serialise;
 
 use super::dto::{AppleAppSiteAssociation, AssetLink, Jwks, RelatedOrigins};
 use super::error::ApiError;
@@ -20,12 +21,12 @@ pub async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError>
 #[utoipa::path(get, path = paths::WEBAUTHN, responses((status = 200, body = RelatedOrigins)))]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn webauthn(State(state): State<AppState>) -> Result<Json<RelatedOrigins>, ApiError> {
-    let origins = &state.config.webauthn.related_origins;
-    if origins.is_empty() {
+    let settings = state.auth.settings();
+    if settings.related_origins.is_empty() {
         return Err(Error::NotFound("document").into());
     }
     Ok(Json(RelatedOrigins {
-        origins: origins.clone(),
+        origins: settings.related_origins.iter().map(serialise).collect(),
     }))
 }
 

@@ -88,7 +88,8 @@ pub struct LiveSettings {
 pub struct LiveSettingItem {
     /// Its configuration key, e.g. `auth.passkey`.
     name: &'static str,
-    /// A boolean, a number or a string, as the configuration key takes.
+    /// A boolean, a number, a string or a list of strings, as the configuration key
+    /// takes.
     value: Value,
     /// Whether the configuration pins it, so that it cannot be changed here.
     pinned: bool,
@@ -100,7 +101,7 @@ impl From<Vec<LiveSettingView>> for LiveSettings {
             .into_iter()
             .map(|view| LiveSettingItem {
                 name: view.setting.name(),
-                // Numbers and booleans are shown as JSON ones, words as strings.
+                // Numbers, booleans and lists are shown as JSON ones, words as strings.
                 value: serde_json::from_str(&view.value).unwrap_or(Value::String(view.value)),
                 pinned: view.pinned,
             })

@@ -168,6 +168,9 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "webauthn.user_verification")]
     #[schema(value_type = String)]
     pub user_verification: Text,
+    #[serde(default, rename = "webauthn.attestation")]
+    #[schema(value_type = String)]
+    pub attestation: Text,
     #[serde(default, rename = "sessions.lifetime_secs")]
     #[schema(value_type = String)]
     pub lifetime_secs: Text,
@@ -177,6 +180,32 @@ pub struct LiveSettingsBody {
     #[serde(default, rename = "sessions.token_ttl_secs")]
     #[schema(value_type = String)]
     pub token_ttl_secs: Text,
+    #[serde(default, rename = "rate_limit.per_ip_per_minute")]
+    #[schema(value_type = String)]
+    pub per_ip_per_minute: Text,
+    #[serde(default, rename = "rate_limit.per_client_per_minute")]
+    #[schema(value_type = String)]
+    pub per_client_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_address_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_address_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_ip_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_ip_per_minute: Text,
+    #[serde(default, rename = "email.sends_per_minute")]
+    #[schema(value_type = String)]
+    pub sends_per_minute: Text,
+    #[serde(default, rename = "audit.retention_days")]
+    #[schema(value_type = String)]
+    pub retention_days: Text,
+    /// Origins separated by commas or white space (a JSON body may give a list).
+    #[serde(default, rename = "webauthn.origins")]
+    #[schema(value_type = String)]
+    pub origins: Text,
+    /// Origins as `webauthn.origins`; empty for none.
+    #[serde(default, rename = "webauthn.related_origins")]
+    #[schema(value_type = String)]
+    pub related_origins: Text,
 }
 
 impl LiveSettingsBody {
@@ -189,9 +218,21 @@ impl LiveSettingsBody {
             (S::SignUpWithPasskey, self.sign_up_with_passkey),
             (S::MaxPasskeysPerUser, self.max_passkeys_per_user),
             (S::UserVerification, self.user_verification),
+            (S::Attestation, self.attestation),
             (S::SessionLifetimeSecs, self.lifetime_secs),
             (S::SessionInactivitySecs, self.inactivity_secs),
             (S::TokenTtlSecs, self.token_ttl_secs),
+            (S::CeremoniesPerIpPerMinute, self.per_ip_per_minute),
+            (S::CeremoniesPerClientPerMinute, self.per_client_per_minute),
+            (
+                S::EmailSendsPerAddressPerMinute,
+                self.sends_per_address_per_minute,
+            ),
+            (S::EmailSendsPerIpPerMinute, self.sends_per_ip_per_minute),
+            (S::EmailSendsPerMinute, self.sends_per_minute),
+            (S::AuditRetentionDays, self.retention_days),
+            (S::Origins, self.origins),
+            (S::RelatedOrigins, self.related_origins),
         ]
         .into_iter()
         .filter_map(|(setting, text)| Some((setting.name().to_owned(), text.into_inner()?)))

@@ -57,7 +57,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(Error::OriginInvalid.into());
             }
         } else if changes_state && bearer.is_none() {
-            let allowed = origin.is_some_and(|o| state.web_origins.iter().any(|a| a == o));
+            let allowed = origin.is_some_and(|o| state.auth.settings().allows_web_origin(o));
             // A cookie-authenticated change needs an allowed Origin; a foreign Origin is
             // refused even before a cookie exists (login CSRF).
             if !allowed && (cookie.is_some() || origin.is_some()) {
@@ -106,12 +106,12 @@ impl Caller {
 
     /// Counts a ceremony start against the caller's IP and client (`429` past the limits).
     pub async fn limit(&self, state: &AppState) -> Result<(), ApiError> {
-        let limits = &state.config.rate_limit;
+        let settings = state.auth.settings();
         let ip = self.ctx.ip.as_ref().map(|ip| format!("ip:{ip}"));
         let client = self.client.as_ref().map(|c| format!("client:{}", c.id));
         let counted: Vec<(&str, u32)> = [
-            (ip.as_deref(), limits.per_ip_per_minute),
-            (client.as_deref(), limits.per_client_per_minute),
+            (ip.as_deref(), settings.ceremonies_per_ip_per_minute),
+            (client.as_deref(), settings.ceremonies_per_client_per_minute),
         ]
         .into_iter()
         .filter_map(|(key, per_minute)| Some((key?, per_minute)))

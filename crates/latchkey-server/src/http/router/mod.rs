@@ -125,7 +125,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(middleware::cors(&state.web_origins))
+        .layer(middleware::cors(state.auth.clone()))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .with_state(state)
