@@ -1690,7 +1690,7 @@ const SETTINGS_META = {
   },
   'webauthn.origins': {
     label: 'Allowed origins',
-    help: 'One a line, exactly as a browser writes it (https://app.example.com), or android:apk-key-hash: for an Android app. Passkeys may be used from these; the web ones may also call the Frontend API from the browser. This server\'s own origin is always allowed to call it.',
+    help: 'One a line, exactly as a browser writes it (https://app.example.com), or android:apk-key-hash: for an Android app. Passkeys may be used from these; the web ones may also call the Frontend API from the browser. This server\'s own origin is always allowed to call it, but passkeys work on it only while it is listed.',
   },
   'webauthn.related_origins': {
     label: 'Related origins',
@@ -1984,6 +1984,19 @@ ui.settingsForm.addEventListener('submit', async (event) => {
         'Nobody can sign in or sign up with a passkey, or add one, until passkeys are turned back on: ' +
         'operators on this dashboard included. Sessions already signed in continue.',
       confirm: 'Turn off passkeys',
+    });
+    ui.settingsSave.focus();
+    if (!confirmed) return;
+  }
+  const origins = changes['webauthn.origins'];
+  if (Array.isArray(origins) && !origins.includes(location.origin)) {
+    showStatus('');
+    const confirmed = await confirmDialog({
+      title: `Leave out ${location.origin}?`,
+      message:
+        `Passkeys can then no longer be used on ${location.origin}: operators cannot sign in to this dashboard ` +
+        'with a passkey until the origin is listed again. Sessions already signed in continue.',
+      confirm: 'Save without it',
     });
     ui.settingsSave.focus();
     if (!confirmed) return;

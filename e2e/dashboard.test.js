@@ -693,6 +693,16 @@ describe('dashboard', () => {
           assert.equal(patches, 0);
           await passkeysOn.check();
 
+          // Leaving this dashboard's own origin out of the allowed origins asks first too.
+          const allowedOrigins = page.getByLabel('Allowed origins', { exact: true });
+          await allowedOrigins.fill(origins.filter((o) => o !== new URL(server.url).origin).join('\n'));
+          await button(page, 'Save changes').click();
+          await waitForText(dialog, `Leave out ${new URL(server.url).origin}?`);
+          await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+          await dialog.waitFor({ state: 'hidden' });
+          assert.equal(patches, 0);
+          await allowedOrigins.fill(origins.join('\n'));
+
           // Sign-up with a username off: the Frontend API refuses it at once.
           await usernameSignUps.uncheck();
           await waitForText(page.locator('#settings-dirty'), '1 unsaved change');

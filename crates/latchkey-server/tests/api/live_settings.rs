@@ -376,8 +376,9 @@ async fn origins_apply_to_cors_csrf_client_data_and_the_well_known_document() {
     let document = app.browser().get("/.well-known/webauthn").await;
     assert_eq!(document.ok()["origins"], json!([shop]));
 
-    // The server's own origin stays allowed for CORS and changes even when not listed;
-    // an app's origin is accepted in client data, never as a web origin.
+    // The server's own origin stays allowed for CORS and changes even when not listed,
+    // but client data must name a listed origin (exactly `webauthn.origins`); an app's
+    // origin is accepted in client data, never as a web origin.
     change(
         &app,
         json!({ "webauthn.origins": format!("{spa}, {android}") }),
@@ -391,6 +392,10 @@ async fn origins_apply_to_cors_csrf_client_data_and_the_well_known_document() {
     );
     assert_eq!(app.browser().cors_allows(android).await, None);
     app.browser().sign_up("carol").await.ok();
+    app.browser()
+        .sign_in(&mut authenticator, &app.url)
+        .await
+        .assert_error(422, "passkey_invalid_public_key_credential");
     let signed_in = app.browser().sign_in(&mut authenticator, android).await;
     assert_eq!(signed_in.ok()["response"]["status"], "complete");
     change(&app, json!({ "webauthn.related_origins": [] }))
