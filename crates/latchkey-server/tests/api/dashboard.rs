@@ -6,7 +6,7 @@ use latchkey_core::RequestContext;
 use latchkey_testkit::{Browser, Reply, SoftAuthenticator, TestApp};
 use serde_json::Value;
 
-use crate::{secret_key_api, user_with_passkey};
+use crate::{secret_key_api, signed_in_user_id, user_with_passkey};
 
 /// A browser on the dashboard's pages: its Frontend API calls go to `/dashboard/v1`, its
 /// Backend API calls to `/dashboard/backend/v1`.
@@ -156,10 +156,7 @@ async fn an_operator_signs_in_with_their_passkey_and_their_actions_are_audited()
         .assert_error(401, "authentication_invalid");
     let signed_in = browser.sign_in(&mut authenticator, &app.url).await;
     assert_eq!(signed_in.ok()["response"]["status"], "complete");
-    let operator_id = browser.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let operator_id = signed_in_user_id(&browser).await;
     let found = browser.get("/backend/v1/users?query=ad").await;
     let ada = found.ok()["data"][0].clone();
     assert_eq!(ada["username"], "ada");
@@ -241,10 +238,7 @@ async fn the_dashboard_refuses_end_users_foreign_tokens_and_cross_site_calls() {
         .await
         .assert_error(403, "origin_invalid");
     // Changes need this server's Origin; reads refuse another one.
-    let ada_id = ada_app.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let ada_id = signed_in_user_id(&ada_app).await;
     let ban = format!("/backend/v1/users/{ada_id}/ban");
     let mut without_origin = operator_browser.clone();
     without_origin.origin = None;
@@ -327,10 +321,7 @@ async fn a_banned_user_loses_their_sessions_and_cannot_sign_in_until_unbanned() 
 async fn an_operator_invites_another_whose_link_enrols_them() {
     let app = TestApp::spawn().await;
     let (root, _) = operator(&app, "root").await;
-    let root_id = root.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let root_id = signed_in_user_id(&root).await;
     let invited = root
         .post("/backend/v1/operators", &[("username", "grace")])
         .await;
@@ -363,10 +354,7 @@ async fn a_change_ten_minutes_after_the_operator_proved_their_passkey_needs_a_st
     let app = TestApp::spawn().await;
     let (browser, mut authenticator) = operator(&app, "root").await;
     let (ada, _, _) = user_with_passkey(&app, "ada").await;
-    let ada_id = ada.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let ada_id = signed_in_user_id(&ada).await;
     let ban = format!("/backend/v1/users/{ada_id}/ban");
     app.clock.advance_secs(11 * 60);
     // Reads need nothing more; changes need the passkey again.
@@ -389,10 +377,7 @@ async fn the_step_up_limit_of_operators_is_the_instances_reverification_limit() 
     let app = TestApp::spawn_with(|c| c.auth.reverification_max_age_secs = 60).await;
     let (browser, _) = operator(&app, "root").await;
     let (ada, _, _) = user_with_passkey(&app, "ada").await;
-    let ada_id = ada.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let ada_id = signed_in_user_id(&ada).await;
     let ban = format!("/backend/v1/users/{ada_id}/ban");
     app.clock.advance_secs(59);
     assert_eq!(browser.post(&ban, &[]).await.ok()["banned"], true);

@@ -21,6 +21,14 @@ mod wire;
 use latchkey_testkit::{Browser, SoftAuthenticator, TestApp};
 use serde_json::Value;
 
+/// The id of the user `browser` is signed in as.
+pub async fn signed_in_user_id(browser: &Browser) -> String {
+    browser.get("/v1/me").await.ok()["response"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 /// A signed-up user with one passkey on `authenticator`; returns the browser and passkey.
 pub async fn user_with_passkey(
     app: &TestApp,

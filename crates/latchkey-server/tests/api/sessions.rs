@@ -7,7 +7,7 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::Value;
 
-use crate::{session_count, user_with_passkey};
+use crate::{session_count, signed_in_user_id, user_with_passkey};
 
 /// The claims of a JWT, unverified.
 pub fn claims(jwt: &str) -> Value {
@@ -361,10 +361,7 @@ async fn a_deleted_users_sessions_are_invalid_credentials() {
     let mut backend = Browser::new(&app.base, None);
     backend.bearer = Some(app.secret_key().to_owned());
     // ada2 is a second user: delete both of the clients' users.
-    let native_user = native.get("/v1/me").await.ok()["response"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let native_user = signed_in_user_id(&native).await;
     for (client, session, user) in [
         (&browser, &browser_session, &user_id),
         (&native, &native_session, &native_user),
