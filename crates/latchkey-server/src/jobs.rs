@@ -1,7 +1,8 @@
 //! Background jobs of a running server: every minute, a clean-up pass
-//! ([`Auth::clean_up`], with the audit retention then in force) and a reload of the signing keys, to pick up keys rotated by
-//! `latchkey keys rotate` or by another replica; every two seconds, a read of the live
-//! settings, to apply what an operator changed on any replica.
+//! ([`Auth::clean_up`], with the audit retention then in force) and a reload of the
+//! signing keys, to pick up keys rotated by `latchkey keys rotate` or by another replica;
+//! every two seconds, a read of the live settings, to apply what an operator changed on
+//! any replica.
 
 use latchkey_core::Auth;
 use std::sync::Arc;
