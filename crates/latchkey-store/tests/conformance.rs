@@ -282,9 +282,10 @@ fn search(query: &str) -> UserFilter<'_> {
 }
 
 /// Adds `n` users straight through SQL, as fast as the database takes them: user `i` is
-/// `user_fill{i:07}` (its handle 16 bytes in base64url), named `{letter}{i:07}` (letters in turn) with the address
-/// `mail{i:07}@example.com`, created at `i / 4` ms after a fixed time (so that four share
-/// each millisecond); then gathers the statistics a long-running database has.
+/// `user_fill{i:07}` (its handle 16 bytes in base64url), named `{letter}{i:07}` (letters
+/// in turn) with the address `mail{i:07}@example.com`, created at `i / 4` ms after a
+/// fixed time (so that four share each millisecond); then gathers the statistics a
+/// long-running database has.
 async fn fill_users(url: &str, n: i64) {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let conn = rusqlite::Connection::open(path).expect("open");
