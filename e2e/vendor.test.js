@@ -148,14 +148,17 @@ for (const setup of SETUPS) {
           assert.ok(claims.exp > Date.now() / 1000);
         }
 
-        // `setActive` with a redirect URL goes there once the session is active.
-        await page.evaluate(async () => {
-          const clerk = /** @type {any} */ (window).Clerk;
-          await clerk.signOut(() => {});
-          const signIn = await clerk.client.signIn.authenticateWithPasskey({ flow: 'discoverable' });
-          await clerk.setActive({ session: signIn.createdSessionId, redirectUrl: '/landing' });
-        });
-        await page.waitForURL(`${server.origin2}/landing`);
+        // `setActive` with a redirect URL goes there once the session is active (not
+        // awaited in the page, which the navigation may leave before the call returns).
+        await Promise.all([
+          page.waitForURL(`${server.origin2}/landing`),
+          page.evaluate(async () => {
+            const clerk = /** @type {any} */ (window).Clerk;
+            await clerk.signOut(() => {});
+            const signIn = await clerk.client.signIn.authenticateWithPasskey({ flow: 'discoverable' });
+            void clerk.setActive({ session: signIn.createdSessionId, redirectUrl: '/landing' });
+          }),
+        ]);
       });
     });
 
