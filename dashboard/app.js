@@ -69,6 +69,13 @@ const ui = {
   usersPrev: /** @type {HTMLButtonElement} */ ($('users-prev')),
   usersNext: /** @type {HTMLButtonElement} */ ($('users-next')),
   usersRange: $('users-range'),
+  inviteForm: /** @type {HTMLFormElement} */ ($('invite-form')),
+  inviteUsername: /** @type {HTMLInputElement} */ ($('invite-username')),
+  inviteSubmit: /** @type {HTMLButtonElement} */ ($('invite-submit')),
+  inviteError: $('invite-error'),
+  inviteResult: $('invite-result'),
+  inviteSummary: $('invite-summary'),
+  inviteLink: /** @type {HTMLInputElement} */ ($('invite-link')),
   userTitle: $('user-title'),
   userBadges: $('user-badges'),
   userBan: /** @type {HTMLButtonElement} */ ($('user-ban')),
@@ -1074,6 +1081,39 @@ ui.usersNext.addEventListener('click', () => {
   const from = params.get('after') ? offsetOf(params.get('from')) : 0;
   earlierUserPages.push({ after: params.get('after') ?? '', from });
   navigate(hashFor('users', { query: params.get('query') ?? '', after: lastUserShown, from: from + USERS_PER_PAGE }));
+});
+
+ui.inviteForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearError();
+  hideFormError(ui.inviteError);
+  ui.inviteResult.hidden = true;
+  const username = ui.inviteUsername.value.trim();
+  ui.inviteSubmit.disabled = true;
+  try {
+    const invited = await backend('POST', '/operators', {}, { username });
+    ui.inviteSummary.replaceChildren(
+      `Send this link to ${invited.username ?? username}, to open once on the device that will hold their passkey, before `,
+      time(invited.expire_at),
+      '.',
+    );
+    ui.inviteLink.value = String(invited.url ?? '');
+    ui.inviteResult.hidden = false;
+    ui.inviteUsername.value = '';
+    ui.inviteLink.focus();
+    ui.inviteLink.select();
+    showStatus(`Invited ${invited.username ?? username} as an operator.`);
+  } catch (error) {
+    const code = codeOf(error);
+    if (error instanceof BackendError && error.status >= 400 && error.status < 500 && code !== 'operator_required' && code !== 'authentication_invalid') {
+      showFormError(ui.inviteError, `Not invited: ${error.message} (${error.code})`);
+      ui.inviteUsername.focus();
+    } else {
+      await fail(error);
+    }
+  } finally {
+    ui.inviteSubmit.disabled = false;
+  }
 });
 
 // ----- one user -----

@@ -1,7 +1,8 @@
 // The operator dashboard (/dashboard) driven as an operator would: enrolment by
 // a one-time link from `latchkey admin create`, passkey sign-in and sign-out,
 // finding an end user and banning, unbanning, revoking and deleting through
-// the confirmation dialog, the users list paged by keyset, a step-up before a late
+// the confirmation dialog, the users list paged by keyset, an invitation of
+// another operator, a step-up before a late
 // change, the audit log (its filters and export), the overview
 // and its chart, live settings that take effect on the Frontend API (and a
 // pinned one that cannot change), and an end user turned away.
@@ -477,6 +478,40 @@ describe('dashboard', () => {
       assert.equal(await alertText(page).isVisible(), false);
       assertNoCspViolation(lines);
     });
+  });
+
+  test('an operator invites another from the Users page, whose link enrols them on their own device', async (t) => {
+    const { context, page: invitee } = await endUserBrowser();
+    try {
+      await withPage(browser, t, async ({ page, console: lines }) => {
+        await enrolOperator(page, unique('op'));
+        await page.getByRole('link', { name: 'Users', exact: true }).click();
+        await heading(page, 'Users').waitFor();
+        const username = page.getByLabel('Username', { exact: true });
+        // A name the server refuses: its words next to the form, nobody invited.
+        await username.fill('x');
+        await button(page, 'Invite').click();
+        await waitForText(page.locator('#invite-error'), 'form_param_value_invalid');
+        assert.equal(await page.locator('#invite-result').isVisible(), false);
+
+        const name = unique('newop');
+        await username.fill(name);
+        await button(page, 'Invite').click();
+        await waitForText(statusText(page), `Invited ${name} as an operator`);
+        assert.equal(await page.locator('#invite-error').isVisible(), false);
+        const link = await page.getByLabel('One-time link', { exact: true }).inputValue();
+        assert.ok(link.startsWith(`${server.url}/dashboard/enrol#token=`), link);
+        await waitForText(page.locator('#invite-summary'), name);
+
+        // The invitee opens the link on their own device and is an operator.
+        await invitee.goto(link);
+        await heading(invitee, 'Overview').waitFor();
+        await waitForText(invitee.locator('#operator-name'), name);
+        assertNoCspViolation(lines);
+      });
+    } finally {
+      await context.close();
+    }
   });
 
   test('revoke a session, delete a passkey and delete a user through the dialog', async (t) => {
