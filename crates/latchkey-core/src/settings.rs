@@ -174,15 +174,11 @@ impl Settings {
         self.public_url.origin().ascii_serialization()
     }
 
-    /// Whether a browser's `Origin` may make credentialed calls (CORS) and
-    /// cookie-authenticated changes: the server's own origin, or one of the web origins
-    /// of `origins`, exactly.
-    pub fn allows_web_origin(&self, origin: &str) -> bool {
-        origin == self.own_origin()
-            || self
-                .origins
-                .iter()
-                .any(|o| origin::is_web(o) && origin::serialise(o) == origin)
+    /// The origins a browser's `Origin` may name to make credentialed calls (CORS) and
+    /// cookie-authenticated changes: the server's own, and the web origins of `origins`.
+    pub fn web_origins(&self) -> origin::Origins {
+        let web = self.origins.iter().filter(|o| origin::is_web(o));
+        origin::Origins::new(std::iter::once(&self.public_url).chain(web))
     }
 }
 
@@ -506,19 +502,20 @@ mod tests {
             r#"["https://app.example.com","android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s","http://localhost:3000"]"#
         );
         // The server's own origin is always allowed; app origins never are.
+        let web_origins = settings.web_origins();
         for allowed in [
             "http://localhost:8080",
             "https://app.example.com",
             "http://localhost:3000",
         ] {
-            assert!(settings.allows_web_origin(allowed), "{allowed}");
+            assert!(web_origins.allows(allowed), "{allowed}");
         }
         for refused in [
             "https://app.example.com/",
             "android:apk-key-hash:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s",
             "https://shop.example",
         ] {
-            assert!(!settings.allows_web_origin(refused), "{refused}");
+            assert!(!web_origins.allows(refused), "{refused}");
         }
     }
 }

@@ -9,15 +9,18 @@ use std::sync::Arc;
 use super::{Auth, RequestContext};
 use crate::ceremony::Ceremonies;
 use crate::error::{Error, Result};
+use crate::origin::Origins;
 use crate::settings::{LiveSetting, Settings};
 
 /// The `settings` rows of live settings are named `live.<setting name>`.
 const PREFIX: &str = "live.";
 
-/// The settings in force, the ceremonies they make, and the stored rows they came from.
+/// The settings in force, the ceremonies and web origins they make, and the stored rows
+/// they came from.
 pub(super) struct Live {
     pub(super) settings: Arc<Settings>,
     pub(super) ceremonies: Ceremonies,
+    pub(super) web_origins: Origins,
     stored: Vec<(String, String)>,
 }
 
@@ -25,6 +28,7 @@ impl Live {
     pub(super) fn new(settings: Settings, stored: Vec<(String, String)>) -> Self {
         Live {
             ceremonies: Ceremonies::new(&settings),
+            web_origins: settings.web_origins(),
             settings: Arc::new(settings),
             stored,
         }

@@ -126,6 +126,12 @@ impl Auth {
         self.live().settings.clone()
     }
 
+    /// Whether a browser's `Origin` may make credentialed calls (CORS) and
+    /// cookie-authenticated changes: one of the settings' web origins in force, exactly.
+    pub fn allows_web_origin(&self, origin: &str) -> bool {
+        self.live().web_origins.allows(origin)
+    }
+
     /// The settings in force with their ceremonies.
     fn live(&self) -> Arc<Live> {
         self.live

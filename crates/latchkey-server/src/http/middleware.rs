@@ -134,9 +134,7 @@ pub async fn one_database_connection(req: Request, next: Next) -> Response {
 /// Credentialed CORS for the allowed web origins in force only, checked per request.
 pub fn cors(auth: Arc<Auth>) -> CorsLayer {
     let allowed = AllowOrigin::predicate(move |origin: &HeaderValue, _: &Parts| {
-        origin
-            .to_str()
-            .is_ok_and(|o| auth.settings().allows_web_origin(o))
+        origin.to_str().is_ok_and(|o| auth.allows_web_origin(o))
     });
     CorsLayer::new()
         .allow_origin(allowed)

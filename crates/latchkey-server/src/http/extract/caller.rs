@@ -57,7 +57,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(Error::OriginInvalid.into());
             }
         } else if changes_state && bearer.is_none() {
-            let allowed = origin.is_some_and(|o| state.auth.settings().allows_web_origin(o));
+            let allowed = origin.is_some_and(|o| state.auth.allows_web_origin(o));
             // A cookie-authenticated change needs an allowed Origin; a foreign Origin is
             // refused even before a cookie exists (login CSRF).
             if !allowed && (cookie.is_some() || origin.is_some()) {
