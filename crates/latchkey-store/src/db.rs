@@ -2,8 +2,9 @@
 //! arguments and rows of [`value`](crate::value)), transactions that roll back unless
 //! committed, and the count of statements sent.
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgTransactionManager;
-use sqlx::{PgPool, TransactionManager};
+use sqlx::{PgConnection, PgPool, Postgres, TransactionManager};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -83,9 +84,9 @@ impl Db {
 
     /// Starts a transaction (on SQLite a savepoint in the shared write transaction).
     pub async fn begin(&self) -> Result<Tx, DbError> {
-        count(1);
         match self {
             Db::Sqlite(db) => {
+                count(1);
                 let conn = db.lock();
                 let epoch = db.join(&conn)?;
                 sqlite::run(&conn.conn, "SAVEPOINT request", &[])?;
@@ -95,7 +96,7 @@ impl Db {
                     end: End::Release(epoch),
                 }))
             }
-            Db::Postgres(pool) => Tx::postgres(pool).await,
+            Db::Postgres(pool) => Ok(Tx::Postgres(PgTx::new(pool).await?)),
         }
     }
 }
@@ -126,25 +127,128 @@ async fn sqlite_statement(
 /// A transaction; dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
     Sqlite(SqliteTx),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    /// On the connection of an [`on_one_connection`](postgres::on_one_connection) scope.
-    PostgresShared(SharedTx),
+    Postgres(PgTx),
 }
 
-/// A PostgreSQL transaction on a scope's shared connection, held until it ends.
-pub struct SharedTx {
-    conn: HeldConnection,
-    open: bool,
+/// A PostgreSQL transaction. `BEGIN` goes out with its first statement that needs an
+/// answer, and its [`Tx::write`]s travel with the statement after them (or the commit):
+/// a transaction of writes alone is one statement, with no `BEGIN` or `COMMIT`.
+pub struct PgTx {
+    conn: PgConn,
+    begun: bool,
+    held: Vec<Held>,
 }
 
-impl Drop for SharedTx {
-    fn drop(&mut self) {
-        if self.open {
-            // Queued on the connection, sent before its next statement (or its check on
-            // return to the pool), as sqlx does for its own transactions.
-            PgTransactionManager::start_rollback(&mut self.conn);
+/// The connection of a PostgreSQL transaction: the enclosing
+/// [`on_one_connection`](postgres::on_one_connection) scope's, or one of its own.
+enum PgConn {
+    Shared(HeldConnection),
+    Own(PoolConnection<Postgres>),
+}
+
+impl PgConn {
+    fn get(&mut self) -> &mut PgConnection {
+        match self {
+            PgConn::Shared(conn) => conn,
+            PgConn::Own(conn) => conn,
         }
     }
+}
+
+/// A write not yet sent.
+struct Held {
+    sql: String,
+    args: Vec<Value<'static>>,
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        if self.begun {
+            // Queued on the connection, sent before its next statement (or its check on
+            // return to the pool), as sqlx does for its own transactions.
+            PgTransactionManager::start_rollback(self.conn.get());
+        }
+    }
+}
+
+impl PgTx {
+    async fn new(pool: &PgPool) -> Result<PgTx, DbError> {
+        let conn = match shared_connection(pool).await? {
+            Some(conn) => PgConn::Shared(conn),
+            None => PgConn::Own(pool.acquire().await.map_err(postgres::error)?),
+        };
+        Ok(PgTx {
+            conn,
+            begun: false,
+            held: Vec::new(),
+        })
+    }
+
+    /// Sends `BEGIN` unless sent already.
+    async fn begin(&mut self) -> Result<(), DbError> {
+        if !self.begun {
+            count(1);
+            PgTransactionManager::begin(self.conn.get(), None)
+                .await
+                .map_err(postgres::error)?;
+            self.begun = true;
+        }
+        Ok(())
+    }
+
+    /// `sql` with the held writes folded in, and its arguments.
+    fn with_held<'a>(&mut self, sql: &str, args: &[Value<'a>]) -> (String, Vec<Value<'a>>) {
+        count(1);
+        compose(std::mem::take(&mut self.held), sql, args)
+    }
+}
+
+/// One statement that runs the `held` writes, each a data-modifying `WITH` clause, and
+/// then `sql`, with the held writes' arguments first and each placeholder renumbered to
+/// match. PostgreSQL runs every clause once, to completion, on one snapshot.
+fn compose<'a>(held: Vec<Held>, sql: &str, args: &[Value<'a>]) -> (String, Vec<Value<'a>>) {
+    if held.is_empty() {
+        return (sql.to_owned(), args.to_vec());
+    }
+    let mut text = String::from("WITH ");
+    let mut all: Vec<Value<'a>> = Vec::new();
+    for (i, write) in held.into_iter().enumerate() {
+        text.push_str(&format!(
+            "held_{i} AS ({}), ",
+            renumber(&write.sql, all.len())
+        ));
+        all.extend(write.args);
+    }
+    let main = renumber(sql, all.len());
+    match main.strip_prefix("WITH ") {
+        Some(clauses) => text.push_str(clauses),
+        None => {
+            text.truncate(text.len() - 2);
+            text.push(' ');
+            text.push_str(&main);
+        }
+    }
+    all.extend_from_slice(args);
+    (text, all)
+}
+
+/// `sql` with each `$n` placeholder raised by `by` (the store's SQL has no other `$`).
+fn renumber(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if let Ok(n) = rest[..digits].parse::<usize>() {
+            out.push_str(&(n + by).to_string());
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The SQLite connection, held for the whole transaction.
@@ -173,36 +277,50 @@ impl Drop for SqliteTx {
 }
 
 impl Tx {
-    /// Begins a PostgreSQL transaction, on the scope's shared connection when there is one.
-    async fn postgres(pool: &PgPool) -> Result<Tx, DbError> {
-        match shared_connection(pool).await? {
-            Some(mut conn) => {
-                PgTransactionManager::begin(&mut conn, None)
-                    .await
-                    .map_err(postgres::error)?;
-                Ok(Tx::PostgresShared(SharedTx { conn, open: true }))
+    /// Runs a statement; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                count(1);
+                sqlite::run(&tx.conn.conn, sql, args).map(|(n, _)| n)
             }
-            None => Ok(Tx::Postgres(pool.begin().await.map_err(postgres::error)?)),
+            Tx::Postgres(tx) => {
+                tx.begin().await?;
+                let (sql, args) = tx.with_held(sql, args);
+                postgres::execute(tx.conn.get(), &sql, &args).await
+            }
         }
     }
 
-    /// Runs a statement; returns the rows it changed.
-    pub async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
-        count(1);
+    /// Runs a write whose effect no later statement of the transaction reads and whose
+    /// outcome nothing checks beyond success (errors are the database's, unmapped). On
+    /// SQLite it runs at once; on PostgreSQL it travels with the transaction's next
+    /// statement, or its commit, as a `WITH` clause: a round trip saved.
+    pub async fn write(&mut self, sql: &str, args: &[Value<'_>]) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(n, _)| n),
-            Tx::Postgres(tx) => postgres::execute(&mut **tx, sql, args).await,
-            Tx::PostgresShared(tx) => postgres::execute(&mut **tx.conn, sql, args).await,
+            Tx::Sqlite(_) => self.execute(sql, args).await.map(drop),
+            Tx::Postgres(tx) => {
+                tx.held.push(Held {
+                    sql: sql.to_owned(),
+                    args: args.iter().cloned().map(Value::into_owned).collect(),
+                });
+                Ok(())
+            }
         }
     }
 
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&mut self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
-        count(1);
         match self {
-            Tx::Sqlite(tx) => sqlite::run(&tx.conn.conn, sql, args).map(|(_, rows)| rows),
-            Tx::Postgres(tx) => postgres::fetch_all(&mut **tx, sql, args).await,
-            Tx::PostgresShared(tx) => postgres::fetch_all(&mut **tx.conn, sql, args).await,
+            Tx::Sqlite(tx) => {
+                count(1);
+                sqlite::run(&tx.conn.conn, sql, args).map(|(_, rows)| rows)
+            }
+            Tx::Postgres(tx) => {
+                tx.begin().await?;
+                let (sql, args) = tx.with_held(sql, args);
+                postgres::fetch_all(tx.conn.get(), &sql, &args).await
+            }
         }
     }
 
@@ -217,10 +335,10 @@ impl Tx {
 
     /// Makes the transaction's writes durable and visible.
     pub async fn commit(self) -> Result<(), DbError> {
-        count(1);
         match self {
             Tx::Sqlite(mut tx) => match std::mem::replace(&mut tx.end, End::Nothing) {
                 End::Release(epoch) => {
+                    count(1);
                     if let Err(err) = sqlite::run(&tx.conn.conn, "RELEASE request", &[]) {
                         tx.end = End::Release(epoch);
                         return Err(err);
@@ -231,14 +349,83 @@ impl Tx {
                 }
                 End::Nothing => Ok(()),
             },
-            Tx::Postgres(tx) => tx.commit().await.map_err(postgres::error),
-            Tx::PostgresShared(mut tx) => {
-                PgTransactionManager::commit(&mut tx.conn)
-                    .await
-                    .map_err(postgres::error)?;
-                tx.open = false;
+            Tx::Postgres(mut tx) => {
+                // The last held write carries the others.
+                if let Some(last) = tx.held.pop() {
+                    let (sql, args) = tx.with_held(&last.sql, &last.args);
+                    postgres::execute(tx.conn.get(), &sql, &args).await?;
+                }
+                if tx.begun {
+                    count(1);
+                    PgTransactionManager::commit(tx.conn.get())
+                        .await
+                        .map_err(postgres::error)?;
+                    tx.begun = false;
+                }
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::args;
+
+    fn held(sql: &str, args: &[Value<'_>]) -> Held {
+        Held {
+            sql: sql.to_owned(),
+            args: args.iter().cloned().map(Value::into_owned).collect(),
+        }
+    }
+
+    #[test]
+    fn placeholders_are_raised_and_nothing_else_moves() {
+        assert_eq!(
+            renumber("UPDATE t SET a = $1, b = $12 WHERE c = $2", 3),
+            "UPDATE t SET a = $4, b = $15 WHERE c = $5"
+        );
+        assert_eq!(renumber("SELECT 'x' AS $", 2), "SELECT 'x' AS $");
+        assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
+    }
+
+    #[test]
+    fn held_writes_become_with_clauses_ahead_of_the_statement() {
+        let writes = vec![
+            held("INSERT INTO a (x, y) VALUES ($1, $2)", args![1, "one"]),
+            held("UPDATE b SET z = $1", args!["two"]),
+        ];
+        let (sql, all) = compose(writes, "SELECT * FROM c WHERE id = $1", args!["three"]);
+        assert_eq!(
+            sql,
+            "WITH held_0 AS (INSERT INTO a (x, y) VALUES ($1, $2)), \
+             held_1 AS (UPDATE b SET z = $3) SELECT * FROM c WHERE id = $4"
+        );
+        let texts: Vec<String> = all.iter().map(|v| format!("{v:?}")).collect();
+        assert_eq!(texts.len(), 4);
+        assert!(texts[0].contains('1') && texts[1].contains("one"));
+        assert!(texts[2].contains("two") && texts[3].contains("three"));
+    }
+
+    #[test]
+    fn a_statement_with_clauses_of_its_own_joins_them() {
+        let writes = vec![held("DELETE FROM a WHERE x = $1", args![1])];
+        let (sql, _) = compose(
+            writes,
+            "WITH q AS (SELECT $1 AS v) SELECT v FROM q",
+            args![2],
+        );
+        assert_eq!(
+            sql,
+            "WITH held_0 AS (DELETE FROM a WHERE x = $1), q AS (SELECT $2 AS v) SELECT v FROM q"
+        );
+    }
+
+    #[test]
+    fn nothing_held_leaves_the_statement_as_it_is() {
+        let (sql, all) = compose(Vec::new(), "SELECT $1", args![5]);
+        assert_eq!(sql, "SELECT $1");
+        assert_eq!(all.len(), 1);
     }
 }

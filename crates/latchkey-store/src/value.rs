@@ -13,6 +13,16 @@ pub enum Value<'a> {
     Text(Option<Cow<'a, str>>),
 }
 
+impl Value<'_> {
+    /// The same value, owning its text.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Int(v) => Value::Int(v),
+            Value::Text(v) => Value::Text(v.map(|t| Cow::Owned(t.into_owned()))),
+        }
+    }
+}
+
 impl From<i64> for Value<'_> {
     fn from(v: i64) -> Self {
         Value::Int(Some(v))

@@ -43,7 +43,7 @@ pub(crate) async fn insert(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
             ]
         })
         .collect();
-    tx.execute(&sql, &values).await?;
+    tx.write(&sql, &values).await?;
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub(crate) async fn set_last_active_session(
     let sql = format!(
         "UPDATE clients SET last_active_session_id = $1, {clear} = NULL, updated_at = $2 WHERE id = $3"
     );
-    tx.execute(
+    tx.write(
         &sql,
         args![&session.id, session.created_at, &session.client_id],
     )
@@ -43,7 +43,7 @@ pub(crate) async fn attach_attempt(
     match client {
         RequestClient::Stored(client) => {
             let sql = format!("UPDATE clients SET {column} = $1, updated_at = $2 WHERE id = $3");
-            tx.execute(&sql, args![id, at, &client.id]).await?;
+            tx.write(&sql, args![id, at, &client.id]).await?;
         }
         RequestClient::New { client, token_hash } => {
             let sql = format!(
@@ -52,7 +52,7 @@ pub(crate) async fn attach_attempt(
             );
             let token_hash = b64url(token_hash);
             let row = args![&client.id, token_hash, id, client.created_at, at];
-            tx.execute(&sql, row).await?;
+            tx.write(&sql, row).await?;
         }
     }
     Ok(())

@@ -213,7 +213,7 @@ impl EmailStore for SqlStore {
             CodeUse::SignIn(signed_in) => {
                 let (sign_in, session) = signed_in.as_ref();
                 sessions::insert(&mut tx, session).await?;
-                tx.execute(
+                tx.write(
                     "UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, \
                      updated_at = $4 WHERE id = $5",
                     args![

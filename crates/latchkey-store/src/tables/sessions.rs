@@ -20,14 +20,14 @@ pub(crate) const DELETE_EXPIRED_REMOVED: &str = "DELETE FROM removed_sessions WH
 
 /// Stores a new session.
 pub(crate) async fn insert(tx: &mut Tx, s: &Session) -> Result<()> {
-    tx.execute("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, verified_at, ip, user_agent) \
+    tx.write("INSERT INTO sessions (id, client_id, user_id, status, last_active_at, expire_at, abandon_at, created_at, updated_at, verified_at, ip, user_agent) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", args![&s.id, &s.client_id, &s.user_id, s.status.as_str(), s.last_active_at, s.expire_at, s.abandon_at, s.created_at, s.updated_at, s.verified_at, &s.ip, &s.user_agent]).await?;
     Ok(())
 }
 
 /// Records that the session's user proved a factor again at `at`.
 pub(crate) async fn record_verification(tx: &mut Tx, id: &str, at: i64) -> Result<()> {
-    tx.execute(
+    tx.write(
         "UPDATE sessions SET verified_at = $1 WHERE id = $2",
         args![at, id],
     )

@@ -27,18 +27,18 @@ impl SignInStore for SqlStore {
         if let Some((v, c)) = ceremony {
             verifications::upsert(&mut tx, v, c).await?;
         }
-        tx.execute("INSERT INTO sign_ins (id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args![&s.id, &s.client_id, s.status.as_str(), &s.identifier, &s.user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
-        // A new client has no other sign-in to prune.
+        // A new client has no other sign-in to prune. The others keep room for this one.
         if let RequestClient::Stored(_) = client {
-            tx.execute(
+            tx.write(
                 "DELETE FROM sign_ins WHERE client_id = $1 AND status <> 'complete' AND id NOT IN \
                  (SELECT id FROM sign_ins WHERE client_id = $1 AND status <> 'complete' \
                  ORDER BY created_at DESC, id DESC LIMIT $2)",
-                args![&s.client_id, MAX_OPEN_SIGN_INS],
+                args![&s.client_id, MAX_OPEN_SIGN_INS - 1],
             )
             .await?;
         }
+        tx.write("INSERT INTO sign_ins (id, client_id, status, identifier, user_id, created_session_id, abandon_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args![&s.id, &s.client_id, s.status.as_str(), &s.identifier, &s.user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
         Ok(tx.commit().await?)
     }
 
@@ -51,13 +51,15 @@ impl SignInStore for SqlStore {
 
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
-        passkeys::record_use(&mut tx, &c.used, c.now).await?;
-        let verification = verifications::mark_verified(&mut tx, &c.sign_in.id).await?;
+        // The writes first, so that on PostgreSQL they travel with the passkey's update,
+        // whose refusal (the passkey deleted meanwhile) rolls them back.
         sessions::insert(&mut tx, &c.session).await?;
-        tx.execute("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;
+        tx.write("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;
         users::record_sign_in(&mut tx, &c.session.user_id, c.now).await?;
         clients::set_last_active_session(&mut tx, &c.session, "sign_in_id").await?;
         audit_events::insert(&mut tx, &c.events).await?;
+        passkeys::record_use(&mut tx, &c.used, c.now).await?;
+        let verification = verifications::mark_verified(&mut tx, &c.sign_in.id).await?;
         tx.commit().await?;
         Ok(verification)
     }

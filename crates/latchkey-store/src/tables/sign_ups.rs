@@ -28,7 +28,7 @@ impl SignUpStore for SqlStore {
         if let Some((v, c)) = ceremony {
             verifications::upsert(&mut tx, v, c).await?;
         }
-        tx.execute("INSERT INTO sign_ups (id, client_id, status, username, email_address, first_name, last_name, user_handle, \
+        tx.write("INSERT INTO sign_ups (id, client_id, status, username, email_address, first_name, last_name, user_handle, \
              created_user_id, created_session_id, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", args![&s.id, &s.client_id, s.status.as_str(), &s.username, &s.email_address, &s.first_name, &s.last_name, s.user_handle.as_deref().map(b64url), &s.created_user_id, &s.created_session_id, s.abandon_at, s.created_at, s.updated_at]).await?;
         Ok(tx.commit().await?)
@@ -50,7 +50,7 @@ impl SignUpStore for SqlStore {
             verification = verifications::mark_verified(&mut tx, &c.sign_up.id).await?;
         }
         sessions::insert(&mut tx, &c.session).await?;
-        tx.execute("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;
+        tx.write("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;
         clients::set_last_active_session(&mut tx, &c.session, "sign_up_id").await?;
         audit_events::insert(&mut tx, &c.events).await?;
         tx.commit().await?;

@@ -46,7 +46,7 @@ pub(crate) async fn set_primary_email(tx: &mut Tx, address: &EmailAddress, at: i
 
 /// Records that the user signed in at `at`.
 pub(crate) async fn record_sign_in(tx: &mut Tx, user_id: &str, at: i64) -> Result<()> {
-    tx.execute(
+    tx.write(
         "UPDATE users SET last_sign_in_at = $1 WHERE id = $2",
         args![at, user_id],
     )

@@ -20,10 +20,10 @@ pub(crate) const DELETE_EXPIRED: &str =
 
 /// Creates or replaces the owner's verification and ceremony.
 pub(crate) async fn upsert(tx: &mut Tx, v: &Verification, c: &CeremonyState) -> Result<()> {
-    tx.execute("INSERT INTO verifications (owner_id, status, nonce, attempts, expire_at) VALUES ($1, $2, $3, $4, $5) \
+    tx.write("INSERT INTO verifications (owner_id, status, nonce, attempts, expire_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (owner_id) DO UPDATE SET status = excluded.status, nonce = excluded.nonce, \
          attempts = excluded.attempts, expire_at = excluded.expire_at", args![&v.owner_id, v.status.as_str(), &v.nonce, v.attempts, v.expire_at]).await?;
-    tx.execute("INSERT INTO ceremonies (owner_id, state, expire_at) VALUES ($1, $2, $3) \
+    tx.write("INSERT INTO ceremonies (owner_id, state, expire_at) VALUES ($1, $2, $3) \
          ON CONFLICT (owner_id) DO UPDATE SET state = excluded.state, expire_at = excluded.expire_at", args![&v.owner_id, &c.state, c.expire_at]).await?;
     Ok(())
 }
