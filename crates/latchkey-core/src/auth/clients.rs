@@ -1,6 +1,6 @@
 //! Clients: the browsers and apps holding a client token, and everything shown of one.
 
-use super::views::{Answer, ClientView, SessionView, UserView};
+use super::views::{Answer, ClientView, SessionView, SignInView, UserView};
 use super::{Auth, RequestContext, token_hash};
 use crate::encoding::b64url;
 use crate::error::Result;
@@ -84,6 +84,33 @@ impl Auth {
         Ok(Answer {
             response,
             client: self.client_view(client_id).await?,
+        })
+    }
+
+    /// [`Auth::answer`] for a sign-in just stored on `request_client`. A client new with
+    /// this request holds nothing but that sign-in, so its view is built from what was
+    /// written instead of read back.
+    pub(super) async fn answer_sign_in(
+        &self,
+        request_client: &RequestClient,
+        view: SignInView,
+    ) -> Result<Answer<SignInView>> {
+        let RequestClient::New { client, .. } = request_client else {
+            return self.answer(&request_client.client().id, view).await;
+        };
+        let client = Client {
+            sign_in_id: Some(view.sign_in.id.clone()),
+            updated_at: view.sign_in.updated_at,
+            ..client.clone()
+        };
+        Ok(Answer {
+            client: Some(ClientView {
+                client,
+                sessions: Vec::new(),
+                sign_in: Some(view.clone()),
+                sign_up: None,
+            }),
+            response: view,
         })
     }
 

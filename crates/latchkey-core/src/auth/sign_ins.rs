@@ -100,8 +100,8 @@ impl Auth {
                     .prepare_sign_in(client, &sign_in.id, strategy, None, ctx)
                     .await;
             }
-            let view = self.sign_in_view_of(sign_in, None).await?;
-            return self.answer(&client.id, view).await;
+            let view = self.sign_in_view_of(sign_in, Some((None, None))).await?;
+            return self.answer_sign_in(request_client, view).await;
         }
         let challenge = self.live().ceremonies.start_authentication(Vec::new())?;
         let (verification, ceremony) = self.new_verification(&sign_in.id, challenge);
@@ -115,7 +115,7 @@ impl Auth {
             passkey_supported: true,
             email_factor: None,
         };
-        self.answer(&client.id, view).await
+        self.answer_sign_in(request_client, view).await
     }
 
     /// Prepares an identifier-first sign-in's first factor: request options that allow

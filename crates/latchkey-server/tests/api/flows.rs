@@ -560,3 +560,19 @@ async fn require_passkey_makes_sessions_pending_until_a_passkey_is_verified() {
         "active"
     );
 }
+
+#[tokio::test]
+async fn a_new_clients_first_sign_in_shows_the_client_as_stored() {
+    let app = TestApp::spawn().await;
+    app.browser().sign_up("ada").await.ok();
+    // Discoverable, then identifier-first: the answer builds the new client's view from
+    // what it wrote; it must be the view read back.
+    for form in [vec![("strategy", "passkey")], vec![("identifier", "ada")]] {
+        let (native, reply) = app.native_call("/v1/client/sign_ins", &form).await;
+        let answered = reply.ok()["client"].clone();
+        assert!(answered["sign_in"]["id"].is_string(), "{answered}");
+        assert_eq!(answered["sessions"], serde_json::json!([]));
+        let stored = native.get("/v1/client").await.ok()["response"].clone();
+        assert_eq!(answered, stored, "{form:?}");
+    }
+}

@@ -185,8 +185,12 @@ impl UserStore for SqlStore {
     }
 
     async fn find_user_by_identifier(&self, identifier: &str) -> Result<Option<User>> {
-        let sql =
-            format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1 OR email_address = $1");
+        // One lookup on each unique index, the username's first: an `OR` of the two let
+        // PostgreSQL plan a scan of every user when it took the table for small.
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1 \
+             UNION ALL SELECT {USER_COLUMNS} FROM users WHERE email_address = $1"
+        );
         let row = self.db.fetch_optional(&sql, args![identifier]).await?;
         row.as_ref().map(rows::user).transpose()
     }
