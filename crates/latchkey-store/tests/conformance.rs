@@ -5,8 +5,8 @@ use latchkey_core::ids::{self, Kind};
 use latchkey_core::model::*;
 use latchkey_core::store::{
     AuditFilter, AuditStore, ClientStore, KeyStore, Maintenance, Page, PasskeyStore, PasskeyUse,
-    SessionStore, SettingStore, SignInCompletion, SignInStore, SignUpCompletion, SignUpStore,
-    UserFilter, UserStore, VerificationStore,
+    Reverification, SessionStore, SettingStore, SignInCompletion, SignInStore, SignUpCompletion,
+    SignUpStore, UserFilter, UserStore, VerificationStore,
 };
 use latchkey_core::{Clock, Error, SystemClock};
 use latchkey_store::{SqlStore, StoreOptions};
@@ -785,6 +785,26 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
                 .await
                 .expect("find"),
             None,
+            "{url}: rolled back"
+        );
+        // Nor can it step a session up: the session's proof stays as it was.
+        let before = store.find_session(&s.id).await.expect("find");
+        let step_up = Reverification {
+            session_id: s.id.clone(),
+            used: completion.used.clone(),
+            now: now() + 5000,
+            events: vec![event("session.reverified", Some(&u.id))],
+        };
+        assert!(
+            matches!(
+                store.complete_reverification(&step_up).await,
+                Err(Error::PasskeyNotRegistered)
+            ),
+            "{url}"
+        );
+        assert_eq!(
+            store.find_session(&s.id).await.expect("find"),
+            before,
             "{url}: rolled back"
         );
         let pk2 = passkey(&u.id, b"cred-2");

@@ -27,15 +27,12 @@ pub(crate) async fn write(tx: &mut Tx, p: &Passkey) -> Result<()> {
 }
 
 /// Records an assertion's use of its passkey at `now`: the credential's new counter and
-/// flags.
+/// flags. The passkey may have been deleted since it was read: the same transaction's
+/// [`verifications::mark_verified_with`] refuses it then.
 pub(crate) async fn record_use(tx: &mut Tx, c: &PasskeyUse, now: i64) -> Result<()> {
-    // The passkey may have been deleted since it was read: then nothing is signed in.
     // A passkey stored before public keys were converted gets the key converted for
     // this sign-in; a stored key is never replaced.
-    let updated = tx.execute("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, c.backed_up, now, &c.public_key, &c.passkey_id]).await?;
-    if updated == 0 {
-        return Err(Error::PasskeyNotRegistered);
-    }
+    tx.write("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, c.backed_up, now, &c.public_key, &c.passkey_id]).await?;
     Ok(())
 }
 

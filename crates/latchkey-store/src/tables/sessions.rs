@@ -64,9 +64,9 @@ impl SessionStore for SqlStore {
     async fn complete_reverification(&self, r: &Reverification) -> Result<()> {
         let mut tx = self.db.begin().await?;
         passkeys::record_use(&mut tx, &r.used, r.now).await?;
-        verifications::mark_verified(&mut tx, &r.session_id).await?;
         record_verification(&mut tx, &r.session_id, r.now).await?;
         audit_events::insert(&mut tx, &r.events).await?;
+        verifications::mark_verified_with(&mut tx, &r.session_id, &r.used.passkey_id).await?;
         Ok(tx.commit().await?)
     }
 

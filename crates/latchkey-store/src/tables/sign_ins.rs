@@ -51,15 +51,16 @@ impl SignInStore for SqlStore {
 
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
-        // The writes first, so that on PostgreSQL they travel with the passkey's update,
-        // whose refusal (the passkey deleted meanwhile) rolls them back.
+        // The writes first, so that on PostgreSQL they travel with the verification's
+        // update, whose refusal (the passkey deleted meanwhile) rolls them back.
         sessions::insert(&mut tx, &c.session).await?;
         tx.write("UPDATE sign_ins SET status = $1, user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_in.status.as_str(), &c.sign_in.user_id, &c.sign_in.created_session_id, c.now, &c.sign_in.id]).await?;
         users::record_sign_in(&mut tx, &c.session.user_id, c.now).await?;
         clients::set_last_active_session(&mut tx, &c.session, "sign_in_id").await?;
         audit_events::insert(&mut tx, &c.events).await?;
         passkeys::record_use(&mut tx, &c.used, c.now).await?;
-        let verification = verifications::mark_verified(&mut tx, &c.sign_in.id).await?;
+        let verification =
+            verifications::mark_verified_with(&mut tx, &c.sign_in.id, &c.used.passkey_id).await?;
         tx.commit().await?;
         Ok(verification)
     }

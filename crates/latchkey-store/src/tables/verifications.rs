@@ -3,7 +3,7 @@
 //! state that is consumed exactly once.
 
 use async_trait::async_trait;
-use latchkey_core::error::Result;
+use latchkey_core::error::{Error, Result};
 use latchkey_core::model::{CeremonyState, Verification, VerificationStatus};
 use latchkey_core::store::VerificationStore;
 
@@ -37,6 +37,32 @@ pub(crate) async fn mark_verified(tx: &mut Tx, owner_id: &str) -> Result<Option<
     );
     let row = tx.fetch_optional(&sql, args![owner_id]).await?;
     row.as_ref().map(rows::verification).transpose()
+}
+
+/// [`mark_verified`] for an assertion of passkey `passkey_id`, refused
+/// (`PasskeyNotRegistered`) when the passkey is no longer registered: deleted since it was
+/// read, nothing is signed in with it. One statement when both are there.
+pub(crate) async fn mark_verified_with(
+    tx: &mut Tx,
+    owner_id: &str,
+    passkey_id: &str,
+) -> Result<Option<Verification>> {
+    const REGISTERED: &str = "SELECT 1 AS n FROM passkeys WHERE id = $2 AND verified = 1";
+    let sql = format!(
+        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
+         WHERE owner_id = $1 AND EXISTS ({REGISTERED}) RETURNING {VERIFICATION_COLUMNS}"
+    );
+    if let Some(row) = tx.fetch_optional(&sql, args![owner_id, passkey_id]).await? {
+        return rows::verification(&row).map(Some);
+    }
+    // Nothing marked: the passkey is gone, or the verification is.
+    let registered = tx
+        .fetch_optional(&REGISTERED.replace("$2", "$1"), args![passkey_id])
+        .await?;
+    match registered {
+        Some(_) => Ok(None),
+        None => Err(Error::PasskeyNotRegistered),
+    }
 }
 
 /// Deletes the owner's verification and ceremony.
