@@ -51,10 +51,12 @@ enum Signer {
     Rs256 { pair: RsaKeyPair },
 }
 
-/// A signing key in use: its id and its signer.
+/// A signing key in use: its id, its signer and the encoded JWS header of its tokens.
 struct ActiveKey {
     kid: String,
     signer: Signer,
+    /// `{"alg", "kid", "typ"}` in base64url, the same for every token: encoded once.
+    header: String,
 }
 
 impl ActiveKey {
@@ -85,7 +87,14 @@ impl ActiveKey {
                     .map_err(|_| malformed("not an RSA private key in PKCS#8"))?,
             },
         };
-        Ok(Self { kid, signer })
+        let mut key = Self {
+            kid,
+            signer,
+            header: String::new(),
+        };
+        let header = json!({ "alg": key.algorithm().as_str(), "kid": key.kid, "typ": "JWT" });
+        key.header = b64url(header.to_string().as_bytes());
+        Ok(key)
     }
 
     fn algorithm(&self) -> SigningAlgorithm {
@@ -234,15 +243,12 @@ impl KeySet {
     /// A compact JWS of `claims`, signed by the newest key with its algorithm.
     pub fn sign(&self, claims: &Claims) -> Result<String> {
         let key = self.signing_key()?;
-        let header = json!({ "alg": key.algorithm().as_str(), "kid": key.kid, "typ": "JWT" });
         let payload = serde_json::to_vec(claims).map_err(Error::internal)?;
-        let signing_input = format!(
-            "{}.{}",
-            b64url(header.to_string().as_bytes()),
-            b64url(&payload)
-        );
-        let signature = key.sign(signing_input.as_bytes())?;
-        Ok(format!("{signing_input}.{}", b64url(&signature)))
+        let mut token = format!("{}.{}", key.header, b64url(&payload));
+        let signature = key.sign(token.as_bytes())?;
+        token.push('.');
+        token.push_str(&b64url(&signature));
+        Ok(token)
     }
 
     /// The public keys as a JWK Set.
