@@ -161,6 +161,15 @@ struct Held {
     args: Vec<Value<'static>>,
 }
 
+impl Held {
+    fn new(sql: &str, args: &[Value<'_>]) -> Self {
+        Held {
+            sql: sql.to_owned(),
+            args: args.iter().cloned().map(Value::into_owned).collect(),
+        }
+    }
+}
+
 impl Drop for PgTx {
     fn drop(&mut self) {
         if self.begun {
@@ -300,10 +309,7 @@ impl Tx {
         match self {
             Tx::Sqlite(_) => self.execute(sql, args).await.map(drop),
             Tx::Postgres(tx) => {
-                tx.held.push(Held {
-                    sql: sql.to_owned(),
-                    args: args.iter().cloned().map(Value::into_owned).collect(),
-                });
+                tx.held.push(Held::new(sql, args));
                 Ok(())
             }
         }
@@ -373,13 +379,6 @@ mod tests {
     use super::*;
     use crate::value::args;
 
-    fn held(sql: &str, args: &[Value<'_>]) -> Held {
-        Held {
-            sql: sql.to_owned(),
-            args: args.iter().cloned().map(Value::into_owned).collect(),
-        }
-    }
-
     #[test]
     fn placeholders_are_raised_and_nothing_else_moves() {
         assert_eq!(
@@ -393,8 +392,8 @@ mod tests {
     #[test]
     fn held_writes_become_with_clauses_ahead_of_the_statement() {
         let writes = vec![
-            held("INSERT INTO a (x, y) VALUES ($1, $2)", args![1, "one"]),
-            held("UPDATE b SET z = $1", args!["two"]),
+            Held::new("INSERT INTO a (x, y) VALUES ($1, $2)", args![1, "one"]),
+            Held::new("UPDATE b SET z = $1", args!["two"]),
         ];
         let (sql, all) = compose(writes, "SELECT * FROM c WHERE id = $1", args!["three"]);
         assert_eq!(
@@ -410,7 +409,7 @@ mod tests {
 
     #[test]
     fn a_statement_with_clauses_of_its_own_joins_them() {
-        let writes = vec![held("DELETE FROM a WHERE x = $1", args![1])];
+        let writes = vec![Held::new("DELETE FROM a WHERE x = $1", args![1])];
         let (sql, _) = compose(
             writes,
             "WITH q AS (SELECT $1 AS v) SELECT v FROM q",
