@@ -301,10 +301,11 @@ impl Tx {
         }
     }
 
-    /// Runs a write whose effect no later statement of the transaction reads and whose
-    /// outcome nothing checks beyond success (errors are the database's, unmapped). On
-    /// SQLite it runs at once; on PostgreSQL it travels with the transaction's next
-    /// statement, or its commit, as a `WITH` clause: a round trip saved.
+    /// Runs a write whose effect no later statement of the transaction reads, whose
+    /// outcome nothing checks beyond success (errors are the database's, unmapped), and
+    /// whose rows no other write held with it changes. On SQLite it runs at once; on
+    /// PostgreSQL it travels with the transaction's next statement, or its commit, as a
+    /// `WITH` clause (all of one statement's clauses see one snapshot): a round trip saved.
     pub async fn write(&mut self, sql: &str, args: &[Value<'_>]) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(_) => self.execute(sql, args).await.map(drop),
