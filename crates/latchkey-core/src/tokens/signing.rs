@@ -87,14 +87,13 @@ impl ActiveKey {
                     .map_err(|_| malformed("not an RSA private key in PKCS#8"))?,
             },
         };
-        let mut key = Self {
+        let header = json!({ "alg": stored.algorithm.as_str(), "kid": kid, "typ": "JWT" });
+        let header = b64url(header.to_string().as_bytes());
+        Ok(Self {
             kid,
             signer,
-            header: String::new(),
-        };
-        let header = json!({ "alg": key.algorithm().as_str(), "kid": key.kid, "typ": "JWT" });
-        key.header = b64url(header.to_string().as_bytes());
-        Ok(key)
+            header,
+        })
     }
 
     fn algorithm(&self) -> SigningAlgorithm {
