@@ -240,13 +240,16 @@ pub trait PasskeyStore: Send + Sync {
     async fn list_passkeys(&self, user_id: &str) -> Result<Vec<Passkey>>;
     /// How many verified passkeys each AAGUID has (`None`: passkeys without one).
     async fn count_passkeys_by_aaguid(&self) -> Result<Vec<(Option<String>, i64)>>;
-    /// Marks a passkey verified with its credential (or stores an imported one, verified);
-    /// the user's pending sessions (whose one task is to add a passkey) become active.
+    /// Marks a passkey verified with its credential, using up its registration ceremony
+    /// (`AlreadyVerified` when another attempt used it); the user's pending sessions
+    /// (whose one task is to add a passkey) become active.
     async fn complete_passkey_registration(
         &self,
         passkey: &Passkey,
         event: &AuditEvent,
     ) -> Result<()>;
+    /// Stores an imported passkey, verified, as a completed registration does.
+    async fn import_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()>;
     /// Renames a verified passkey.
     async fn rename_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()>;
     /// Deletes the user's passkey; returns whether it existed.
@@ -264,16 +267,14 @@ pub trait VerificationStore: Send + Sync {
         ceremony: &CeremonyState,
     ) -> Result<()>;
     async fn find_verification(&self, owner_id: &str) -> Result<Option<Verification>>;
-    /// Takes the owner's ceremony state exactly once: of concurrent callers at most one
-    /// gets `Some`.
-    async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
-    /// Records the outcome of a consumed ceremony that did not complete (failed or
-    /// expired) and counts the attempt; `verified` clears the nonce.
-    async fn set_verification_status(
-        &self,
-        owner_id: &str,
-        status: VerificationStatus,
-    ) -> Result<()>;
+    /// The owner's ceremony state, while no attempt has used it. The completion that
+    /// writes what an attempt proved uses it up; of concurrent completions one commits,
+    /// the others are refused with `AlreadyVerified`.
+    async fn find_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>>;
+    /// Uses up the owner's ceremony for an attempt that did not complete, recording its
+    /// outcome (failed or expired) and counting the attempt; returns whether it did (not
+    /// when another attempt used the ceremony first).
+    async fn end_ceremony(&self, owner_id: &str, status: VerificationStatus) -> Result<bool>;
 }
 
 /// Sign-in attempts.
@@ -289,7 +290,15 @@ pub trait SignInStore: Send + Sync {
         ceremony: Option<(&Verification, &CeremonyState)>,
     ) -> Result<()>;
     async fn find_sign_in(&self, client_id: &str, id: &str) -> Result<Option<SignIn>>;
-    /// Writes a successful sign-in; returns its verification as it now is.
+    /// The client's sign-in `id` with its ceremony state (`None` once used), read
+    /// together: what answering it needs.
+    async fn find_sign_in_attempt(
+        &self,
+        client_id: &str,
+        id: &str,
+    ) -> Result<Option<(SignIn, Option<CeremonyState>)>>;
+    /// Writes a successful sign-in, using up its ceremony (`AlreadyVerified` when another
+    /// attempt used it); returns its verification as it now is.
     async fn complete_sign_in(&self, completion: &SignInCompletion)
     -> Result<Option<Verification>>;
 }
@@ -307,7 +316,7 @@ pub trait SignUpStore: Send + Sync {
     ) -> Result<()>;
     async fn find_sign_up(&self, client_id: &str, id: &str) -> Result<Option<SignUp>>;
     /// Writes a successful sign-up: the user, its passkey and session; returns the
-    /// passkey's verification (if it had one) as it now is.
+    /// passkey's verification (if it had one, whose ceremony it uses up) as it now is.
     async fn complete_sign_up(&self, completion: &SignUpCompletion)
     -> Result<Option<Verification>>;
 }
@@ -331,7 +340,7 @@ pub trait SessionStore: Send + Sync {
         page: Page,
     ) -> Result<(Vec<Session>, i64)>;
     /// Records a step-up with a passkey: the passkey's use, the session's new
-    /// verification time and the verification's `verified` status.
+    /// verification time and the verification's `verified` status, using up its ceremony.
     async fn complete_reverification(&self, reverification: &Reverification) -> Result<()>;
     /// Saves a session's status and activity times, with an optional audit event.
     async fn update_session(&self, session: &Session, event: Option<&AuditEvent>) -> Result<()>;

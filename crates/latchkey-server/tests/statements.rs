@@ -10,7 +10,7 @@ use latchkey_testkit::{Ceremony, SoftAuthenticator, TestApp};
 const SQLITE: (u64, u64) = (24, 21);
 /// On PostgreSQL a transaction's plain writes travel with its next statement: each
 /// statement is a round trip.
-const POSTGRES: (u64, u64) = (12, 10);
+const POSTGRES: (u64, u64) = (11, 9);
 
 #[tokio::test]
 async fn a_sign_in_runs_a_bounded_number_of_statements() {

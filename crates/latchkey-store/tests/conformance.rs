@@ -524,43 +524,142 @@ async fn acknowledged_writes_are_committed_and_a_failed_one_undoes_only_itself()
     }
 }
 
+/// A completed sign-in of client `c` by user `u` with passkey `passkey_id`.
+fn completion(c: &Client, u: &User, passkey_id: &str) -> SignInCompletion {
+    let session = session(&c.id, &u.id);
+    SignInCompletion {
+        sign_in: SignIn {
+            id: new_id(Kind::SignIn),
+            client_id: c.id.clone(),
+            status: SignInStatus::Complete,
+            identifier: None,
+            user_id: Some(u.id.clone()),
+            created_session_id: Some(session.id.clone()),
+            abandon_at: now() + 1000,
+            created_at: now(),
+            updated_at: now(),
+        },
+        session,
+        used: PasskeyUse {
+            passkey_id: passkey_id.to_owned(),
+            credential: "{}".into(),
+            backed_up: false,
+            public_key: None,
+        },
+        now: now(),
+        events: vec![],
+    }
+}
+
+/// Stores `completion`'s sign-in on client `c`, open, with a ceremony.
+async fn open_sign_in(store: &SqlStore, c: &Client, completion: &SignInCompletion) {
+    let (v, cer) = ceremony(&completion.sign_in.id, now() + 1000);
+    let open = SignIn {
+        status: SignInStatus::NeedsFirstFactor,
+        ..completion.sign_in.clone()
+    };
+    store
+        .insert_sign_in(&RequestClient::Stored(c.clone()), &open, Some((&v, &cer)))
+        .await
+        .expect("sign-in");
+}
+
 #[tokio::test]
-async fn a_ceremony_is_consumed_exactly_once_under_concurrency() {
+async fn a_ceremony_is_used_by_exactly_one_completion_under_concurrency() {
     for (url, store) in stores().await {
-        let (v, c) = ceremony("sia_race", now() + 1000);
-        store.upsert_verification(&v, &c).await.expect("upsert");
-        let takes =
-            futures::future::join_all((0..20).map(|_| store.consume_ceremony("sia_race"))).await;
-        let won: Vec<_> = takes
-            .into_iter()
-            .filter_map(|r| r.expect("consume"))
-            .collect();
-        assert_eq!(won.len(), 1, "{url}");
-        assert_eq!(won[0].state, "state of sia_race");
-        store
-            .set_verification_status("sia_race", VerificationStatus::Verified)
-            .await
-            .expect("status");
-        let shown = store
-            .find_verification("sia_race")
-            .await
-            .expect("find")
-            .expect("exists");
-        assert_eq!(
-            (shown.status, shown.nonce, shown.attempts),
-            (VerificationStatus::Verified, None, 1),
-            "{url}: the attempt is counted once"
-        );
-        // Preparing again replaces the ceremony.
-        let (v, c) = ceremony("sia_race", now() + 2000);
-        store.upsert_verification(&v, &c).await.expect("upsert");
+        let (c, u, _) = signed_up(&store, "ada").await;
+        let pk = passkey(&u.id, b"cred-ada");
+        let (v, cer) = ceremony(&pk.id, now() + 1000);
+        store.insert_passkey(&pk, &v, &cer).await.expect("passkey");
+        let first = completion(&c, &u, &pk.id);
+        open_sign_in(&store, &c, &first).await;
+        let id = first.sign_in.id.clone();
         assert_eq!(
             store
-                .consume_ceremony("sia_race")
+                .find_ceremony(&id)
                 .await
-                .expect("consume")
+                .expect("find")
+                .map(|c| c.state),
+            Some(format!("state of {id}")),
+            "{url}: reading a ceremony leaves it"
+        );
+        // Twenty answers to one challenge, each with a session of its own.
+        let racing: Vec<SignInCompletion> = (0..20)
+            .map(|_| {
+                let mut racer = completion(&c, &u, &pk.id);
+                racer.sign_in.id = id.clone();
+                racer.sign_in.created_session_id = Some(racer.session.id.clone());
+                racer
+            })
+            .collect();
+        let results =
+            futures::future::join_all(racing.iter().map(|r| store.complete_sign_in(r))).await;
+        let won: Vec<_> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
+        assert_eq!(won.len(), 1, "{url}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Ok(_) | Err(Error::AlreadyVerified))),
+            "{url}: {results:?}"
+        );
+        let shown = store.find_verification(&id).await.expect("find");
+        assert_eq!(
+            shown.map(|v| (v.status, v.nonce, v.attempts)),
+            Some((VerificationStatus::Verified, None, 1)),
+            "{url}: the attempt is counted once"
+        );
+        let sessions = store.list_client_sessions(&c.id).await.expect("sessions");
+        assert_eq!(sessions.len(), 2, "{url}: one session more");
+        assert!(
+            sessions.iter().any(|s| s.id == racing[won[0]].session.id),
+            "{url}"
+        );
+        assert_eq!(store.find_ceremony(&id).await.expect("find"), None, "{url}");
+        // Nothing is left for a failure to end: the completion's outcome stands.
+        assert!(
+            !store
+                .end_ceremony(&id, VerificationStatus::Failed)
+                .await
+                .expect("end"),
+            "{url}"
+        );
+        let shown = store.find_verification(&id).await.expect("find");
+        assert_eq!(
+            shown.map(|v| v.status),
+            Some(VerificationStatus::Verified),
+            "{url}"
+        );
+        // Preparing again replaces the ceremony; a failure uses it up and is counted.
+        let (v, cer) = ceremony(&id, now() + 2000);
+        store.upsert_verification(&v, &cer).await.expect("upsert");
+        assert_eq!(
+            store
+                .find_ceremony(&id)
+                .await
+                .expect("find")
                 .map(|c| c.expire_at),
-            Some(now() + 2000)
+            Some(now() + 2000),
+            "{url}"
+        );
+        assert!(
+            store
+                .end_ceremony(&id, VerificationStatus::Failed)
+                .await
+                .expect("end"),
+            "{url}"
+        );
+        let shown = store.find_verification(&id).await.expect("find");
+        assert_eq!(
+            shown.map(|v| (v.status, v.attempts)),
+            Some((VerificationStatus::Failed, 1)),
+            "{url}"
+        );
+        let mut late = completion(&c, &u, &pk.id);
+        late.sign_in.id = id.clone();
+        let refused = store.complete_sign_in(&late).await;
+        assert!(
+            matches!(refused, Err(Error::AlreadyVerified)),
+            "{url}: a failed attempt's challenge completes nothing: {refused:?}"
         );
     }
 }
@@ -600,10 +699,7 @@ async fn concurrent_sign_ins_with_one_passkey_all_commit() {
             })
             .collect();
         for completion in &completions {
-            store
-                .insert_sign_in(&RequestClient::Stored(c.clone()), &completion.sign_in, None)
-                .await
-                .expect("sign-in");
+            open_sign_in(&store, &c, completion).await;
         }
         let results =
             futures::future::join_all(completions.iter().map(|c| store.complete_sign_in(c))).await;
@@ -687,8 +783,9 @@ async fn a_users_live_sessions_are_listed_most_recently_active_first_with_where_
         ];
         for (request_client, s) in clients.iter().zip([&later, &ended, &abandoned]) {
             let completion = sign_in(&request_client.client().id, s.clone());
+            let (v, cer) = ceremony(&completion.sign_in.id, now() + 1000);
             store
-                .insert_sign_in(request_client, &completion.sign_in, None)
+                .insert_sign_in(request_client, &completion.sign_in, Some((&v, &cer)))
                 .await
                 .expect("sign-in");
             store.complete_sign_in(&completion).await.expect("complete");
@@ -750,28 +847,8 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
             None,
             "{url}: its ceremony goes too"
         );
-        let completion = SignInCompletion {
-            sign_in: SignIn {
-                id: new_id(Kind::SignIn),
-                client_id: c.id.clone(),
-                status: SignInStatus::Complete,
-                identifier: None,
-                user_id: Some(u.id.clone()),
-                created_session_id: None,
-                abandon_at: now(),
-                created_at: now(),
-                updated_at: now(),
-            },
-            session: session(&c.id, &u.id),
-            used: PasskeyUse {
-                passkey_id: pk.id.clone(),
-                credential: "{}".into(),
-                backed_up: false,
-                public_key: None,
-            },
-            now: now(),
-            events: vec![],
-        };
+        let completion = completion(&c, &u, &pk.id);
+        open_sign_in(&store, &c, &completion).await;
         assert!(
             matches!(
                 store.complete_sign_in(&completion).await,
@@ -787,7 +864,17 @@ async fn deleting_a_user_cascades_and_a_deleted_passkey_cannot_complete_a_sign_i
             None,
             "{url}: rolled back"
         );
+        assert!(
+            store
+                .find_ceremony(&completion.sign_in.id)
+                .await
+                .expect("find")
+                .is_some(),
+            "{url}: the challenge is not used by a refused completion"
+        );
         // Nor can it step a session up: the session's proof stays as it was.
+        let (v, cer) = ceremony(&s.id, now() + 1000);
+        store.upsert_verification(&v, &cer).await.expect("upsert");
         let before = store.find_session(&s.id).await.expect("find");
         let step_up = Reverification {
             session_id: s.id.clone(),
@@ -893,6 +980,15 @@ async fn passkey_registration_rename_and_pending_sessions() {
             .complete_passkey_registration(&verified, &event("passkey.created", Some(&u.id)))
             .await
             .expect("complete");
+        assert!(
+            matches!(
+                store
+                    .complete_passkey_registration(&verified, &event("passkey.created", None))
+                    .await,
+                Err(Error::AlreadyVerified)
+            ),
+            "{url}: its ceremony is used up"
+        );
         assert_eq!(
             store.list_passkeys(&u.id).await.expect("list").len(),
             1,
@@ -991,10 +1087,7 @@ async fn keys_settings_and_clean_up() {
             store.delete_expired(now()).await.expect("clean") >= 1,
             "{url}"
         );
-        assert_eq!(
-            store.consume_ceremony("sia_old").await.expect("consume"),
-            None
-        );
+        assert_eq!(store.find_ceremony("sia_old").await.expect("find"), None);
         // Running the clean-up twice at once (two replicas) is harmless.
         let (a, b) = tokio::join!(store.delete_expired(now()), store.delete_expired(now()));
         assert!(a.is_ok() && b.is_ok(), "{url}");

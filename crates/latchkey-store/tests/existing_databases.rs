@@ -148,10 +148,7 @@ async fn opens_migrates_and_reads_back(url: &str) {
         sign_up.expect("stored").status,
         VerificationStatus::Verified
     );
-    let ceremony = store
-        .consume_ceremony("sia_fixture")
-        .await
-        .expect("consume");
+    let ceremony = store.find_ceremony("sia_fixture").await.expect("find");
     assert_eq!(ceremony.expect("stored").state, "sign-in ceremony");
 
     let keys = store.list_signing_keys().await.expect("keys");

@@ -1,5 +1,6 @@
-//! The skeleton every passkey attempt shares: consume the challenge once, verify the
-//! credential, record a failure or complete the attempt.
+//! The skeleton every passkey attempt shares: verify the credential against the open
+//! challenge, then complete the attempt or record its failure, either of which uses the
+//! challenge up.
 
 use serde_json::json;
 
@@ -31,7 +32,8 @@ pub(super) trait Attempt {
         state: &CeremonyState,
     ) -> Result<Self::Verified>;
 
-    /// Writes what the verification proved, with its audit events, and shows the result.
+    /// Writes what the verification proved, with its audit events, using up the challenge
+    /// (`AlreadyVerified` when another attempt used it first), and shows the result.
     async fn complete(
         self,
         auth: &Auth,
@@ -41,72 +43,69 @@ pub(super) trait Attempt {
 }
 
 impl Auth {
-    /// Runs `attempt` with `credential`: its challenge is used once, a failed verification
-    /// is marked failed and audited, a successful one completes the attempt.
+    /// Runs `attempt` with `credential` against its `ceremony` as read (`None`: used
+    /// already). The challenge is used once: by the completion that writes what the
+    /// credential proved (of concurrent attempts one completes, the others are refused),
+    /// or by the failure, which is marked and audited.
     pub(super) async fn run_attempt<A: Attempt>(
         &self,
         attempt: A,
+        ceremony: Option<CeremonyState>,
         credential: &str,
         ctx: &RequestContext,
     ) -> Result<A::View> {
-        let state = self.consume(attempt.owner_id()).await?;
-        let outcome = attempt.verify(self, credential, &state).await;
-        let verified = self
-            .settle(
-                attempt.owner_id(),
-                outcome,
-                A::FAILED_EVENT,
-                ctx,
-                attempt.user_id(),
-            )
+        let owner_id = attempt.owner_id().to_owned();
+        let user_id = attempt.user_id().map(str::to_owned);
+        let state = self.open_ceremony(&owner_id, ceremony).await?;
+        let (verified, err) = match attempt.verify(self, credential, &state).await {
+            Ok(verified) => match attempt.complete(self, verified, ctx).await {
+                // Another attempt used the challenge first: its outcome stands.
+                Err(Error::AlreadyVerified) => return Err(Error::AlreadyVerified),
+                Err(err) => (true, err),
+                Ok(view) => return Ok(view),
+            },
+            Err(err) => (false, err),
+        };
+        let ended = self
+            .store
+            .end_ceremony(&owner_id, VerificationStatus::Failed)
             .await?;
-        attempt.complete(self, verified, ctx).await
+        if !ended {
+            // A failed completion rolled back and left the challenge; one that failed
+            // after committing used it. A failed verification found it used by another
+            // attempt, whose outcome stands.
+            return Err(if verified {
+                err
+            } else {
+                Error::AlreadyVerified
+            });
+        }
+        let event = self.event(
+            A::FAILED_EVENT,
+            ctx,
+            user_id.as_deref(),
+            None,
+            None,
+            json!({ "code": err.code() }),
+        );
+        self.store.insert_audit_event(&event).await?;
+        Err(err)
     }
 
-    /// Takes the ceremony state of an attempt once, refusing a used or expired challenge.
-    async fn consume(&self, owner_id: &str) -> Result<CeremonyState> {
-        let state = self
-            .store
-            .consume_ceremony(owner_id)
-            .await?
-            .ok_or(Error::AlreadyVerified)?;
+    /// The ceremony state of an attempt, refusing a used or expired challenge (an expired
+    /// one is used up).
+    async fn open_ceremony(
+        &self,
+        owner_id: &str,
+        ceremony: Option<CeremonyState>,
+    ) -> Result<CeremonyState> {
+        let state = ceremony.ok_or(Error::AlreadyVerified)?;
         if self.now() >= state.expire_at {
             self.store
-                .set_verification_status(owner_id, VerificationStatus::Expired)
+                .end_ceremony(owner_id, VerificationStatus::Expired)
                 .await?;
             return Err(Error::VerificationExpired);
         }
         Ok(state)
-    }
-
-    /// Records a failed ceremony: the verification is marked failed and the failure
-    /// audited. Success is recorded by the completion that writes what it verified.
-    async fn settle<T>(
-        &self,
-        owner_id: &str,
-        outcome: Result<T>,
-        failure_event: &str,
-        ctx: &RequestContext,
-        user_id: Option<&str>,
-    ) -> Result<T> {
-        match outcome {
-            // The completion that follows marks the verification verified.
-            Ok(value) => Ok(value),
-            Err(err) => {
-                self.store
-                    .set_verification_status(owner_id, VerificationStatus::Failed)
-                    .await?;
-                let event = self.event(
-                    failure_event,
-                    ctx,
-                    user_id,
-                    None,
-                    None,
-                    json!({ "code": err.code() }),
-                );
-                self.store.insert_audit_event(&event).await?;
-                Err(err)
-            }
-        }
     }
 }

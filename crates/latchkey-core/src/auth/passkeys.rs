@@ -68,8 +68,14 @@ impl Auth {
         if passkey.verified {
             return Err(Error::AlreadyVerified);
         }
+        let ceremony = self.store.find_ceremony(&passkey.id).await?;
         let view = self
-            .run_attempt(PasskeyAttempt { passkey, session }, credential, ctx)
+            .run_attempt(
+                PasskeyAttempt { passkey, session },
+                ceremony,
+                credential,
+                ctx,
+            )
             .await?;
         self.answer(&session.client_id, view).await
     }
@@ -178,11 +184,9 @@ impl Auth {
             None,
             json!({ "name": passkey.name, "imported": true }),
         );
-        // The same write as a finished registration: a credential id stored meanwhile is
+        // As a finished registration: a credential id stored meanwhile is
         // `PasskeyAlreadyExists`, and the user's pending sessions become active.
-        self.store
-            .complete_passkey_registration(&passkey, &event)
-            .await?;
+        self.store.import_passkey(&passkey, &event).await?;
         Ok(PasskeyView {
             passkey,
             verification: None,

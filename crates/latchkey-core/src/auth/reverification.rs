@@ -133,7 +133,8 @@ impl Auth {
                 .await?;
         } else {
             let credential = attempted_credential(answer.strategy, answer.credential)?;
-            self.run_attempt(StepUp(session.clone()), credential, ctx)
+            let ceremony = self.store.find_ceremony(&session.id).await?;
+            self.run_attempt(StepUp(session.clone()), ceremony, credential, ctx)
                 .await?;
         }
         let session = Session {

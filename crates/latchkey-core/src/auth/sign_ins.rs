@@ -157,9 +157,14 @@ impl Auth {
                 .await;
         }
         let credential = attempted_credential(answer.strategy, answer.credential)?;
-        let sign_in = self.open_sign_in(client, id).await?;
+        let (sign_in, ceremony) = self
+            .store
+            .find_sign_in_attempt(&client.id, id)
+            .await?
+            .unzip();
+        let sign_in = still_open(sign_in)?;
         let view = self
-            .run_attempt(SignInAttempt(sign_in), credential, ctx)
+            .run_attempt(SignInAttempt(sign_in), ceremony.flatten(), credential, ctx)
             .await?;
         let created = view.sign_in.created_session_id.clone();
         self.answer_signed_in(&client.id, view, created, ctx).await
@@ -167,15 +172,7 @@ impl Auth {
 
     /// The client's sign-in `id`, refused once complete.
     async fn open_sign_in(&self, client: &Client, id: &str) -> Result<SignIn> {
-        let sign_in = self
-            .store
-            .find_sign_in(&client.id, id)
-            .await?
-            .ok_or(Error::NotFound("sign_in"))?;
-        if sign_in.status == SignInStatus::Complete {
-            return Err(Error::AlreadyVerified);
-        }
-        Ok(sign_in)
+        still_open(self.store.find_sign_in(&client.id, id).await?)
     }
 
     /// A sign-in with its verifications as of now (read unless given as `record`), the
@@ -320,6 +317,15 @@ impl Auth {
         )?;
         Ok((passkey, owner, used))
     }
+}
+
+/// A sign-in as found, refused when missing or complete.
+fn still_open(sign_in: Option<SignIn>) -> Result<SignIn> {
+    let sign_in = sign_in.ok_or(Error::NotFound("sign_in"))?;
+    if sign_in.status == SignInStatus::Complete {
+        return Err(Error::AlreadyVerified);
+    }
+    Ok(sign_in)
 }
 
 /// A sign-in answering its request challenge with a passkey's assertion.

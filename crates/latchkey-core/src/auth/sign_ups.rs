@@ -182,12 +182,13 @@ impl Auth {
                     param: STRATEGY,
                     reason: "this sign-up was not started with a passkey".into(),
                 })?;
+        let ceremony = self.store.find_ceremony(&sign_up.id).await?;
         let attempt = SignUpAttempt {
             sign_up,
             user_handle,
             email_verified_at,
         };
-        let view = self.run_attempt(attempt, credential, ctx).await?;
+        let view = self.run_attempt(attempt, ceremony, credential, ctx).await?;
         let created = view.sign_up.created_session_id.clone();
         self.answer_signed_in(&client.id, view, created, ctx).await
     }

@@ -28,12 +28,20 @@ pub(crate) async fn write(tx: &mut Tx, p: &Passkey) -> Result<()> {
 
 /// Records an assertion's use of its passkey at `now`: the credential's new counter and
 /// flags. The passkey may have been deleted since it was read: the same transaction's
-/// [`verifications::mark_verified_with`] refuses it then.
+/// [`verifications::mark_verified`] refuses it then.
 pub(crate) async fn record_use(tx: &mut Tx, c: &PasskeyUse, now: i64) -> Result<()> {
     // A passkey stored before public keys were converted gets the key converted for
     // this sign-in; a stored key is never replaced.
     tx.write("UPDATE passkeys SET credential = $1, backed_up = $2, last_used_at = $3, public_key = COALESCE(public_key, $4) WHERE id = $5 AND verified = 1", args![&c.credential, c.backed_up, now, &c.public_key, &c.passkey_id]).await?;
     Ok(())
+}
+
+/// Stores a verified passkey with its audit event; the user's pending sessions (whose one
+/// task is to add a passkey) become active.
+async fn store_verified(tx: &mut Tx, passkey: &Passkey, event: &AuditEvent) -> Result<()> {
+    write(tx, passkey).await?;
+    sessions::activate_pending(tx, &passkey.user_id, passkey.updated_at).await?;
+    audit_events::insert_one(tx, event).await
 }
 
 #[async_trait]
@@ -97,10 +105,14 @@ impl PasskeyStore for SqlStore {
         event: &AuditEvent,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        write(&mut tx, passkey).await?;
-        verifications::mark_verified(&mut tx, &passkey.id).await?;
-        sessions::activate_pending(&mut tx, &passkey.user_id, passkey.updated_at).await?;
-        audit_events::insert_one(&mut tx, event).await?;
+        verifications::mark_verified(&mut tx, &passkey.id, None).await?;
+        store_verified(&mut tx, passkey, event).await?;
+        Ok(tx.commit().await?)
+    }
+
+    async fn import_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        store_verified(&mut tx, passkey, event).await?;
         Ok(tx.commit().await?)
     }
 

@@ -49,6 +49,26 @@ impl SignInStore for SqlStore {
         row.as_ref().map(rows::sign_in).transpose()
     }
 
+    async fn find_sign_in_attempt(
+        &self,
+        client_id: &str,
+        id: &str,
+    ) -> Result<Option<(SignIn, Option<CeremonyState>)>> {
+        // The sign-in's columns and the ceremony's (`state`, `expire_at`) share no name.
+        let sql = format!(
+            "SELECT {SIGN_IN_COLUMNS}, state, expire_at FROM sign_ins \
+             LEFT JOIN ceremonies ON owner_id = id WHERE id = $1 AND client_id = $2"
+        );
+        let Some(row) = self.db.fetch_optional(&sql, args![id, client_id]).await? else {
+            return Ok(None);
+        };
+        let ceremony = match row.get::<Option<String>>("state")? {
+            Some(_) => Some(rows::ceremony(&row)?),
+            None => None,
+        };
+        Ok(Some((rows::sign_in(&row)?, ceremony)))
+    }
+
     async fn complete_sign_in(&self, c: &SignInCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
         // The writes first, so that on PostgreSQL they travel with the verification's
@@ -60,8 +80,8 @@ impl SignInStore for SqlStore {
         audit_events::insert(&mut tx, &c.events).await?;
         passkeys::record_use(&mut tx, &c.used, c.now).await?;
         let verification =
-            verifications::mark_verified_with(&mut tx, &c.sign_in.id, &c.used.passkey_id).await?;
+            verifications::mark_verified(&mut tx, &c.sign_in.id, Some(&c.used.passkey_id)).await?;
         tx.commit().await?;
-        Ok(verification)
+        Ok(Some(verification))
     }
 }

@@ -47,7 +47,7 @@ impl SignUpStore for SqlStore {
         let mut verification = None;
         if let Some(passkey) = &c.passkey {
             passkeys::write(&mut tx, passkey).await?;
-            verification = verifications::mark_verified(&mut tx, &c.sign_up.id).await?;
+            verification = Some(verifications::mark_verified(&mut tx, &c.sign_up.id, None).await?);
         }
         sessions::insert(&mut tx, &c.session).await?;
         tx.write("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;

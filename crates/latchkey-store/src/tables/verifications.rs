@@ -28,41 +28,69 @@ pub(crate) async fn upsert(tx: &mut Tx, v: &Verification, c: &CeremonyState) -> 
     Ok(())
 }
 
-/// Marks the owner's verification verified (the attempt that passed counts; the nonce
-/// goes) and returns it as it now is.
-pub(crate) async fn mark_verified(tx: &mut Tx, owner_id: &str) -> Result<Option<Verification>> {
-    let sql = format!(
-        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
-         WHERE owner_id = $1 RETURNING {VERIFICATION_COLUMNS}"
-    );
-    let row = tx.fetch_optional(&sql, args![owner_id]).await?;
-    row.as_ref().map(rows::verification).transpose()
-}
-
-/// [`mark_verified`] for an assertion of passkey `passkey_id`, refused
-/// (`PasskeyNotRegistered`) when the passkey is no longer registered: deleted since it was
-/// read, nothing is signed in with it. One statement when both are there.
-pub(crate) async fn mark_verified_with(
+/// Uses up the owner's ceremony for the attempt that answered it, and marks the
+/// verification verified (the attempt counts; the nonce goes): of concurrent attempts
+/// only one gets past this, the others are refused with `AlreadyVerified`. With a
+/// `passkey_id` (an assertion), refused with `PasskeyNotRegistered` when that passkey is
+/// no longer registered: deleted since it was read, nothing is signed in with it. One
+/// statement on PostgreSQL.
+pub(crate) async fn mark_verified(
     tx: &mut Tx,
     owner_id: &str,
-    passkey_id: &str,
-) -> Result<Option<Verification>> {
+    passkey_id: Option<&str>,
+) -> Result<Verification> {
     const REGISTERED: &str = "SELECT 1 AS n FROM passkeys WHERE id = $2 AND verified = 1";
-    let sql = format!(
+    let registered = match passkey_id {
+        Some(_) => format!(" AND EXISTS ({REGISTERED})"),
+        None => String::new(),
+    };
+    let update = format!(
         "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
-         WHERE owner_id = $1 AND EXISTS ({REGISTERED}) RETURNING {VERIFICATION_COLUMNS}"
+         WHERE owner_id = $1{registered} RETURNING {VERIFICATION_COLUMNS}"
     );
-    if let Some(row) = tx.fetch_optional(&sql, args![owner_id, passkey_id]).await? {
-        return rows::verification(&row).map(Some);
+    let args = match passkey_id {
+        Some(passkey_id) => args![owner_id, passkey_id],
+        None => args![owner_id],
+    };
+    let row = match tx {
+        // The ceremony's row is deleted (and locked) first: a concurrent attempt that
+        // deleted it already leaves nothing to update.
+        Tx::Postgres(_) => {
+            let sql = format!(
+                "WITH used AS (DELETE FROM ceremonies WHERE owner_id = $1 RETURNING owner_id) {}",
+                update.replace(
+                    "WHERE owner_id = $1",
+                    "WHERE owner_id = (SELECT owner_id FROM used)"
+                )
+            );
+            tx.fetch_optional(&sql, args).await?
+        }
+        Tx::Sqlite(_) => {
+            let used = tx
+                .execute(
+                    "DELETE FROM ceremonies WHERE owner_id = $1",
+                    args![owner_id],
+                )
+                .await?;
+            match used {
+                0 => None,
+                _ => tx.fetch_optional(&update, args).await?,
+            }
+        }
+    };
+    if let Some(row) = row {
+        return rows::verification(&row);
     }
-    // Nothing marked: the passkey is gone, or the verification is.
-    let registered = tx
-        .fetch_optional(&REGISTERED.replace("$2", "$1"), args![passkey_id])
-        .await?;
-    match registered {
-        Some(_) => Ok(None),
-        None => Err(Error::PasskeyNotRegistered),
+    // Nothing marked: the passkey is gone, or the ceremony (used by another attempt).
+    if let Some(passkey_id) = passkey_id {
+        let registered = tx
+            .fetch_optional(&REGISTERED.replace("$2", "$1"), args![passkey_id])
+            .await?;
+        if registered.is_none() {
+            return Err(Error::PasskeyNotRegistered);
+        }
     }
+    Err(Error::AlreadyVerified)
 }
 
 /// Deletes the owner's verification and ceremony.
@@ -94,31 +122,34 @@ impl VerificationStore for SqlStore {
         row.as_ref().map(rows::verification).transpose()
     }
 
-    async fn consume_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>> {
+    async fn find_ceremony(&self, owner_id: &str) -> Result<Option<CeremonyState>> {
         let row = self
             .db
             .fetch_optional(
-                "DELETE FROM ceremonies WHERE owner_id = $1 RETURNING state, expire_at",
+                "SELECT state, expire_at FROM ceremonies WHERE owner_id = $1",
                 args![owner_id],
             )
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        rows::ceremony(&row).map(Some)
+        row.as_ref().map(rows::ceremony).transpose()
     }
 
-    async fn set_verification_status(
-        &self,
-        owner_id: &str,
-        status: VerificationStatus,
-    ) -> Result<()> {
-        let sql = if status == VerificationStatus::Verified {
-            "UPDATE verifications SET status = $1, nonce = NULL, attempts = attempts + 1 WHERE owner_id = $2"
-        } else {
-            "UPDATE verifications SET status = $1, attempts = attempts + 1 WHERE owner_id = $2"
-        };
-        self.db
-            .execute(sql, args![status.as_str(), owner_id])
+    async fn end_ceremony(&self, owner_id: &str, status: VerificationStatus) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        let used = tx
+            .execute(
+                "DELETE FROM ceremonies WHERE owner_id = $1",
+                args![owner_id],
+            )
             .await?;
-        Ok(())
+        // Used by another attempt meanwhile: that attempt's outcome stands.
+        if used > 0 {
+            tx.write(
+                "UPDATE verifications SET status = $1, attempts = attempts + 1 WHERE owner_id = $2",
+                args![status.as_str(), owner_id],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(used > 0)
     }
 }
