@@ -170,7 +170,7 @@ pub struct Verification {
     pub expire_at: i64,
 }
 
-/// The server-side half of a ceremony, consumed once.
+/// The server-side half of a ceremony, used up once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CeremonyState {
     /// The webauthn-rs state, serialised.

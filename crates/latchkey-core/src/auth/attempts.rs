@@ -57,7 +57,7 @@ impl Auth {
         let owner_id = attempt.owner_id().to_owned();
         let user_id = attempt.user_id().map(str::to_owned);
         let state = self.open_ceremony(&owner_id, ceremony).await?;
-        let (verified, err) = match attempt.verify(self, credential, &state).await {
+        let (completing, err) = match attempt.verify(self, credential, &state).await {
             Ok(verified) => match attempt.complete(self, verified, ctx).await {
                 // Another attempt used the challenge first: its outcome stands.
                 Err(Error::AlreadyVerified) => return Err(Error::AlreadyVerified),
@@ -74,7 +74,7 @@ impl Auth {
             // A failed completion rolled back and left the challenge; one that failed
             // after committing used it. A failed verification found it used by another
             // attempt, whose outcome stands.
-            return Err(if verified {
+            return Err(if completing {
                 err
             } else {
                 Error::AlreadyVerified

@@ -1,6 +1,6 @@
 //! The `verifications` table and the `ceremonies` beside it: one row each per owner (a
 //! sign-in, sign-up or passkey), the verification's status and the serialised ceremony
-//! state that is consumed exactly once.
+//! state that one attempt uses up.
 
 use async_trait::async_trait;
 use latchkey_core::error::{Error, Result};
@@ -44,10 +44,13 @@ pub(crate) async fn mark_verified(
         Some(_) => format!(" AND EXISTS ({REGISTERED})"),
         None => String::new(),
     };
-    let update = format!(
-        "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
-         WHERE owner_id = $1{registered} RETURNING {VERIFICATION_COLUMNS}"
-    );
+    // The verification of the owner named by `owner`.
+    let update = |owner: &str| {
+        format!(
+            "UPDATE verifications SET status = 'verified', nonce = NULL, attempts = attempts + 1 \
+             WHERE owner_id = {owner}{registered} RETURNING {VERIFICATION_COLUMNS}"
+        )
+    };
     let args = match passkey_id {
         Some(passkey_id) => args![owner_id, passkey_id],
         None => args![owner_id],
@@ -58,10 +61,7 @@ pub(crate) async fn mark_verified(
         Tx::Postgres(_) => {
             let sql = format!(
                 "WITH used AS (DELETE FROM ceremonies WHERE owner_id = $1 RETURNING owner_id) {}",
-                update.replace(
-                    "WHERE owner_id = $1",
-                    "WHERE owner_id = (SELECT owner_id FROM used)"
-                )
+                update("(SELECT owner_id FROM used)")
             );
             tx.fetch_optional(&sql, args).await?
         }
@@ -74,7 +74,7 @@ pub(crate) async fn mark_verified(
                 .await?;
             match used {
                 0 => None,
-                _ => tx.fetch_optional(&update, args).await?,
+                _ => tx.fetch_optional(&update("$1"), args).await?,
             }
         }
     };
