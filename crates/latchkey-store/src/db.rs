@@ -340,6 +340,22 @@ impl Tx {
         Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
+    /// Runs the transaction's last statement and commits; returns the statement's rows.
+    /// On PostgreSQL a transaction that has sent nothing yet goes out as this one
+    /// statement, its held writes with it, which commits by itself: such a statement must
+    /// refuse (`latchkey_refuse`) whatever must not commit, not return nothing.
+    pub async fn finish(mut self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        if let Tx::Postgres(tx) = &mut self
+            && !tx.begun
+        {
+            let (sql, args) = tx.with_held(sql, args);
+            return postgres::fetch_all(tx.conn.get(), &sql, &args).await;
+        }
+        let rows = self.fetch_all(sql, args).await?;
+        self.commit().await?;
+        Ok(rows)
+    }
+
     /// Makes the transaction's writes durable and visible.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {

@@ -61,9 +61,19 @@ fn applied_sqlite(conn: &Connection) -> Result<Vec<(i64, Vec<u8>)>, DbError> {
 }
 
 /// A migration as SQLite spells it: PostgreSQL's byte-order collation `"C"` is SQLite's
-/// `BINARY`. The checksum stays that of the shared text.
+/// `BINARY`, and what lies between `-- postgres only: begin` and `-- postgres only: end`
+/// is left out. The checksum stays that of the shared text.
 fn sqlite_spelling(sql: &str) -> String {
-    sql.replace("COLLATE \"C\"", "COLLATE BINARY")
+    const BEGIN: &str = "-- postgres only: begin";
+    const END: &str = "-- postgres only: end";
+    let mut shared = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some((before, after)) = rest.split_once(BEGIN) {
+        shared.push_str(before);
+        rest = after.split_once(END).map_or("", |(_, after)| after);
+    }
+    shared.push_str(rest);
+    shared.replace("COLLATE \"C\"", "COLLATE BINARY")
 }
 
 /// Applies the migrations not in `applied`, recording them as sqlx does; refuses an
@@ -99,4 +109,20 @@ fn apply_sqlite(conn: &Connection, applied: &[(i64, Vec<u8>)]) -> Result<(), DbE
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_spelling;
+
+    #[test]
+    fn sqlite_leaves_out_what_is_postgres_only() {
+        let sql = "CREATE TABLE a (x TEXT COLLATE \"C\");\n-- postgres only: begin\n\
+                   CREATE FUNCTION f() RETURNS TEXT AS $$ SELECT 'x' $$;\n\
+                   -- postgres only: end\nCREATE TABLE b (y TEXT);\n";
+        assert_eq!(
+            sqlite_spelling(sql),
+            "CREATE TABLE a (x TEXT COLLATE BINARY);\n\nCREATE TABLE b (y TEXT);\n"
+        );
+    }
 }

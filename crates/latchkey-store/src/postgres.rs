@@ -105,11 +105,17 @@ pub async fn shared_connection(pool: &PgPool) -> Result<Option<HeldConnection>, 
         .map_err(|_| DbError::Other("no shared connection".into()))
 }
 
-/// Maps sqlx errors: unique violations; lost connections, a server shutting down or
-/// starting, and cancelled statements as unavailable; the rest.
+/// The SQLSTATE of `latchkey_refuse` (migration 12).
+const REFUSED: &str = "LK001";
+
+/// Maps sqlx errors: unique violations; refusals; lost connections, a server shutting
+/// down or starting, and cancelled statements as unavailable; the rest.
 pub fn error(err: sqlx::Error) -> DbError {
     match &err {
         sqlx::Error::Database(e) if e.is_unique_violation() => DbError::Unique,
+        sqlx::Error::Database(e) if e.code().as_deref() == Some(REFUSED) => {
+            DbError::Refused(e.message().to_owned())
+        }
         // Class 08: connection exceptions; 57: operator intervention (shutdown, restart,
         // statement timeout); 53: insufficient resources.
         sqlx::Error::Database(e)

@@ -157,6 +157,8 @@ pub enum DbError {
     Unique,
     /// The database cannot be reached or is busy.
     Unavailable(String),
+    /// The statement refused itself (`latchkey_refuse`) with this code.
+    Refused(String),
     Other(String),
 }
 
@@ -165,6 +167,7 @@ impl From<DbError> for Error {
         match err {
             DbError::Unique => Error::internal("unique constraint violated"),
             DbError::Unavailable(message) => Error::Unavailable(message),
+            DbError::Refused(code) => Error::Internal(format!("refused: {code}")),
             DbError::Other(message) => Error::Internal(message),
         }
     }

@@ -28,7 +28,7 @@ pub(crate) async fn write(tx: &mut Tx, p: &Passkey) -> Result<()> {
 
 /// Records an assertion's use of its passkey at `now`: the credential's new counter and
 /// flags. The passkey may have been deleted since it was read: the same transaction's
-/// [`verifications::mark_verified`] refuses it then.
+/// [`verifications::commit_verified`] refuses it then.
 pub(crate) async fn record_use(tx: &mut Tx, c: &PasskeyUse, now: i64) -> Result<()> {
     // A passkey stored before public keys were converted gets the key converted for
     // this sign-in; a stored key is never replaced.
@@ -105,9 +105,9 @@ impl PasskeyStore for SqlStore {
         event: &AuditEvent,
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        verifications::mark_verified(&mut tx, &passkey.id, None).await?;
         store_verified(&mut tx, passkey, event).await?;
-        Ok(tx.commit().await?)
+        verifications::commit_verified(tx, &passkey.id, None).await?;
+        Ok(())
     }
 
     async fn import_passkey(&self, passkey: &Passkey, event: &AuditEvent) -> Result<()> {

@@ -66,8 +66,8 @@ impl SessionStore for SqlStore {
         passkeys::record_use(&mut tx, &r.used, r.now).await?;
         record_verification(&mut tx, &r.session_id, r.now).await?;
         audit_events::insert(&mut tx, &r.events).await?;
-        verifications::mark_verified(&mut tx, &r.session_id, Some(&r.used.passkey_id)).await?;
-        Ok(tx.commit().await?)
+        verifications::commit_verified(tx, &r.session_id, Some(&r.used.passkey_id)).await?;
+        Ok(())
     }
 
     async fn find_session(&self, id: &str) -> Result<Option<Session>> {

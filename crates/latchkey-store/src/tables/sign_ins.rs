@@ -80,8 +80,7 @@ impl SignInStore for SqlStore {
         audit_events::insert(&mut tx, &c.events).await?;
         passkeys::record_use(&mut tx, &c.used, c.now).await?;
         let verification =
-            verifications::mark_verified(&mut tx, &c.sign_in.id, Some(&c.used.passkey_id)).await?;
-        tx.commit().await?;
+            verifications::commit_verified(tx, &c.sign_in.id, Some(&c.used.passkey_id)).await?;
         Ok(Some(verification))
     }
 }

@@ -44,16 +44,22 @@ impl SignUpStore for SqlStore {
     async fn complete_sign_up(&self, c: &SignUpCompletion) -> Result<Option<Verification>> {
         let mut tx = self.db.begin().await?;
         users::insert(&mut tx, &c.user, c.email_verified_at).await?;
-        let mut verification = None;
         if let Some(passkey) = &c.passkey {
             passkeys::write(&mut tx, passkey).await?;
-            verification = Some(verifications::mark_verified(&mut tx, &c.sign_up.id, None).await?);
         }
         sessions::insert(&mut tx, &c.session).await?;
         tx.write("UPDATE sign_ups SET status = $1, created_user_id = $2, created_session_id = $3, updated_at = $4 WHERE id = $5", args![c.sign_up.status.as_str(), &c.sign_up.created_user_id, &c.sign_up.created_session_id, c.sign_up.updated_at, &c.sign_up.id]).await?;
         clients::set_last_active_session(&mut tx, &c.session, "sign_up_id").await?;
         audit_events::insert(&mut tx, &c.events).await?;
-        tx.commit().await?;
-        Ok(verification)
+        // A passkey's sign-up uses up its ceremony; one by email has none.
+        match &c.passkey {
+            Some(_) => Ok(Some(
+                verifications::commit_verified(tx, &c.sign_up.id, None).await?,
+            )),
+            None => {
+                tx.commit().await?;
+                Ok(None)
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use latchkey_core::store::VerificationStore;
 use crate::SqlStore;
 use crate::db::Tx;
 use crate::rows::{self, VERIFICATION_COLUMNS};
+use crate::value::DbError;
 use crate::value::args;
 
 /// Deletes the ceremonies expired before `$1`.
@@ -28,18 +29,21 @@ pub(crate) async fn upsert(tx: &mut Tx, v: &Verification, c: &CeremonyState) -> 
     Ok(())
 }
 
-/// Uses up the owner's ceremony for the attempt that answered it, and marks the
-/// verification verified (the attempt counts; the nonce goes): of concurrent attempts
-/// only one gets past this, the others are refused with `AlreadyVerified`. With a
-/// `passkey_id` (an assertion), refused with `PasskeyNotRegistered` when that passkey is
-/// no longer registered: deleted since it was read, nothing is signed in with it. One
-/// statement on PostgreSQL.
-pub(crate) async fn mark_verified(
-    tx: &mut Tx,
+/// Commits `tx` with the owner's ceremony used up by the attempt that answered it and its
+/// verification marked verified (the attempt counts; the nonce goes); returns the
+/// verification. Of concurrent attempts only one commits; the others are refused with
+/// `AlreadyVerified`. With a `passkey_id` (an assertion), refused with
+/// `PasskeyNotRegistered` when that passkey is no longer registered: deleted since it was
+/// read, nothing is signed in with it. A refusal rolls `tx` back. On PostgreSQL a
+/// transaction of writes alone and this is one statement.
+pub(crate) async fn commit_verified(
+    mut tx: Tx,
     owner_id: &str,
     passkey_id: Option<&str>,
 ) -> Result<Verification> {
     const REGISTERED: &str = "SELECT 1 AS n FROM passkeys WHERE id = $2 AND verified = 1";
+    const ALREADY_VERIFIED: &str = "verification_already_verified";
+    const NOT_REGISTERED: &str = "passkey_not_registered";
     let registered = match passkey_id {
         Some(_) => format!(" AND EXISTS ({REGISTERED})"),
         None => String::new(),
@@ -55,15 +59,29 @@ pub(crate) async fn mark_verified(
         Some(passkey_id) => args![owner_id, passkey_id],
         None => args![owner_id],
     };
-    let row = match tx {
+    let rows = match tx {
         // The ceremony's row is deleted (and locked) first: a concurrent attempt that
-        // deleted it already leaves nothing to update.
+        // deleted it already leaves nothing to update, and the statement refuses itself.
         Tx::Postgres(_) => {
+            let unregistered = match passkey_id {
+                Some(_) => format!(
+                    "WHEN NOT EXISTS ({REGISTERED}) THEN latchkey_refuse('{NOT_REGISTERED}') "
+                ),
+                None => String::new(),
+            };
             let sql = format!(
-                "WITH used AS (DELETE FROM ceremonies WHERE owner_id = $1 RETURNING owner_id) {}",
+                "WITH used AS (DELETE FROM ceremonies WHERE owner_id = $1 RETURNING owner_id), \
+                 marked AS ({}) \
+                 SELECT marked.*, CASE WHEN marked.owner_id IS NOT NULL THEN NULL \
+                 {unregistered}ELSE latchkey_refuse('{ALREADY_VERIFIED}') END AS refused \
+                 FROM (SELECT 1) AS one LEFT JOIN marked ON TRUE",
                 update("(SELECT owner_id FROM used)")
             );
-            tx.fetch_optional(&sql, args).await?
+            tx.finish(&sql, args).await.map_err(|err| match err {
+                DbError::Refused(code) if code == NOT_REGISTERED => Error::PasskeyNotRegistered,
+                DbError::Refused(code) if code == ALREADY_VERIFIED => Error::AlreadyVerified,
+                other => other.into(),
+            })?
         }
         Tx::Sqlite(_) => {
             let used = tx
@@ -72,25 +90,31 @@ pub(crate) async fn mark_verified(
                     args![owner_id],
                 )
                 .await?;
-            match used {
+            let marked = match used {
                 0 => None,
                 _ => tx.fetch_optional(&update("$1"), args).await?,
+            };
+            if marked.is_none() {
+                let registered = match passkey_id {
+                    Some(passkey_id) => tx
+                        .fetch_optional(&REGISTERED.replace("$2", "$1"), args![passkey_id])
+                        .await?
+                        .is_some(),
+                    None => true,
+                };
+                return Err(match registered {
+                    true => Error::AlreadyVerified,
+                    false => Error::PasskeyNotRegistered,
+                });
             }
+            tx.commit().await?;
+            marked.into_iter().collect()
         }
     };
-    if let Some(row) = row {
-        return rows::verification(&row);
-    }
-    // Nothing marked: the passkey is gone, or the ceremony (used by another attempt).
-    if let Some(passkey_id) = passkey_id {
-        let registered = tx
-            .fetch_optional(&REGISTERED.replace("$2", "$1"), args![passkey_id])
-            .await?;
-        if registered.is_none() {
-            return Err(Error::PasskeyNotRegistered);
-        }
-    }
-    Err(Error::AlreadyVerified)
+    let row = rows
+        .first()
+        .ok_or_else(|| Error::internal("no verification returned"))?;
+    rows::verification(row)
 }
 
 /// Deletes the owner's verification and ceremony.
