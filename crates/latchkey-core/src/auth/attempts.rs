@@ -71,13 +71,11 @@ impl Auth {
             .end_ceremony(&owner_id, VerificationStatus::Failed)
             .await?;
         if !ended {
-            // A failed completion rolled back and left the challenge; one that failed
-            // after committing used it. A failed verification found it used by another
-            // attempt, whose outcome stands.
-            return Err(if completing {
-                err
-            } else {
-                Error::AlreadyVerified
+            // Another attempt used the challenge, and its outcome stands; or this one's
+            // completion did, and what followed its commit failed (the database's error).
+            return Err(match err {
+                Error::Internal(_) | Error::Unavailable(_) if completing => err,
+                _ => Error::AlreadyVerified,
             });
         }
         let event = self.event(
