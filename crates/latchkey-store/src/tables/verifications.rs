@@ -29,6 +29,15 @@ pub(crate) async fn upsert(tx: &mut Tx, v: &Verification, c: &CeremonyState) -> 
     Ok(())
 }
 
+/// Deletes the ceremony of owner `$1`: the one statement that uses a ceremony up.
+const USE_UP: &str = "DELETE FROM ceremonies WHERE owner_id = $1";
+
+/// Uses up the owner's ceremony; returns whether it was there (not when another attempt
+/// used it first).
+async fn use_up(tx: &mut Tx, owner_id: &str) -> Result<bool> {
+    Ok(tx.execute(USE_UP, args![owner_id]).await? > 0)
+}
+
 /// Commits `tx` with the owner's ceremony used up by the attempt that answered it and its
 /// verification marked verified (the attempt counts; the nonce goes); returns the
 /// verification. Of concurrent attempts only one commits; the others are refused with
@@ -70,8 +79,7 @@ pub(crate) async fn commit_verified(
                 None => String::new(),
             };
             let sql = format!(
-                "WITH used AS (DELETE FROM ceremonies WHERE owner_id = $1 RETURNING owner_id), \
-                 marked AS ({}) \
+                "WITH used AS ({USE_UP} RETURNING owner_id), marked AS ({}) \
                  SELECT marked.*, CASE WHEN marked.owner_id IS NOT NULL THEN NULL \
                  {unregistered}ELSE latchkey_refuse('{ALREADY_VERIFIED}') END AS refused \
                  FROM (SELECT 1) AS one LEFT JOIN marked ON TRUE",
@@ -84,15 +92,9 @@ pub(crate) async fn commit_verified(
             })?
         }
         Tx::Sqlite(_) => {
-            let used = tx
-                .execute(
-                    "DELETE FROM ceremonies WHERE owner_id = $1",
-                    args![owner_id],
-                )
-                .await?;
-            let marked = match used {
-                0 => None,
-                _ => tx.fetch_optional(&update("$1"), args).await?,
+            let marked = match use_up(&mut tx, owner_id).await? {
+                true => tx.fetch_optional(&update("$1"), args).await?,
+                false => None,
             };
             if marked.is_none() {
                 let registered = match passkey_id {
@@ -159,14 +161,9 @@ impl VerificationStore for SqlStore {
 
     async fn end_ceremony(&self, owner_id: &str, status: VerificationStatus) -> Result<bool> {
         let mut tx = self.db.begin().await?;
-        let used = tx
-            .execute(
-                "DELETE FROM ceremonies WHERE owner_id = $1",
-                args![owner_id],
-            )
-            .await?;
+        let used = use_up(&mut tx, owner_id).await?;
         // Used by another attempt meanwhile: that attempt's outcome stands.
-        if used > 0 {
+        if used {
             tx.write(
                 "UPDATE verifications SET status = $1, attempts = attempts + 1 WHERE owner_id = $2",
                 args![status.as_str(), owner_id],
@@ -174,6 +171,6 @@ impl VerificationStore for SqlStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(used > 0)
+        Ok(used)
     }
 }
