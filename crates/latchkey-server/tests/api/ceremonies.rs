@@ -445,45 +445,6 @@ async fn concurrent_submissions_of_one_assertion_succeed_exactly_once() {
     assert_eq!(session_count(&attempt.browser).await, 1);
 }
 
-#[tokio::test]
-async fn concurrent_submissions_of_one_sign_up_create_one_user() {
-    let app = TestApp::spawn().await;
-    let browser = app.browser();
-    let reply = browser
-        .post(
-            "/v1/client/sign_ups",
-            &[("strategy", "passkey"), ("username", "grace")],
-        )
-        .await;
-    let sign_up = &reply.ok()["response"];
-    let id = sign_up["id"].as_str().expect("id");
-    let options = sign_up["verification"]["nonce"].as_str().expect("nonce");
-    let credential = SoftAuthenticator::new()
-        .create(options, &app.url, &Ceremony::default())
-        .expect("create")
-        .to_string();
-    let path = format!("/v1/client/sign_ups/{id}/attempt_verification");
-    let form = [
-        ("strategy", "passkey"),
-        ("public_key_credential", &credential),
-    ];
-    let replies = futures::future::join_all((0..10).map(|_| browser.post(&path, &form))).await;
-    let codes: Vec<_> = replies
-        .iter()
-        .map(|r| (r.status, r.code().to_owned()))
-        .collect();
-    assert_eq!(
-        replies.iter().filter(|r| r.status == 200).count(),
-        1,
-        "{codes:?}"
-    );
-    // The others lost the race for the challenge, whichever write refused them first.
-    for reply in replies.iter().filter(|r| r.status != 200) {
-        reply.assert_error(400, "verification_already_verified");
-    }
-    assert_eq!(session_count(&browser).await, 1);
-}
-
 // ----- registration -----
 
 async fn registration_fails_with(

@@ -1038,6 +1038,41 @@ async fn registration_attempts_use_up_their_challenge_whatever_the_outcome() {
 }
 
 #[tokio::test]
+async fn concurrent_submissions_of_one_sign_up_create_one_user() {
+    let app = TestApp::spawn().await;
+    for transport in TRANSPORTS {
+        let (caller, id, creation) =
+            started_passkey_sign_up(&app, transport, &format!("grace{transport:?}")).await;
+        let credential = SoftAuthenticator::new()
+            .create(&creation, &app.url, &Ceremony::default())
+            .expect("create")
+            .to_string();
+        let replies =
+            futures::future::join_all((0..10).map(|_| attempt_sign_up(&caller, &id, &credential)))
+                .await;
+        let codes: Vec<_> = replies
+            .iter()
+            .map(|r| (r.status, r.code().to_owned()))
+            .collect();
+        assert_eq!(
+            replies.iter().filter(|r| r.status == 200).count(),
+            1,
+            "{transport:?}: {codes:?}"
+        );
+        // The others lost the race for the challenge, whichever write refused them first.
+        for reply in replies.iter().filter(|r| r.status != 200) {
+            reply.assert_error(400, "verification_already_verified");
+        }
+        assert_eq!(session_count(&caller).await, 1, "{transport:?}");
+    }
+    assert_eq!(
+        backend(&app).get("/backend/v1/users").await.ok()["total_count"],
+        2,
+        "one user per transport"
+    );
+}
+
+#[tokio::test]
 async fn passkey_first_sign_up_attempts_use_up_their_challenge_whatever_the_outcome() {
     let app = TestApp::spawn().await;
     for transport in TRANSPORTS {
