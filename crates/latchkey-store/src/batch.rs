@@ -8,7 +8,8 @@
 //! Each request's transaction is a savepoint in the shared one, so a request that fails
 //! rolls back only its own writes; a commit that fails fails every write it held.
 
-use parking_lot::{ArcMutexGuard, Condvar, Mutex, RawMutex};
+use async_lock::{Mutex, MutexGuardArc};
+use parking_lot::Condvar;
 use rusqlite::Connection;
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -57,7 +58,7 @@ impl Drop for Batched {
 /// A flag the flusher sleeps on.
 #[derive(Default)]
 struct Pending {
-    raised: Mutex<bool>,
+    raised: parking_lot::Mutex<bool>,
     wake: Condvar,
 }
 
@@ -78,7 +79,7 @@ impl Pending {
 }
 
 /// A connection guard held for a whole request transaction.
-pub type Guard = ArcMutexGuard<RawMutex, Conn>;
+pub type Guard = MutexGuardArc<Conn>;
 
 impl Batched {
     /// Serves `conn` with group commit. The flusher is a thread of its own, so that it
@@ -103,14 +104,19 @@ impl Batched {
         Ok(batched)
     }
 
-    /// The connection, waiting for it.
-    pub fn lock(&self) -> Guard {
-        self.conn.lock_arc()
+    /// The connection, waiting for it without holding up a runtime thread. The lock is
+    /// not fair at first: a task that asks for it while it is free takes it at once
+    /// instead of handing it to a waiting task that may not run yet, so the connection
+    /// never idles while requests wait (it turns fair after half a millisecond of
+    /// starvation). A blocking lock instead parked the runtime's thread while another
+    /// ran SQLite, stalling every other request's HTTP and signature work with it.
+    pub async fn lock(&self) -> Guard {
+        self.conn.lock_arc().await
     }
 
-    /// The connection, for work outside request transactions (migrations, checkpoints).
-    pub fn connection(&self) -> &Mutex<Conn> {
-        &self.conn
+    /// The connection, for a thread outside the runtime (the checkpointer), waiting for it.
+    pub fn lock_blocking(&self) -> Guard {
+        self.conn.lock_arc_blocking()
     }
 
     /// Makes sure the shared transaction is open for a write; returns its number.
@@ -149,7 +155,7 @@ impl Batched {
 
     /// Commits the shared transaction, if one is open.
     fn flush(&self) {
-        let conn = self.conn.lock();
+        let conn = self.lock_blocking();
         if !conn.open.get() {
             return;
         }

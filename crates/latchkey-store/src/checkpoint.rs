@@ -1,12 +1,11 @@
 //! The SQLite database a server runs on: the group-committed connection, with the WAL
 //! copied into the database file by a thread of its own instead of inside a request.
 
-use parking_lot::Mutex;
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::batch::{Batched, Conn};
+use crate::batch::Batched;
 use crate::sqlite;
 use crate::value::DbError;
 
@@ -42,7 +41,7 @@ pub fn open_serving(url: &str) -> Result<Arc<Batched>, DbError> {
                 let Some(writer) = writer.upgrade() else {
                     return;
                 };
-                if let Err(err) = checkpoint(&checkpointer, writer.connection()) {
+                if let Err(err) = checkpoint(&checkpointer, &writer) {
                     tracing::warn!(error = ?err, "SQLite checkpoint failed");
                 }
             }
@@ -55,7 +54,7 @@ pub fn open_serving(url: &str) -> Result<Arc<Batched>, DbError> {
 /// the writer never catches up with it, and SQLite starts the WAL over only once it has
 /// been copied whole; so when it is long, the writer's connection is held for a second
 /// pass that copies the little written meanwhile.
-fn checkpoint(conn: &Connection, writer: &Mutex<Conn>) -> Result<(), DbError> {
+fn checkpoint(conn: &Connection, writer: &Batched) -> Result<(), DbError> {
     let passive = || {
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             row.get::<_, i64>(1)
@@ -63,7 +62,7 @@ fn checkpoint(conn: &Connection, writer: &Mutex<Conn>) -> Result<(), DbError> {
         .map_err(sqlite::error)
     };
     if passive()? > WAL_RESTART_FRAMES {
-        let _writes_wait = writer.lock();
+        let _writes_wait = writer.lock_blocking();
         passive()?;
     }
     Ok(())

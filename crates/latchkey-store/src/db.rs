@@ -87,7 +87,7 @@ impl Db {
         match self {
             Db::Sqlite(db) => {
                 count(1);
-                let conn = db.lock();
+                let conn = db.lock().await;
                 let epoch = db.join(&conn)?;
                 sqlite::run(&conn.conn, "SAVEPOINT request", &[])?;
                 Ok(Tx::Sqlite(SqliteTx {
@@ -109,7 +109,7 @@ async fn sqlite_statement(
     args: &[Value<'_>],
 ) -> Result<(u64, Vec<Row>), DbError> {
     let (epoch, done) = {
-        let conn = db.lock();
+        let conn = db.lock().await;
         let mut stmt = sqlite::prepare(&conn.conn, sql)?;
         let epoch = if stmt.readonly() {
             None

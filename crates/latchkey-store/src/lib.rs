@@ -131,7 +131,7 @@ impl SqlStore {
     /// Applies pending migrations; refuses a database whose schema is newer than this binary.
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite(db) => migrate::sqlite(&db.connection().lock().conn),
+            Db::Sqlite(db) => migrate::sqlite(&db.lock().await.conn),
             Db::Postgres(pool) => migrate::postgres(pool).await,
         }
     }
