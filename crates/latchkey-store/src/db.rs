@@ -46,7 +46,9 @@ impl Db {
     pub async fn execute(&self, sql: &str, args: &[Value<'_>]) -> Result<u64, DbError> {
         count(1);
         match self {
-            Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(n, _)| n),
+            Db::Sqlite(db) => sqlite_statement(db, sql, args, Acknowledge::Committed)
+                .await
+                .map(|(n, _)| n),
             Db::Postgres(pool) => match shared_connection(pool).await? {
                 Some(mut conn) => postgres::execute(&mut **conn, sql, args).await,
                 None => postgres::execute(pool, sql, args).await,
@@ -58,11 +60,33 @@ impl Db {
     pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
         count(1);
         match self {
-            Db::Sqlite(db) => sqlite_statement(db, sql, args).await.map(|(_, rows)| rows),
+            Db::Sqlite(db) => sqlite_statement(db, sql, args, Acknowledge::Committed)
+                .await
+                .map(|(_, rows)| rows),
             Db::Postgres(pool) => match shared_connection(pool).await? {
                 Some(mut conn) => postgres::fetch_all(&mut **conn, sql, args).await,
                 None => postgres::fetch_all(pool, sql, args).await,
             },
+        }
+    }
+
+    /// [`Db::fetch_all`] for a write whose answer may go out before it is durable, such
+    /// as a rate-limit counter (a crash then forgets the last hits, nothing more). On
+    /// SQLite it joins the shared transaction without waiting for its commit: a request
+    /// waits for one commit, that of its own writes, instead of two.
+    pub async fn fetch_all_before_commit(
+        &self,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, DbError> {
+        match self {
+            Db::Sqlite(db) => {
+                count(1);
+                sqlite_statement(db, sql, args, Acknowledge::Executed)
+                    .await
+                    .map(|(_, rows)| rows)
+            }
+            Db::Postgres(_) => self.fetch_all(sql, args).await,
         }
     }
 
@@ -101,12 +125,22 @@ impl Db {
     }
 }
 
-/// Runs one SQLite statement; a write joins the shared transaction and returns once that
-/// has committed.
+/// When a SQLite write returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Acknowledge {
+    /// Once the shared transaction holding it has committed.
+    Committed,
+    /// At once.
+    Executed,
+}
+
+/// Runs one SQLite statement; a write joins the shared transaction and returns as
+/// `acknowledge` says.
 async fn sqlite_statement(
     db: &Batched,
     sql: &str,
     args: &[Value<'_>],
+    acknowledge: Acknowledge,
 ) -> Result<(u64, Vec<Row>), DbError> {
     let (epoch, done) = {
         let conn = db.lock().await;
@@ -118,7 +152,7 @@ async fn sqlite_statement(
         };
         (epoch, sqlite::query(&conn.conn, &mut stmt, args)?)
     };
-    if let Some(epoch) = epoch {
+    if let Some(epoch) = epoch.filter(|_| acknowledge == Acknowledge::Committed) {
         db.committed(epoch).await?;
     }
     Ok(done)
