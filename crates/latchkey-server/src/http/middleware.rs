@@ -90,13 +90,18 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// The query parameters the API reads; a NUL character in one of them is refused by name.
-const QUERY_PARAMS: [&str; 10] = [
+const QUERY_PARAMS: [&str; 15] = [
     "query",
     "starting_after",
     "user_id",
     "status",
     "limit",
     "offset",
+    "type",
+    "actor",
+    "since",
+    "until",
+    "format",
     "_latchkey_session_id",
     "_clerk_session_id",
     "_is_native",
