@@ -114,7 +114,8 @@ impl Batched {
         self.conn.lock_arc().await
     }
 
-    /// The connection, for a thread outside the runtime (the checkpointer), waiting for it.
+    /// The connection, for a thread outside the runtime (the commit and checkpoint
+    /// threads), waiting for it.
     pub fn lock_blocking(&self) -> Guard {
         self.conn.lock_arc_blocking()
     }

@@ -58,16 +58,7 @@ impl Db {
 
     /// Runs a query; returns its rows.
     pub async fn fetch_all(&self, sql: &str, args: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
-        count(1);
-        match self {
-            Db::Sqlite(db) => sqlite_statement(db, sql, args, Acknowledge::Committed)
-                .await
-                .map(|(_, rows)| rows),
-            Db::Postgres(pool) => match shared_connection(pool).await? {
-                Some(mut conn) => postgres::fetch_all(&mut **conn, sql, args).await,
-                None => postgres::fetch_all(pool, sql, args).await,
-            },
-        }
+        self.fetch(sql, args, Acknowledge::Committed).await
     }
 
     /// [`Db::fetch_all`] for a write whose answer may go out before it is durable, such
@@ -79,14 +70,25 @@ impl Db {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Vec<Row>, DbError> {
+        self.fetch(sql, args, Acknowledge::Executed).await
+    }
+
+    /// Runs a query, a SQLite write acknowledged as `acknowledge` says; returns its rows.
+    async fn fetch(
+        &self,
+        sql: &str,
+        args: &[Value<'_>],
+        acknowledge: Acknowledge,
+    ) -> Result<Vec<Row>, DbError> {
+        count(1);
         match self {
-            Db::Sqlite(db) => {
-                count(1);
-                sqlite_statement(db, sql, args, Acknowledge::Executed)
-                    .await
-                    .map(|(_, rows)| rows)
-            }
-            Db::Postgres(_) => self.fetch_all(sql, args).await,
+            Db::Sqlite(db) => sqlite_statement(db, sql, args, acknowledge)
+                .await
+                .map(|(_, rows)| rows),
+            Db::Postgres(pool) => match shared_connection(pool).await? {
+                Some(mut conn) => postgres::fetch_all(&mut **conn, sql, args).await,
+                None => postgres::fetch_all(pool, sql, args).await,
+            },
         }
     }
 
